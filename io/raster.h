@@ -1,0 +1,96 @@
+/* Raster input and output through GDAL: open any GDAL raster, describe it, read windows of chosen
+ * bands as 8-bit with a validity mask; write tiled, compressed BigTIFF GeoTIFFs (and COG copies)
+ * that appear atomically. GDAL is used only in io/. */
+#ifndef SWATH_IO_RASTER_H
+#define SWATH_IO_RASTER_H
+
+#include "src/core/error.h"
+
+#include <stdint.h>
+
+#define SW_RASTER_MAX_BANDS 4   /* bands a window read delivers (R, G, B and one more) */
+
+typedef enum { SW_MASK_NONE = 0, SW_MASK_NODATA, SW_MASK_ALPHA, SW_MASK_BAND } sw_mask_kind;
+
+typedef struct {
+    char path[1024];
+    char driver[32];          /* GDAL short name: GTiff, VRT, COG files report GTiff */
+    int width, height, nbands;
+    char dtype[16];           /* GDAL data type name of band 1: Byte, UInt16, Int16, Float32, ... */
+    int bits;                 /* 8 or 16 or 32 ... bits per sample of band 1 */
+    double gt[6];             /* geotransform; identity-like (0,1,0,0,0,1) when has_gt = 0 */
+    int has_gt;
+    char *wkt;                /* CRS as WKT, NULL when the file has none */
+    char crs_name[128];       /* short CRS name ("WGS 84 / UTM zone 33N"), "" when none */
+    int has_nodata;
+    double nodata;            /* nodata value of band 1 when has_nodata */
+    sw_mask_kind mask_kind;   /* where the validity mask comes from */
+    int alpha_band;           /* 1-based alpha band, 0 when none */
+    int block_w, block_h;     /* natural block size of band 1 */
+    int tiled;                /* 1 when blocks are tiles (not strips) */
+    int rgb[3];               /* default R, G, B band numbers (1-based) from colour interpretation */
+    char interp[16][16];      /* colour interpretation name of the first 16 bands */
+} sw_raster_info;
+
+typedef struct sw_raster sw_raster;
+
+/* Opens `path` read-only. Errors name the file: missing, not a raster, unsupported. */
+sw_status sw_raster_open(sw_raster **out, const char *path);
+void sw_raster_close(sw_raster *r);
+const sw_raster_info *sw_raster_get_info(const sw_raster *r);
+
+/* Chooses the bands a window read delivers (1-based, 1..SW_RASTER_MAX_BANDS of them). The default
+ * is info.rgb (three bands; one band for single-band files). A band that does not exist is an
+ * error naming the band and the file. */
+sw_status sw_raster_select_bands(sw_raster *r, const int *bands, int nbands);
+int sw_raster_selected_bands(const sw_raster *r, int *bands);  /* returns the count */
+
+/* Reads the window (x, y, w, h), which may reach past the image edges, as 8-bit pixels:
+ *   pix   (h, w, nb) interleaved, nb = selected bands; pixels outside the image are 0
+ *   valid (h, w) or NULL: 1 where the pixel is inside the image and valid (mask / alpha / nodata)
+ * Byte bands are copied; other types go through a per-band 2-98 % percentile stretch computed
+ * once per file (on a decimated read). A window that does not overlap the image at all, or has
+ * w or h <= 0, is an error naming the window and the file. Thread-safe: each thread may read with
+ * its own sw_raster handle (open one per thread). */
+sw_status sw_raster_read_u8(sw_raster *r, int64_t x, int64_t y, int w, int h, uint8_t *pix, uint8_t *valid);
+
+/* The stretch used for band b (1-based): out = clamp((v - lo) * 255 / (hi - lo)). Byte bands
+ * report lo = 0, hi = 255. */
+sw_status sw_raster_stretch(sw_raster *r, int band, double *lo, double *hi);
+
+/* ---- writing ---- */
+
+typedef struct {
+    int width, height, nbands;
+    const char *dtype;       /* "Byte" (default when NULL), "UInt16", "UInt32", "Float32" */
+    double gt[6];
+    const char *wkt;         /* CRS, may be NULL */
+    int tile;                /* tile side, default 512 */
+    const char *compress;    /* "DEFLATE" (default), "LZW", "ZSTD", "NONE": lossless only */
+    int has_nodata;
+    double nodata;
+    int mask;                /* 1: write an internal per-dataset mask band (validity) */
+    int rgb;                 /* 1: mark bands 1..3 as red, green, blue (photometric RGB) */
+} sw_raster_spec;
+
+typedef struct sw_raster_writer sw_raster_writer;
+
+/* Creates `path` aside (as `path`.part) as a tiled, compressed BigTIFF GeoTIFF. A folder that
+ * does not exist or cannot be written is an error naming it (SW_ERR_OUTPUT). */
+sw_status sw_raster_create(sw_raster_writer **out, const char *path, const sw_raster_spec *spec);
+/* Writes a block of pixels at (x, y): data (h, w, nbands) interleaved in the spec's data type;
+ * mask (h, w) or NULL (validity, only with spec.mask). */
+sw_status sw_raster_write(sw_raster_writer *wr, int x, int y, int w, int h, const void *data,
+                          const uint8_t *mask);
+/* Finishes the file and renames it into place. With cog_path set, also writes a Cloud Optimized
+ * GeoTIFF copy there (atomically, with overviews). The writer is freed in every case. */
+sw_status sw_raster_commit(sw_raster_writer *wr, const char *cog_path);
+/* Drops the partial file; the writer is freed. */
+void sw_raster_abort(sw_raster_writer *wr);
+
+/* GDAL's block cache size (bytes) and thread count for this process (from its share of the node). */
+void sw_raster_configure(int64_t cache_bytes, int threads);
+/* GDAL's version string, for `swath --version`. */
+const char *sw_raster_gdal_version(void);
+
+#endif

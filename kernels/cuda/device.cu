@@ -1,0 +1,23 @@
+/* The CUDA probe (see backend_info.h): counts devices through the runtime API, which loads the
+ * driver itself, so the binary starts on machines without a GPU (any error means "no GPU"). */
+#include <cuda_runtime.h>
+#include <cudnn.h>
+#include <stdio.h>
+
+extern "C" int sw_cuda_probe(char *device, int device_cap, char *cudnn, int cudnn_cap) {
+    size_t v = cudnnGetVersion();
+    snprintf(cudnn, (size_t)cudnn_cap, "%zu.%zu.%zu", v / 10000, (v / 100) % 100, v % 100);
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n <= 0) {
+        snprintf(device, (size_t)device_cap, "none (%s)", e != cudaSuccess ? cudaGetErrorString(e) : "no device");
+        return 0;
+    }
+    cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, 0) == cudaSuccess)
+        snprintf(device, (size_t)device_cap, "%s (sm_%d%d, %.0f GiB)", p.name, p.major, p.minor,
+                 (double)p.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
+    else
+        snprintf(device, (size_t)device_cap, "device 0");
+    return n;
+}

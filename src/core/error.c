@@ -1,0 +1,49 @@
+/* Thread-local error messages (see error.h). */
+#include "src/core/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char err_msg[2048];
+
+sw_status sw_fail(sw_status code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+sw_status sw_fail_ctx(sw_status code, const char *fmt, ...) {
+    char prefix[1024], old[sizeof err_msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err_msg, sizeof old);
+    size_t pl = strlen(prefix);
+    memcpy(err_msg, prefix, pl);  /* pl < sizeof prefix < sizeof err_msg - 2 */
+    memcpy(err_msg + pl, ": ", 2);
+    size_t room = sizeof err_msg - pl - 3, ol = strnlen(old, room);
+    memcpy(err_msg + pl + 2, old, ol);
+    err_msg[pl + 2 + ol] = '\0';
+    return code;
+}
+
+const char *sw_errmsg(void) { return err_msg; }
+
+void sw_err_clear(void) { err_msg[0] = '\0'; }
+
+void *sw_malloc(size_t n, const char *what) {
+    void *p = malloc(n ? n : 1);
+    if (!p) sw_fail(SW_ERR_RUNTIME, "out of memory allocating %zu bytes for %s", n, what);
+    return p;
+}
+
+void *sw_calloc(size_t count, size_t size, const char *what) {
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) sw_fail(SW_ERR_RUNTIME, "out of memory allocating %zu x %zu bytes for %s", count, size, what);
+    return p;
+}

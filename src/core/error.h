@@ -1,0 +1,29 @@
+/* Errors with context: every library call returns an sw_status and leaves a message that names
+ * the file, band, key or rank at fault. The library never exits; the CLI prints and exits. */
+#ifndef SWATH_ERROR_H
+#define SWATH_ERROR_H
+
+#include <stddef.h>
+
+/* Status codes double as the process exit codes (docs/cli.md). */
+typedef enum {
+    SW_OK = 0,
+    SW_ERR_RUNTIME = 1,  /* internal or library failure during the work */
+    SW_ERR_USAGE = 2,    /* bad command line: unknown flag, bad value */
+    SW_ERR_INPUT = 3,    /* bad input: missing / unreadable / invalid file, band, window, key */
+    SW_ERR_OUTPUT = 4,   /* output cannot be written: folder, disk, permissions */
+} sw_status;
+
+/* Records a printf-style message for the calling thread and returns `code`. */
+sw_status sw_fail(sw_status code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prepends context ("reading tile 12: ") to the current message; returns `code`. */
+sw_status sw_fail_ctx(sw_status code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The calling thread's last message ("" when none). */
+const char *sw_errmsg(void);
+void sw_err_clear(void);
+
+/* Checked allocation: returns NULL and sets an error naming `what` on failure. */
+void *sw_malloc(size_t n, const char *what);
+void *sw_calloc(size_t count, size_t size, const char *what);
+
+#endif

@@ -1,0 +1,63 @@
+/* File-system helpers (see fsutil.h). */
+#include "src/core/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+sw_status sw_mkdir_p(const char *dir) {
+    char buf[4096];
+    if (!dir || !*dir) return sw_fail(SW_ERR_OUTPUT, "empty output folder name");
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return sw_fail(SW_ERR_OUTPUT, "output folder name too long: %s", dir);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return sw_fail(SW_ERR_OUTPUT, "cannot create output folder '%s': %s", buf, strerror(errno));
+            struct stat st;
+            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+                return sw_fail(SW_ERR_OUTPUT, "cannot create output folder '%s': '%s' is not a folder", dir, buf);
+            *p = c;
+            if (c == '\0') break;
+        }
+    }
+    if (access(dir, W_OK | X_OK) != 0)
+        return sw_fail(SW_ERR_OUTPUT, "output folder '%s' is not writable: %s", dir, strerror(errno));
+    return SW_OK;
+}
+
+sw_status sw_path_join(char *buf, size_t cap, const char *dir, const char *name) {
+    int n = snprintf(buf, cap, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= cap) return sw_fail(SW_ERR_OUTPUT, "path too long: %s/%s", dir, name);
+    return SW_OK;
+}
+
+void sw_path_dirname(char *buf, size_t cap, const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(buf, cap, ".");
+    else if (slash == path) snprintf(buf, cap, "/");
+    else snprintf(buf, cap, "%.*s", (int)(slash - path), path);
+}
+
+sw_status sw_rename_durable(const char *from, const char *to) {
+    if (rename(from, to) != 0)
+        return sw_fail(SW_ERR_OUTPUT, "cannot rename '%s' to '%s': %s", from, to, strerror(errno));
+    char dir[4096];
+    sw_path_dirname(dir, sizeof dir, to);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return SW_OK;
+}
+
+int sw_path_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}

@@ -1,0 +1,21 @@
+/* File-system helpers for outputs that appear atomically and survive crashes. */
+#ifndef SWATH_FSUTIL_H
+#define SWATH_FSUTIL_H
+
+#include "src/core/error.h"
+
+#include <stddef.h>
+
+/* Creates a folder and its parents (like mkdir -p); SW_ERR_OUTPUT naming the folder on failure,
+ * and also when the folder exists but cannot be written. */
+sw_status sw_mkdir_p(const char *dir);
+/* Joins a folder and a file name into buf; an over-long result is an error naming both. */
+sw_status sw_path_join(char *buf, size_t cap, const char *dir, const char *name);
+/* The folder part of a path ("." when there is none), into buf. */
+void sw_path_dirname(char *buf, size_t cap, const char *path);
+/* Renames `from` to `to` and fsyncs the folder, so the rename survives a crash. */
+sw_status sw_rename_durable(const char *from, const char *to);
+/* Does the path exist? */
+int sw_path_exists(const char *path);
+
+#endif
