@@ -78,11 +78,15 @@ static void print_raster(const sw_raster_info *in, const int *bands, int nb, int
     printf(" -> 8-bit\n");
 }
 
-static int print_window(sw_raster *r, const char *spec, const int *bands, int nb) {
-    long long x, y, w, h;
+static int parse_window(const char *spec, long long win[4]) {
     char tail;
-    if (sscanf(spec, "%lld,%lld,%lld,%lld%c", &x, &y, &w, &h, &tail) != 4)
-        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath info: --window: '%s' is not X,Y,W,H", spec));
+    if (sscanf(spec, "%lld,%lld,%lld,%lld%c", &win[0], &win[1], &win[2], &win[3], &tail) != 4)
+        return sw_fail(SW_ERR_USAGE, "swath info: --window: '%s' is not X,Y,W,H", spec);
+    return SW_OK;
+}
+
+static int print_window(sw_raster *r, const char *spec, const long long win[4], const int *bands, int nb) {
+    long long x = win[0], y = win[1], w = win[2], h = win[3];
     if (w <= 0 || h <= 0 || w > 65536 || h > 65536)
         return sw_cli_report(sw_fail(SW_ERR_INPUT, "window %s of %s: width and height must be in 1..65536", spec,
                                      sw_raster_get_info(r)->path));
@@ -132,6 +136,8 @@ int sw_cmd_info(int argc, char **argv) {
     }
     if (a.npos != 1) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath info: expected one FILE (see swath info --help)"));
     const char *path = a.pos[0];
+    long long win[4];
+    if (sw_args_str(&a, "window") && (st = parse_window(sw_args_str(&a, "window"), win))) return sw_cli_report(st);
     if (sw_h5_is_hdf5(path)) {
         char fmt[64];
         int ver = 0;
@@ -155,7 +161,7 @@ int sw_cmd_info(int argc, char **argv) {
     }
     int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands);
     print_raster(sw_raster_get_info(r), bands, nb, sw_args_flag(&a, "json"));
-    if (sw_args_str(&a, "window")) st = print_window(r, sw_args_str(&a, "window"), bands, nb);
+    if (sw_args_str(&a, "window")) st = print_window(r, sw_args_str(&a, "window"), win, bands, nb);
     sw_raster_close(r);
     return st;
 }

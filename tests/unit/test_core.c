@@ -1,0 +1,86 @@
+/* Unit tests of the core helpers: option parsing, errors, the class conflict rule. */
+#include "jobs/defect_classes.h"
+#include "src/cli/args.h"
+#include "src/core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond, ...)                                                                          \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                          \
+            printf(__VA_ARGS__);                                                                  \
+            printf("\n");                                                                         \
+            failures++;                                                                           \
+        }                                                                                         \
+    } while (0)
+
+static const sw_opt opts[] = {
+    {"size", "WxH", "64x32", "size"},
+    {"seed", "N", "7", "seed"},
+    {"bands", "LIST", NULL, "bands"},
+    {"ratio", "R", "0.5", "ratio"},
+    {"quiet", NULL, NULL, "flag"},
+    {0},
+};
+
+static void test_args(void) {
+    sw_args a;
+    char *argv1[] = {"in.tif", "--size=100x20", "--seed", "9", "--quiet", "--bands", "3,2,1"};
+    CHECK(sw_args_parse(&a, "t", opts, 7, argv1) == SW_OK, "parse: %s", sw_errmsg());
+    int64_t w, h, seed, b[4];
+    int n;
+    double r;
+    CHECK(a.npos == 1 && !strcmp(a.pos[0], "in.tif"), "positional");
+    CHECK(sw_args_size(&a, "size", 1, 1000, &w, &h) == SW_OK && w == 100 && h == 20, "size %lld x %lld",
+          (long long)w, (long long)h);
+    CHECK(sw_args_int(&a, "seed", 0, 100, &seed) == SW_OK && seed == 9, "seed");
+    CHECK(sw_args_flag(&a, "quiet"), "flag");
+    CHECK(sw_args_int_list(&a, "bands", 1, 10, b, 4, &n) == SW_OK && n == 3 && b[0] == 3 && b[2] == 1, "list");
+    CHECK(sw_args_double(&a, "ratio", 0, 1, &r) == SW_OK && r == 0.5, "default double");
+
+    char *argv2[] = {"--nope", "1"};
+    CHECK(sw_args_parse(&a, "t", opts, 2, argv2) == SW_ERR_USAGE && strstr(sw_errmsg(), "--nope"),
+          "unknown option names it: %s", sw_errmsg());
+    char *argv3[] = {"--seed"};
+    CHECK(sw_args_parse(&a, "t", opts, 1, argv3) == SW_ERR_USAGE && strstr(sw_errmsg(), "--seed"),
+          "missing value names it: %s", sw_errmsg());
+    char *argv4[] = {"--size", "12y4", "--seed", "-3", "--bands", "1,,2"};
+    CHECK(sw_args_parse(&a, "t", opts, 6, argv4) == SW_OK, "parse 4");
+    CHECK(sw_args_size(&a, "size", 1, 1000, &w, &h) == SW_ERR_USAGE && strstr(sw_errmsg(), "12y4"),
+          "bad size: %s", sw_errmsg());
+    CHECK(sw_args_int(&a, "seed", 0, 100, &seed) == SW_ERR_USAGE && strstr(sw_errmsg(), "outside"),
+          "range: %s", sw_errmsg());
+    CHECK(sw_args_int_list(&a, "bands", 1, 10, b, 4, &n) != SW_OK, "empty list item rejected");
+    char *argv5[] = {"--quiet=1"};
+    CHECK(sw_args_parse(&a, "t", opts, 1, argv5) == SW_ERR_USAGE, "flag with value rejected");
+}
+
+static void test_errors(void) {
+    sw_fail(SW_ERR_INPUT, "band %d missing", 9);
+    sw_fail_ctx(SW_ERR_INPUT, "reading %s", "a.tif");
+    CHECK(!strcmp(sw_errmsg(), "reading a.tif: band 9 missing"), "context: %s", sw_errmsg());
+}
+
+static void test_classes(void) {
+    /* pixel-based > region-based > boundary-based; 10 > 9; region by confidence */
+    CHECK(sw_class_wins(SW_CLS_PIXEL_MISSING, 0, SW_CLS_STRIPE_NOISE, 1), "10 over 9");
+    CHECK(!sw_class_wins(SW_CLS_STRIPE_NOISE, 1, SW_CLS_PIXEL_MISSING, 0), "9 not over 10");
+    CHECK(sw_class_wins(SW_CLS_STRIPE_NOISE, 0, SW_CLS_CLOUD, 1), "9 over cloud");
+    CHECK(sw_class_wins(SW_CLS_BLUR, 0.1f, SW_CLS_STITCH_MISALIGN, 1), "region over boundary");
+    CHECK(sw_class_wins(SW_CLS_SHADOW, 0.9f, SW_CLS_CLOUD, 0.8f), "region: higher confidence");
+    CHECK(!sw_class_wins(SW_CLS_SHADOW, 0.7f, SW_CLS_CLOUD, 0.8f), "region: lower confidence loses");
+    CHECK(sw_class_wins(SW_CLS_STITCH_TRACE, 0, SW_CLS_BACKGROUND, 1), "boundary over background");
+    CHECK(!sw_class_wins(SW_CLS_BACKGROUND, 1, SW_CLS_STITCH_TRACE, 0), "background never wins");
+    CHECK(!strcmp(sw_class_name(9), "stripe_noise") && !strcmp(sw_class_name(255), "ignore"), "names");
+}
+
+int main(void) {
+    test_args();
+    test_errors();
+    test_classes();
+    printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
+    return failures ? 1 : 0;
+}
