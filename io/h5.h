@@ -12,10 +12,13 @@
  *   swath_format_version  int32, the version of that format (docs/formats.md) */
 typedef int64_t sw_h5_id;   /* an hid_t, kept opaque outside io/ */
 
-/* Creates (truncating) `path` with the two attributes. */
+/* Creates (truncating) `path` with the two attributes. The file is opened with the default (serial)
+ * driver; no MPI_Init is needed. */
 sw_status sw_h5_create(sw_h5_id *file, const char *path, const char *format, int version);
 /* Opens `path` (rw = 0 read-only, 1 read-write) and checks that it is a swath file of `format`
- * (NULL: any) whose version is <= `max_version`; the version found goes to *version. */
+ * (NULL: any) whose version is <= `max_version`; the version found goes to *version (may be NULL).
+ * Errors (SW_ERR_INPUT) name the file: missing, not HDF5, HDF5 without swath's attributes,
+ * another format ("'F' is a swath 'chips' file, expected 'run'"), or a newer version. */
 sw_status sw_h5_open(sw_h5_id *file, const char *path, const char *format, int max_version, int rw,
                      int *version);
 sw_status sw_h5_close(sw_h5_id file, const char *path);
@@ -26,7 +29,8 @@ sw_status sw_h5_identify(const char *path, char *format, int cap, int *version);
 /* Is this path an HDF5 file (by signature)? 0 / 1; a missing file is 0. */
 int sw_h5_is_hdf5(const char *path);
 
-/* Writes / reads a string attribute on the root group (for small metadata). */
+/* Writes (replacing) / reads a string attribute on the root group (for small metadata). Reading
+ * takes fixed- or variable-length strings; one that does not fit in `cap` bytes is an error. */
 sw_status sw_h5_attr_write_str(sw_h5_id file, const char *path, const char *name, const char *value);
 sw_status sw_h5_attr_read_str(sw_h5_id file, const char *path, const char *name, char *buf, int cap);
 
