@@ -22,12 +22,14 @@ case "$what" in
   *) echo "bootstrap: unknown step '$what' (use build, demo or test)" >&2; exit 2 ;;
 esac
 
-# Debian 12 packages: toolchain, MPI, parallel HDF5, GDAL, libtiff, oneDNN, and the tools tests
-# call (gdalinfo / ogrinfo from gdal-bin, h5dump from hdf5-tools, /usr/bin/time).
+# Debian 12 packages: toolchain, MPI, parallel HDF5, GDAL, libtiff, oneDNN, and what the tests
+# call: gdalinfo / ogrinfo (gdal-bin), gdal_polygonize.py (python3-gdal), h5dump (hdf5-tools),
+# /usr/bin/time, and the reference implementations the tests compare against (Debian's
+# /usr/bin/python3 with OpenCV, scikit-image and PyTorch).
 packages=(build-essential cmake pkg-config git
           libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
           libgdal-dev gdal-bin libtiff-dev libdnnl-dev
-          python3 time)
+          python3 python3-gdal python3-opencv python3-skimage python3-torch time)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,7 +28,7 @@ typedef struct {
     int alpha_band;           /* 1-based alpha band, 0 when none */
     int block_w, block_h;     /* natural block size of band 1 */
     int tiled;                /* 1 when blocks are tiles (not strips) */
-    int rgb[3];               /* default R, G, B band numbers (1-based) from colour interpretation */
+    int rgb[3];               /* default R, G, B band numbers (1-based): see sw_raster_select_bands */
     char interp[16][16];      /* colour interpretation name of the first 16 bands */
 } sw_raster_info;
 
@@ -40,18 +40,30 @@ void sw_raster_close(sw_raster *r);
 const sw_raster_info *sw_raster_get_info(const sw_raster *r);
 
 /* Chooses the bands a window read delivers (1-based, 1..SW_RASTER_MAX_BANDS of them). The default
- * is info.rgb (three bands; one band for single-band files). A band that does not exist is an
- * error naming the band and the file. */
+ * is info.rgb, by this rule, first match wins:
+ *   1. bands whose colour interpretation is red, green and blue (RGB and RGBA files);
+ *   2. bands whose descriptions name red, green and blue as words ("Red", "B4 (red)", ...);
+ *   3. 4 or more bands without colour interpretation (Gray / Undefined): 3,2,1, because
+ *      multispectral stacks store blue first (Landsat 4-7 TM / ETM+, 4-band BGRN, Sentinel-2
+ *      B2,B3,B4,B8 stacks); files with a coastal band first (Landsat 8-9, all 13 Sentinel-2
+ *      bands) need explicit bands or band descriptions;
+ *   4. exactly 3 bands: 1,2,3;
+ *   5. 1 or 2 bands: band 1 alone (info.rgb = 1,1,1; reads deliver one band).
+ * A band that does not exist is an error naming the band and the file. */
 sw_status sw_raster_select_bands(sw_raster *r, const int *bands, int nbands);
 int sw_raster_selected_bands(const sw_raster *r, int *bands);  /* returns the count */
 
 /* Reads the window (x, y, w, h), which may reach past the image edges, as 8-bit pixels:
- *   pix   (h, w, nb) interleaved, nb = selected bands; pixels outside the image are 0
- *   valid (h, w) or NULL: 1 where the pixel is inside the image and valid (mask / alpha / nodata)
+ *   pix   (h, w, nb) interleaved, nb = selected bands; pixels outside the image or not valid are 0
+ *   valid (h, w) or NULL: 1 where the pixel is inside the image and valid: the file's mask band
+ *         or alpha band (non-zero = valid), or its nodata values (a pixel is nodata when every
+ *         selected band that has a nodata value holds it); NaN samples are never valid
  * Byte bands are copied; other types go through a per-band 2-98 % percentile stretch computed
- * once per file (on a decimated read). A window that does not overlap the image at all, or has
- * w or h <= 0, is an error naming the window and the file. Thread-safe: each thread may read with
- * its own sw_raster handle (open one per thread). */
+ * once per handle, for all selected bands together, from a sample that excludes invalid pixels:
+ * a decimated read of the whole image (at most 1024 x 1024, from overviews when there are some),
+ * or for large tiled files without overviews 64 blocks spread over the image. A window that does
+ * not overlap the image at all, or has w or h <= 0, is an error naming the window and the file.
+ * Thread-safe: each thread may read with its own sw_raster handle (open one per thread). */
 sw_status sw_raster_read_u8(sw_raster *r, int64_t x, int64_t y, int w, int h, uint8_t *pix, uint8_t *valid);
 
 /* The stretch used for band b (1-based): out = clamp((v - lo) * 255 / (hi - lo)). Byte bands
@@ -75,15 +87,22 @@ typedef struct {
 
 typedef struct sw_raster_writer sw_raster_writer;
 
-/* Creates `path` aside (as `path`.part) as a tiled, compressed BigTIFF GeoTIFF. A folder that
- * does not exist or cannot be written is an error naming it (SW_ERR_OUTPUT). */
+/* Creates `path` aside (as `path`.part) as a tiled, compressed BigTIFF GeoTIFF (pixel interleaved,
+ * PREDICTOR 2 for integers / 3 for floats). A folder that does not exist or cannot be written is an
+ * error naming it (SW_ERR_OUTPUT); a bad type, tile or compression is SW_ERR_USAGE; spec.wkt may
+ * be WKT, "EPSG:n" or PROJJSON (invalid: SW_ERR_INPUT). */
 sw_status sw_raster_create(sw_raster_writer **out, const char *path, const sw_raster_spec *spec);
 /* Writes a block of pixels at (x, y): data (h, w, nbands) interleaved in the spec's data type;
- * mask (h, w) or NULL (validity, only with spec.mask). */
+ * mask (h, w) or NULL (validity, non-zero = valid; NULL = all valid; only with spec.mask; parts
+ * never written read back as invalid). Blocks may have any size and position; GDAL's block cache
+ * (sw_raster_configure) holds partly written tiles, so write in tile-aligned blocks or in row order
+ * and keep the cache larger than the tile rows in progress. */
 sw_status sw_raster_write(sw_raster_writer *wr, int x, int y, int w, int h, const void *data,
                           const uint8_t *mask);
 /* Finishes the file and renames it into place. With cog_path set, also writes a Cloud Optimized
- * GeoTIFF copy there (atomically, with overviews). The writer is freed in every case. */
+ * GeoTIFF copy there (atomically, with overviews: nearest for integer class maps, average for RGB
+ * and floats); if only the COG fails, the GeoTIFF stays committed and the error names the COG. The
+ * writer is freed in every case. */
 sw_status sw_raster_commit(sw_raster_writer *wr, const char *cog_path);
 /* Drops the partial file; the writer is freed. */
 void sw_raster_abort(sw_raster_writer *wr);
