@@ -1,4 +1,4 @@
-/* Private to io/raster_*.c: GDAL start-up (once per process) and capture of GDAL's errors, so that
+/* Private to io/ (the GDAL users): GDAL start-up (once per process) and capture of GDAL's errors, so that
  * the user sees only our message, with GDAL's reason appended. */
 #ifndef SWATH_IO_RASTER_INTERNAL_H
 #define SWATH_IO_RASTER_INTERNAL_H

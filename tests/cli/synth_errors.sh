@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Clear errors: bad flags are usage errors (exit 2) naming the flag; an output folder that cannot
+# be made is an output error (exit 4) naming it; a missing background is an input error (exit 3).
+set -u
+rm -rf "$WORK" && mkdir -p "$WORK"
+fails=0
+expect() {  # code pattern args...
+    local code=$1 pat=$2; shift 2
+    "$SWATH" "$@" >"$WORK/out" 2>"$WORK/err"; local rc=$?
+    if [ "$rc" != "$code" ] || ! grep -q -- "$pat" "$WORK/err" "$WORK/out"; then
+        echo "FAIL: swath $* -> exit $rc (want $code), output:"; cat "$WORK/err" "$WORK/out"; fails=$((fails + 1))
+    fi
+}
+expect 0 "defects" synth --help
+expect 0 "--size" synth defects --help
+expect 2 "which kind" synth
+expect 2 "unknown kind 'bogus'" synth bogus
+expect 2 "unknown option '--bogus'" synth defects --bogus --out "$WORK/x"
+expect 2 "\-\-out" synth defects --size 64
+expect 2 "\-\-size" synth defects --size 10x10 --out "$WORK/x"
+expect 2 "\-\-size" synth defects --size 12ax4 --out "$WORK/x"
+expect 2 "\-\-tile" synth defects --tile 100 --out "$WORK/x"
+expect 2 "\-\-density" synth defects --density -1 --out "$WORK/x"
+expect 2 "\-\-counts" synth defects --counts 1,2,3 --out "$WORK/x"
+expect 2 "\-\-gsd" synth defects --gsd 1000 --out "$WORK/x"
+expect 2 "\-\-crs" synth defects --crs EPSG:999999 --out "$WORK/x"
+expect 2 "\-\-origin" synth defects --origin 1 --out "$WORK/x"
+touch "$WORK/file"
+expect 4 "$WORK/file" synth defects --size 64 --out "$WORK/file/sub"
+expect 3 "nothere.tif" synth defects --size 64 --background "$WORK/nothere.tif" --out "$WORK/y"
+[ ! -e "$WORK/x" ] || { echo "FAIL: a failed run left $WORK/x"; fails=$((fails + 1)); }
+[ "$fails" = 0 ] && echo "ok: errors are clear" || exit 1
