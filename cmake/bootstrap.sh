@@ -54,8 +54,12 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     || { cat "$build.configure.log"; exit 1; }
   grep -E "oneDNN|CUDA|HDF5:" "$build.configure.log" | sed 's/^-- /bootstrap: /' || true
 fi
-cmake --build "$build" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\] (Building|Linking)|^(gmake|make)\[' || true
-test -x "$build/swath" || { echo "bootstrap: build failed" >&2; exit 1; }
+# Build; the progress lines are dropped, warnings and errors stay. A failed build stops here.
+set +o pipefail
+cmake --build "$build" -j "$jobs" 2>&1 | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built target)|^(gmake|make)\[' || true; }
+rc=${PIPESTATUS[0]}
+set -o pipefail
+[ "$rc" -eq 0 ] || { echo "bootstrap: build failed (exit $rc)" >&2; exit 1; }
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 case "$what" in
