@@ -1,0 +1,135 @@
+/* Reduced reads and PNG output (see image_png.h). The band choice and the 8-bit stretch come from
+ * io/raster.h (sw_raster_open: the same rule and percentiles as the tile reads); the pixels come
+ * from one decimated GDALDatasetRasterIOEx, which GDAL answers from the nearest overview level. */
+#include "io/image_png.h"
+#include "io/raster.h"
+#include "io/raster_internal.h"
+#include "src/core/fsutil.h"
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static sw_status check_size(const char *path, int ow, int oh) {
+    if (ow < 1 || oh < 1 || ow > 1 << 15 || oh > 1 << 15)
+        return sw_fail(SW_ERR_USAGE, "reduced read of '%s': size %dx%d out of 1..32768", path, ow, oh);
+    return SW_OK;
+}
+
+static sw_status read_rgb_impl(GDALDatasetH ds, const char *path, const int *bands, int nb, const double *lo,
+                               const double *hi, int ow, int oh, uint8_t *rgb, uint8_t *valid) {
+    size_t n = (size_t)ow * (size_t)oh;
+    float *buf = sw_malloc(n * (size_t)nb * sizeof(float), "reduced read");
+    if (!buf) return SW_ERR_RUNTIME;
+    GDALRasterIOExtraArg arg;
+    INIT_RASTERIO_EXTRA_ARG(arg);
+    arg.eResampleAlg = GRIORA_Average;
+    int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+    int bl[3] = {bands[0], bands[nb > 1 ? 1 : 0], bands[nb > 2 ? 2 : 0]};
+    CPLErr e = GDALDatasetRasterIOEx(ds, GF_Read, 0, 0, w, h, buf, ow, oh, GDT_Float32, nb, bl, 0, 0, 0, &arg);
+    if (e != CE_None) {
+        free(buf);
+        return sw_fail(SW_ERR_INPUT, "reduced read of '%s' (%dx%d to %dx%d): %s", path, w, h, ow, oh, sw_gdal_reason());
+    }
+    for (int c = 0; c < 3; c++) {
+        int b = nb == 3 ? c : 0;
+        const float *src = buf + (size_t)b * n;
+        double scale = hi[b] > lo[b] ? 255.0 / (hi[b] - lo[b]) : 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double v = (src[i] - lo[b]) * scale;
+            rgb[3 * i + (size_t)c] = (uint8_t)(v <= 0 || isnan(v) ? 0 : v >= 255 ? 255 : lround(v));
+        }
+    }
+    free(buf);
+    if (!valid) return SW_OK;
+    arg.eResampleAlg = GRIORA_NearestNeighbour;
+    e = GDALRasterIOEx(GDALGetMaskBand(GDALGetRasterBand(ds, bands[0])), GF_Read, 0, 0, w, h, valid, ow, oh, GDT_Byte,
+                       0, 0, &arg);
+    if (e != CE_None)
+        return sw_fail(SW_ERR_INPUT, "reduced read of the mask of '%s': %s", path, sw_gdal_reason());
+    for (size_t i = 0; i < n; i++) valid[i] = valid[i] != 0;
+    return SW_OK;
+}
+
+sw_status sw_image_read_reduced_rgb(const char *path, int ow, int oh, uint8_t *rgb, uint8_t *valid) {
+    sw_status st = check_size(path, ow, oh);
+    if (st) return st;
+    sw_raster *r;
+    if ((st = sw_raster_open(&r, path))) return st;
+    int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands);
+    if (nb > 3) nb = 3;
+    if (nb == 2) nb = 1;
+    double lo[3] = {0, 0, 0}, hi[3] = {255, 255, 255};
+    for (int b = 0; b < nb && !st; b++) st = sw_raster_stretch(r, bands[b], &lo[b], &hi[b]);
+    sw_raster_close(r);
+    if (st) return st;
+    sw_gdal_init();
+    sw_gdal_quiet();
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    if (!ds) st = sw_fail(SW_ERR_INPUT, "cannot open '%s': %s", path, sw_gdal_reason());
+    else st = read_rgb_impl(ds, path, bands, nb, lo, hi, ow, oh, rgb, valid);
+    if (ds) GDALClose(ds);
+    sw_gdal_loud();
+    return st;
+}
+
+sw_status sw_image_read_reduced_u8(const char *path, int ow, int oh, uint8_t *out) {
+    sw_status st = check_size(path, ow, oh);
+    if (st) return st;
+    sw_gdal_init();
+    sw_gdal_quiet();
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    if (!ds) st = sw_fail(SW_ERR_INPUT, "cannot open '%s': %s", path, sw_gdal_reason());
+    else {
+        GDALRasterIOExtraArg arg;
+        INIT_RASTERIO_EXTRA_ARG(arg);
+        arg.eResampleAlg = GRIORA_NearestNeighbour;
+        int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
+        if (GDALRasterIOEx(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, w, h, out, ow, oh, GDT_Byte, 0, 0, &arg) != CE_None)
+            st = sw_fail(SW_ERR_INPUT, "reduced read of '%s', band 1: %s", path, sw_gdal_reason());
+        GDALClose(ds);
+    }
+    sw_gdal_loud();
+    return st;
+}
+
+static sw_status write_png_impl(const char *path, const char *tmp, int w, int h, const uint8_t *rgb) {
+    GDALDriverH mem = GDALGetDriverByName("MEM"), png = GDALGetDriverByName("PNG");
+    if (!mem || !png) return sw_fail(SW_ERR_RUNTIME, "writing '%s': GDAL lacks the MEM or PNG driver", path);
+    GDALDatasetH ds = GDALCreate(mem, "", w, h, 3, GDT_Byte, NULL);
+    if (!ds) return sw_fail(SW_ERR_RUNTIME, "writing '%s': cannot make a MEM raster: %s", path, sw_gdal_reason());
+    CPLErr e = GDALDatasetRasterIO(ds, GF_Write, 0, 0, w, h, (void *)rgb, w, h, GDT_Byte, 3, NULL, 3, 3 * w, 1);
+    GDALDatasetH out = e == CE_None ? GDALCreateCopy(png, tmp, ds, FALSE, NULL, NULL, NULL) : NULL;
+    GDALClose(ds);
+    if (!out) {
+        unlink(tmp);
+        return sw_fail(SW_ERR_OUTPUT, "cannot write '%s' (PNG driver): %s", path, sw_gdal_reason());
+    }
+    GDALClose(out);
+    char aux[4300];
+    snprintf(aux, sizeof aux, "%s.aux.xml", tmp);
+    unlink(aux);
+    if (sw_gdal_failed()) {
+        unlink(tmp);
+        return sw_fail(SW_ERR_OUTPUT, "cannot write '%s' (PNG driver): %s", path, sw_gdal_reason());
+    }
+    return sw_rename_durable(tmp, path);
+}
+
+sw_status sw_image_write_png(const char *path, int w, int h, const uint8_t *rgb) {
+    if (w < 1 || h < 1) return sw_fail(SW_ERR_RUNTIME, "writing '%s': empty image %dx%d", path, w, h);
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.part", path) >= (int)sizeof tmp)
+        return sw_fail(SW_ERR_OUTPUT, "path too long: %s", path);
+    sw_gdal_init();
+    sw_gdal_quiet();
+    sw_status st = write_png_impl(path, tmp, w, h, rgb);
+    sw_gdal_loud();
+    return st;
+}
