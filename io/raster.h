@@ -66,6 +66,12 @@ int sw_raster_selected_bands(const sw_raster *r, int *bands);  /* returns the co
  * Thread-safe: each thread may read with its own sw_raster handle (open one per thread). */
 sw_status sw_raster_read_u8(sw_raster *r, int64_t x, int64_t y, int w, int h, uint8_t *pix, uint8_t *valid);
 
+/* Only the validity of the window, as `valid` of sw_raster_read_u8 (same window rules). When the
+ * validity comes from a mask or alpha band, or the file has none, no colour band is read (much
+ * cheaper: the footprint scan of `swath run`'s plan); with nodata values or float bands it reads
+ * the bands through sw_raster_read_u8. */
+sw_status sw_raster_read_valid(sw_raster *r, int64_t x, int64_t y, int w, int h, uint8_t *valid);
+
 /* The stretch used for band b (1-based): out = clamp((v - lo) * 255 / (hi - lo)). Byte bands
  * report lo = 0, hi = 255. */
 sw_status sw_raster_stretch(sw_raster *r, int band, double *lo, double *hi);
@@ -83,6 +89,9 @@ typedef struct {
     double nodata;
     int mask;                /* 1: write an internal per-dataset mask band (validity) */
     int rgb;                 /* 1: mark bands 1..3 as red, green, blue (photometric RGB) */
+    const uint8_t (*palette)[4];  /* colour table of band 1 (Byte, one band): RGBA of values
+                                     0..npalette-1, the others transparent; NULL: none */
+    int npalette;
 } sw_raster_spec;
 
 typedef struct sw_raster_writer sw_raster_writer;

@@ -680,3 +680,39 @@ sw_status sw_raster_read_u8(sw_raster *r, int64_t x, int64_t y, int w, int h, ui
     }
     return SW_OK;
 }
+
+sw_status sw_raster_read_valid(sw_raster *r, int64_t x, int64_t y, int w, int h, uint8_t *valid) {
+    const sw_raster_info *in = &r->info;
+    if (r->nodata_cmp || r->mode == MODE_F64) {   /* validity needs the samples */
+        uint8_t *pix = malloc((size_t)w * h * (size_t)(r->nsel > 0 ? r->nsel : 1));
+        if (!pix) return sw_fail(SW_ERR_RUNTIME, "out of memory reading the validity of %s", in->path);
+        sw_status st = sw_raster_read_u8(r, x, y, w, h, pix, valid);
+        free(pix);
+        return st;
+    }
+    if (w <= 0 || h <= 0 || x >= in->width || y >= in->height || x <= -(int64_t)w || y <= -(int64_t)h)
+        return sw_fail(SW_ERR_INPUT, "window %lld,%lld,%d,%d (x,y,w,h) %s %s (%d x %d pixels)", (long long)x,
+                       (long long)y, w, h, w <= 0 || h <= 0 ? "is empty: cannot read it from" : "lies outside",
+                       in->path, in->width, in->height);
+    int ix0 = (int)(x > 0 ? x : 0), iy0 = (int)(y > 0 ? y : 0);
+    int ix1 = (int)(x + w < in->width ? x + w : in->width), iy1 = (int)(y + h < in->height ? y + h : in->height);
+    int iw = ix1 - ix0, ih = iy1 - iy0;
+    size_t off = (size_t)(iy0 - y) * (size_t)w + (size_t)(ix0 - x);
+    memset(valid, 0, (size_t)w * h);
+    if (!r->mask) {
+        for (int j = 0; j < ih; j++) memset(valid + off + (size_t)j * w, 1, (size_t)iw);
+        return SW_OK;
+    }
+    sw_status st = SW_OK;
+    sw_gdal_quiet();
+    if (GDALRasterIOEx(r->mask, GF_Read, ix0, iy0, iw, ih, valid + off, iw, ih, GDT_Byte, 1, w, NULL) != CE_None)
+        st = sw_fail(SW_ERR_INPUT, "reading the mask of window %lld,%lld,%d,%d of %s: %s", (long long)x, (long long)y,
+                     w, h, in->path, sw_gdal_reason());
+    sw_gdal_loud();
+    if (!st)
+        for (int j = 0; j < ih; j++) {
+            uint8_t *p = valid + off + (size_t)j * w;
+            for (int i = 0; i < iw; i++) p[i] = p[i] != 0;
+        }
+    return st;
+}

@@ -120,6 +120,20 @@ static sw_status create_in(sw_raster_writer *wr, const sw_raster_spec *spec, OGR
         if (GDALSetRasterNoDataValue(GDALGetRasterBand(wr->ds, b), spec->nodata) != CE_None)
             return sw_fail(SW_ERR_OUTPUT, "cannot set nodata %g on band %d of %s: %s", spec->nodata, b, wr->part,
                            sw_gdal_reason());
+    if (spec->palette && spec->npalette > 0) {
+        GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
+        for (int i = 0; i < 256; i++) {
+            const uint8_t *c = i < spec->npalette ? spec->palette[i] : (const uint8_t[4]){0, 0, 0, 0};
+            GDALColorEntry e = {c[0], c[1], c[2], c[3]};
+            GDALSetColorEntry(ct, i, &e);
+        }
+        CPLErr e = wr->type == GDT_Byte && wr->nbands == 1 ? GDALSetRasterColorTable(GDALGetRasterBand(wr->ds, 1), ct)
+                                                           : CE_Failure;
+        GDALDestroyColorTable(ct);
+        if (e != CE_None)
+            return sw_fail(SW_ERR_USAGE, "cannot set a colour table on %s (one Byte band only): %s", wr->part,
+                           sw_gdal_reason());
+    }
     if (spec->mask) {
         /* Inside the TIFF (not a .msk file beside it), so that the rename moves everything. */
         char *old = CPLStrdup(CPLGetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", NULL));

@@ -1,0 +1,35 @@
+/* The job kinds of `swath run`, one file each behind one small table: what a job emits and how it
+ * turns one tile of pixels into per-class scores. The runtime (src/run, mpi/) does the rest. */
+#ifndef SWATH_JOBS_JOB_H
+#define SWATH_JOBS_JOB_H
+
+#include "src/core/error.h"
+
+#include <stdint.h>
+
+#define SW_JOB_MAX_CLASSES 11
+
+typedef struct sw_job_kind {
+    const char *name;                 /* "pixel-defects" */
+    int nclasses;                     /* score planes a tile result carries */
+    uint8_t classes[SW_JOB_MAX_CLASSES];  /* their class ids (jobs/defect_classes.h) */
+    int nbands;                       /* bands a tile read delivers (3 = R, G, B) */
+    /* Per-rank state (models, scratch); *ctx may stay NULL. */
+    sw_status (*init)(void **ctx);
+    void (*free)(void *ctx);
+    /* Scores of one tile: scores (nclasses, h, w), 0..255 (255 = certain), from pix (h, w, nbands)
+     * and valid (h, w); invalid pixels may hold anything (the reducer gives them weight 0). */
+    sw_status (*process)(void *ctx, uint8_t *scores, const uint8_t *pix, const uint8_t *valid, int w, int h);
+    /* Post-processing of region classes (1..6) on a finished output block, or NULL. Pixel-based
+     * classes stay exact, so pixel-defects has none. cls (h, w) in/out. */
+    sw_status (*postprocess_block)(void *ctx, uint8_t *cls, int w, int h);
+} sw_job_kind;
+
+/* The job named `name`, or NULL. */
+const sw_job_kind *sw_job_find(const char *name);
+/* "pixel-defects, ..." for messages. */
+const char *sw_job_names(void);
+
+extern const sw_job_kind sw_job_pixel_defects;
+
+#endif

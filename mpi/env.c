@@ -1,0 +1,85 @@
+/* MPI start / stop and collective helpers (see run_mpi.h). */
+#include "mpi/run_mpi.h"
+
+#include <mpi.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int we_initialized;
+
+sw_status sw_mpi_start(int *rank, int *size) {
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited) {
+        if (MPI_Init(NULL, NULL) != MPI_SUCCESS) return sw_fail(SW_ERR_RUNTIME, "MPI_Init failed");
+        we_initialized = 1;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    return SW_OK;
+}
+
+void sw_mpi_stop(void) {
+    int fin = 0;
+    MPI_Finalized(&fin);
+    if (we_initialized && !fin) MPI_Finalize();
+    we_initialized = 0;
+}
+
+int sw_mpi_local_size(void) {
+    const char *s = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    int n = s ? atoi(s) : 1;
+    return n > 0 ? n : 1;
+}
+
+sw_status sw_mpi_bcast(void *buf, size_t n, int root) {
+    char *p = buf;
+    while (n) {
+        int k = n > (1u << 30) ? (1 << 30) : (int)n;
+        if (MPI_Bcast(p, k, MPI_BYTE, root, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return sw_fail(SW_ERR_RUNTIME, "MPI_Bcast of %zu bytes from rank %d failed", n, root);
+        p += k, n -= (size_t)k;
+    }
+    return SW_OK;
+}
+
+typedef struct {
+    int32_t st;
+    char msg[2048];
+} status_msg;
+
+sw_status sw_mpi_agree(sw_status st, int root) {
+    status_msg m = {st, ""};
+    snprintf(m.msg, sizeof m.msg, "%s", sw_errmsg());
+    MPI_Bcast(&m, sizeof m, MPI_BYTE, root, MPI_COMM_WORLD);
+    if (m.st) return sw_fail(m.st, "%s", m.msg);
+    return SW_OK;
+}
+
+sw_status sw_mpi_agree_all(sw_status st) {
+    int rank, in[2], out[2];
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    in[0] = st ? rank : 1 << 30, in[1] = 0;
+    MPI_Allreduce(in, out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (out[0] == 1 << 30) return SW_OK;
+    return sw_mpi_agree(st, out[0]);
+}
+
+void sw_mpi_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
+
+int64_t sw_mpi_max_i64(int64_t v) {
+    long long in = v, out = v;
+    MPI_Allreduce(&in, &out, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+    return out;
+}
+
+void sw_mpi_abort(sw_status st) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    fprintf(stderr, "swath: error: rank %d: %s\n", rank, sw_errmsg());
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, st ? (int)st : 1);
+}

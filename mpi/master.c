@@ -1,0 +1,270 @@
+/* The master role (rank 0): hands out batches of tile ids in plan (locality) order, journals
+ * finished tiles, retries failed ones once, tells the reducers which tiles are ready, reports
+ * progress, and knows when the run is complete. */
+#include "mpi/protocol.h"
+#include "mpi/roles.h"
+
+#include "src/core/log.h"
+#include "src/run/results.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ATTEMPTS 2
+
+struct sw_master {
+    sw_run_ctx *c;
+    sw_outbox *out;
+    uint8_t *status, *attempts;   /* (ntiles) */
+    uint32_t *queue;              /* pending tile ids, served from head */
+    int64_t head, tail;
+    uint32_t *retry;              /* failed once: served before the queue */
+    int64_t nretry;
+    int32_t *waiting;             /* ranks whose request is deferred; want per rank */
+    uint8_t *sent;                /* (nreducers) scratch of notify_reducers */
+    uint16_t *unwritten;          /* (ntiles) blocks the tile touches that are not on disk yet */
+    int64_t nblocks;              /* blocks reported on disk */
+    uint32_t *ids;                /* (nids_cap) scratch of on_block */
+    int nids_cap;
+    int64_t nfinished, nfailed, appends;
+    int nreduced, nstopped;
+    double px_done, t_start, t_last;
+    int64_t tiles_this_run;
+    int64_t peak_rss_reducer;
+};
+
+static void note_failed(sw_run_ctx *c, uint32_t id, const char *reason) {
+    int n = (int)(sizeof c->failed / sizeof c->failed[0]);
+    if (c->nfailed_notes >= n) return;
+    c->failed[c->nfailed_notes].tile = id;
+    snprintf(c->failed[c->nfailed_notes].reason, sizeof c->failed[0].reason, "%s", reason);
+    c->nfailed_notes++;
+}
+
+static sw_status notify_reducers(sw_master *m, uint32_t id, int status) {
+    sw_run_ctx *c = m->c;
+    int bx0, by0, bx1, by1;
+    sw_plan_tile_blocks(&c->plan, &c->plan.tiles[id], &bx0, &by0, &bx1, &by1);
+    memset(m->sent, 0, (size_t)c->nreducers);
+    sw_msg_ready msg = {id, status};
+    for (int by = by0; by <= by1; by++)
+        for (int bx = bx0; bx <= bx1; bx++) {
+            int r = sw_run_block_owner(c, bx, by);
+            if (m->sent[r]) continue;
+            m->sent[r] = 1;
+            sw_status st = sw_outbox_send(m->out, &msg, sizeof msg, sw_run_reducer_rank(c, r), SW_TAG_READY);
+            if (st) return st;
+        }
+    return SW_OK;
+}
+
+sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
+    sw_master *m = sw_calloc(1, sizeof *m, "the master");
+    if (!m) return SW_ERR_RUNTIME;
+    int64_t T = c->plan.ntiles;
+    m->c = c, m->out = o;
+    m->status = sw_calloc((size_t)T + 1, 1, "tile states");
+    m->attempts = sw_calloc((size_t)T + 1, 1, "tile attempts");
+    m->queue = sw_malloc(sizeof *m->queue * (size_t)(T + 1), "the tile queue");
+    m->retry = sw_malloc(sizeof *m->retry * (size_t)(T + 1), "the retry queue");
+    m->waiting = sw_calloc((size_t)c->size, sizeof *m->waiting, "deferred requests");
+    m->sent = sw_calloc((size_t)c->nreducers, 1, "reducer flags");
+    m->unwritten = sw_malloc(sizeof *m->unwritten * (size_t)(T + 1), "tile block counts");
+    m->nids_cap = sw_plan_max_tiles_in(&c->plan, c->plan.block, c->plan.block);
+    m->ids = sw_malloc(sizeof *m->ids * (size_t)m->nids_cap, "a block's tile list");
+    if (!m->status || !m->attempts || !m->queue || !m->retry || !m->waiting || !m->sent || !m->unwritten || !m->ids) {
+        sw_master_free(m);
+        return SW_ERR_RUNTIME;
+    }
+    *out = m;
+    for (int64_t i = 0; i < T; i++) {
+        int bx0, by0, bx1, by1;
+        sw_plan_tile_blocks(&c->plan, &c->plan.tiles[i], &bx0, &by0, &bx1, &by1);
+        m->unwritten[i] = (uint16_t)((bx1 - bx0 + 1) * (by1 - by0 + 1));
+    }
+    /* Journal replay: tiles finished by an earlier run are not run again. */
+    for (int64_t i = 0; i < c->nprior; i++) {
+        const sw_journal_rec *r = &c->prior[i];
+        if (r->tile >= T || m->status[r->tile]) continue;
+        m->status[r->tile] = r->status;
+        m->nfinished++;
+        if (r->status == SW_TILE_FAILED) m->nfailed++, note_failed(c, r->tile, r->reason);
+        sw_status st = notify_reducers(m, r->tile, r->status);
+        if (st) return st;
+    }
+    for (int64_t i = 0; i < T; i++)
+        if (!m->status[i]) m->queue[m->tail++] = (uint32_t)i;
+    m->tiles_this_run = m->tail;
+    if (c->nprior)
+        sw_log(1, "run: resuming: %lld of %lld tiles already journaled, %lld to go", (long long)m->nfinished,
+               (long long)T, (long long)m->tail);
+    m->t_start = m->t_last = sw_now();
+    return SW_OK;
+}
+
+/* Progress of the run: a bar on a terminal, JSON lines with SWATH_PROGRESS=json, else a log line. */
+static void progress(sw_master *m, int force) {
+    double t = sw_now();
+    if (!force && t - m->t_last < 1.0) return;
+    m->t_last = t;
+    if (sw_log_level() < 1) return;
+    int64_t T = m->c->plan.ntiles, done = m->nfinished;
+    double el = t - m->t_start, mpx = m->px_done / 1e6 / (el > 1e-9 ? el : 1e-9);
+    int64_t this_run = m->tiles_this_run - (m->tail - m->head) - m->nretry;
+    double frac = m->tiles_this_run ? (double)this_run / (double)m->tiles_this_run : 1.0;
+    double eta = frac > 0 ? el * (1 - frac) / frac : 0;
+    double pct = T ? 100.0 * done / T : 100.0;
+    const char *mode = getenv("SWATH_PROGRESS");
+    if (mode && !strcmp(mode, "json")) {
+        fprintf(stderr, "{\"event\": \"progress\", \"tiles_done\": %lld, \"tiles_total\": %lld, \"tiles_failed\": %lld, "
+                        "\"mpx_per_s\": %.2f, \"elapsed_s\": %.1f, \"eta_s\": %.1f}\n",
+                (long long)done, (long long)T, (long long)m->nfailed, mpx, el, eta);
+    } else if (isatty(2)) {
+        char bar[31];
+        int k = (int)(pct * 30 / 100);
+        for (int i = 0; i < 30; i++) bar[i] = i < k ? '#' : '.';
+        bar[30] = 0;
+        fprintf(stderr, "\r[%s] tiles %lld/%lld %3.0f%%  %.1f Mpx/s  eta %.0f s   %s", bar, (long long)done, (long long)T, pct,
+                mpx, eta, force ? "\n" : "");
+    } else {
+        sw_log(1, "run: tiles %lld/%lld (%.0f%%), %.1f Mpx/s, %.1f s elapsed, eta %.1f s", (long long)done, (long long)T,
+               pct, mpx, el, eta);
+    }
+    fflush(stderr);
+}
+
+static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_tile *t, int rank) {
+    sw_journal_rec r = {0};
+    r.tile = id, r.status = (uint8_t)status, r.attempts = m->attempts[id], r.rank = rank;
+    r.seconds = t->seconds, r.bytes = t->bytes;
+    memcpy(r.reason, t->reason, sizeof r.reason);
+    sw_status st = sw_journal_append(m->c->journal, &r);
+    if (st) return st;
+    m->appends++;
+    if (m->c->cfg->kill_after > 0 && m->appends == m->c->cfg->kill_after) {
+        sw_log(1, "run: --test-kill-after %lld: killing rank 0", (long long)m->appends);
+        raise(SIGKILL);
+    }
+    m->status[id] = (uint8_t)status;
+    m->nfinished++;
+    if (status == SW_TILE_FAILED) note_failed(m->c, id, t->reason);
+    const sw_tile *tl = &m->c->plan.tiles[id];
+    m->px_done += (double)tl->w * tl->h;
+    return notify_reducers(m, id, status);
+}
+
+static sw_status on_tile(sw_master *m, const sw_msg_tile *t, int rank) {
+    uint32_t id = t->tile;
+    if (id >= m->c->plan.ntiles || m->status[id]) return SW_OK;   /* stale or repeated */
+    m->attempts[id]++;
+    if (t->ok) return journal(m, id, SW_TILE_DONE, t, rank);
+    if (m->attempts[id] < MAX_ATTEMPTS) {
+        sw_log(1, "run: tile %u failed on rank %d (attempt %d, will retry): %s", id, rank, m->attempts[id], t->reason);
+        m->retry[m->nretry++] = id;
+        return SW_OK;
+    }
+    sw_log(1, "run: tile %u failed for good on rank %d after %d attempts: %s", id, rank, m->attempts[id], t->reason);
+    m->nfailed++;
+    return journal(m, id, SW_TILE_FAILED, t, rank);
+}
+
+/* Block (bx, by) is on disk: tiles whose every block is on disk need their result no more. */
+static void on_block(sw_master *m, int bx, int by) {
+    const sw_plan *p = &m->c->plan;
+    m->nblocks++;
+    int x, y, w, h;
+    sw_plan_block_rect(p, bx, by, &x, &y, &w, &h);
+    int n = sw_plan_tiles_in(p, x, y, w, h, m->ids, m->nids_cap);
+    for (int k = 0; k < n; k++) {
+        uint32_t i = m->ids[k];
+        if (m->unwritten[i] && --m->unwritten[i] == 0 && !m->c->cfg->keep_tiles) sw_tile_result_remove(m->c->cfg->out, i);
+    }
+}
+
+/* Answers deferred requests: a batch when there is work, an empty batch once all is finished. */
+static sw_status serve(sw_master *m) {
+    sw_run_ctx *c = m->c;
+    for (int r = 0; r < c->size; r++) {
+        if (!m->waiting[r]) continue;
+        uint32_t ids[SW_BATCH_MAX];
+        int n = 0;
+        while (n < m->waiting[r] && m->nretry) ids[n++] = m->retry[--m->nretry];
+        while (n < m->waiting[r] && m->head < m->tail) ids[n++] = m->queue[m->head++];
+        if (n == 0 && m->nfinished < c->plan.ntiles) continue;   /* tiles in flight may come back */
+        sw_status st = sw_outbox_send(m->out, ids, n * (int)sizeof(uint32_t), r, SW_TAG_BATCH);
+        if (st) return st;
+        if (n == 0) m->nstopped++;
+        m->waiting[r] = 0;
+    }
+    return SW_OK;
+}
+
+sw_status sw_master_step(sw_master *m, int *busy) {
+    MPI_Status s;
+    int flag;
+    sw_status st;
+    *busy = 0;
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_TILE, MPI_COMM_WORLD, &flag, &s);
+        if (!flag) break;
+        sw_msg_tile t;
+        MPI_Recv(&t, sizeof t, MPI_BYTE, s.MPI_SOURCE, SW_TAG_TILE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        t.reason[sizeof t.reason - 1] = 0;
+        if ((st = on_tile(m, &t, s.MPI_SOURCE))) return st;
+        *busy = 1;
+    }
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_REQUEST, MPI_COMM_WORLD, &flag, &s);
+        if (!flag) break;
+        sw_msg_request q;
+        MPI_Recv(&q, sizeof q, MPI_BYTE, s.MPI_SOURCE, SW_TAG_REQUEST, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        m->waiting[s.MPI_SOURCE] = q.want < 1 ? 1 : q.want > SW_BATCH_MAX ? SW_BATCH_MAX : q.want;
+        *busy = 1;
+    }
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_BLOCK, MPI_COMM_WORLD, &flag, &s);
+        if (!flag) break;
+        sw_msg_block q;
+        MPI_Recv(&q, sizeof q, MPI_BYTE, s.MPI_SOURCE, SW_TAG_BLOCK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        on_block(m, q.bx, q.by);
+        *busy = 1;
+    }
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_REDUCED, MPI_COMM_WORLD, &flag, &s);
+        if (!flag) break;
+        sw_msg_reduced q;
+        MPI_Recv(&q, sizeof q, MPI_BYTE, s.MPI_SOURCE, SW_TAG_REDUCED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        m->nreduced++;
+        sw_log(2, "run: reducer rank %d wrote %d blocks, peak RSS %lld KiB", s.MPI_SOURCE, q.blocks,
+               (long long)q.peak_rss_kb);
+        *busy = 1;
+    }
+    if ((st = serve(m))) return st;
+    progress(m, 0);
+    if (sw_master_done(m)) {
+        progress(m, 1);
+        m->c->tiles_failed = m->nfailed;
+        for (int64_t i = 0, k = 0; i < m->c->plan.ntiles && k < 20; i++)
+            if (m->status[i] == SW_TILE_FAILED) {
+                const sw_tile *t = &m->c->plan.tiles[i];
+                sw_log(1, "run: failed tile %lld: %d,%d %dx%d (scale %d)", (long long)i, t->x, t->y, t->w, t->h,
+                       m->c->cfg->scales[t->scale]);
+                k++;
+            }
+    }
+    return SW_OK;
+}
+
+int sw_master_done(const sw_master *m) {
+    return m->nfinished == m->c->plan.ntiles && m->nreduced == m->c->nreducers && m->nstopped == m->c->nworkers &&
+           m->nblocks == (int64_t)m->c->plan.nbx * m->c->plan.nby;
+}
+
+void sw_master_free(sw_master *m) {
+    if (!m) return;
+    free(m->status), free(m->attempts), free(m->queue), free(m->retry), free(m->waiting), free(m->sent);
+    free(m);
+}

@@ -1,0 +1,102 @@
+/* The worker role: asks the master for batches of tile ids (the next request goes out while the
+ * last tile of a batch is processed), runs each tile (src/run/tile_work.c: read, job, durable
+ * result) and reports it. A tile that fails is reported with the reason; the master retries it. */
+#include "mpi/protocol.h"
+#include "mpi/roles.h"
+
+#include "src/core/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sw_worker {
+    sw_run_ctx *c;
+    sw_outbox *out;
+    sw_worker_state ws;
+    int ready;                   /* ws opened */
+    char init_error[96];         /* why ws could not be opened: every tile fails with it */
+    uint32_t ids[2 * SW_BATCH_MAX];
+    int head, n;                 /* ids[head .. head + n) to do */
+    uint32_t inbox[SW_BATCH_MAX];
+    MPI_Request req;
+    int requested, stopped;
+};
+
+sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
+    sw_worker *w = sw_calloc(1, sizeof *w, "the worker");
+    if (!w) return SW_ERR_RUNTIME;
+    w->c = c, w->out = o;
+    *out = w;
+    return SW_OK;
+}
+
+static sw_status request(sw_worker *w) {
+    sw_msg_request q = {w->c->cfg->batch};
+    sw_status st = sw_outbox_send(w->out, &q, sizeof q, 0, SW_TAG_REQUEST);
+    if (st) return st;
+    MPI_Irecv(w->inbox, (int)sizeof w->inbox, MPI_BYTE, 0, SW_TAG_BATCH, MPI_COMM_WORLD, &w->req);
+    w->requested = 1;
+    return SW_OK;
+}
+
+static sw_status run_tile(sw_worker *w, uint32_t id) {
+    sw_run_ctx *c = w->c;
+    sw_msg_tile t = {0};
+    t.tile = id;
+    double t0 = sw_now();
+    if (!w->ready && !w->init_error[0]) {
+        if (sw_worker_state_init(&w->ws, c)) snprintf(w->init_error, sizeof w->init_error, "%s", sw_errmsg());
+        else w->ready = 1;
+    }
+    sw_status st = SW_ERR_INPUT;
+    if (w->ready) st = sw_tile_work(&w->ws, c, id, &t.bytes);
+    else sw_fail(SW_ERR_INPUT, "%s", w->init_error);
+    t.ok = st == SW_OK;
+    t.seconds = (float)(sw_now() - t0);
+    if (!t.ok) snprintf(t.reason, sizeof t.reason, "%s", sw_errmsg());
+    if (t.ok) c->tiles_done++;
+    sw_log(2, "run: rank %d tile %u %s in %.2f s", c->rank, id, t.ok ? "done" : "failed", t.seconds);
+    return sw_outbox_send(w->out, &t, sizeof t, 0, SW_TAG_TILE);
+}
+
+sw_status sw_worker_step(sw_worker *w, int *busy) {
+    sw_status st;
+    *busy = 0;
+    if (w->requested) {
+        int done = 0;
+        MPI_Status s;
+        MPI_Test(&w->req, &done, &s);
+        if (done) {
+            int bytes = 0;
+            MPI_Get_count(&s, MPI_BYTE, &bytes);
+            int k = bytes / (int)sizeof(uint32_t);
+            w->requested = 0;
+            *busy = 1;
+            if (k == 0) w->stopped = 1;
+            if (w->head + w->n + k > (int)(sizeof w->ids / sizeof w->ids[0])) {
+                memmove(w->ids, w->ids + w->head, sizeof w->ids[0] * (size_t)w->n);
+                w->head = 0;
+            }
+            memcpy(w->ids + w->head + w->n, w->inbox, sizeof(uint32_t) * (size_t)k);
+            w->n += k;
+        }
+    }
+    /* Ask ahead: the next batch is on its way while the last tile of this one runs. */
+    if (!w->requested && !w->stopped && w->n <= 1 && (st = request(w))) return st;
+    if (w->n > 0) {
+        uint32_t id = w->ids[w->head++];
+        w->n--;
+        if ((st = run_tile(w, id))) return st;
+        *busy = 1;
+    }
+    return SW_OK;
+}
+
+int sw_worker_done(const sw_worker *w) { return w->stopped && w->n == 0 && !w->requested; }
+
+void sw_worker_free(sw_worker *w) {
+    if (!w) return;
+    if (w->ready) sw_worker_state_free(&w->ws, w->c);
+    free(w);
+}

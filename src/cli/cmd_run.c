@@ -1,0 +1,87 @@
+/* `swath run --job JOB INPUT --out DIR`: parses the flags and calls sw_run (src/run/run.h); the
+ * same flags as one process or under mpiexec / srun. */
+#include "src/cli/args.h"
+#include "src/cli/cli.h"
+
+#include "jobs/job.h"
+#include "src/run/run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const sw_opt run_opts[] = {
+    {"job", "NAME", NULL, "the job: pixel-defects"},
+    {"out", "DIR", NULL, "output folder (run.h5, journal.bin, tiles/, blocks/, mask.tif, confidence.tif)"},
+    {"scales", "P1,P2", "512,2048", "tile sides in pixels, one tile grid per scale"},
+    {"overlap", "F", "0.2", "overlap of neighbouring tiles, as a fraction of the side (0 .. 0.45)"},
+    {"blend", "MODE", "linear", "blending of overlapping tiles: crop, mean, linear, cosine"},
+    {"reducers", "R", "1", "ranks that stitch output blocks (the last R ranks)"},
+    {"batch", "N", "2", "tile ids per scheduler reply"},
+    {"block", "N", "1024", "output block side (multiple of 512)"},
+    {"resume", NULL, NULL, "continue the run in DIR: journaled tiles and written blocks are kept"},
+    {"cog", NULL, NULL, "also write DIR/mask.cog.tif (Cloud Optimized GeoTIFF)"},
+    {"keep-tiles", NULL, NULL, "keep the tile results (DIR/tiles) after their blocks are written"},
+    {"test-kill-after", "N", NULL, "testing only: rank 0 kills itself (SIGKILL) after N journal records"},
+    {"test-fail-tile", "ID", NULL, "testing only: tile ID fails on every attempt"},
+    {0},
+};
+
+int sw_cmd_run(int argc, char **argv) {
+    sw_args a;
+    int st = sw_args_parse(&a, "run", run_opts, argc, argv);
+    if (st) return sw_cli_report(st);
+    if (a.help) {
+        sw_args_print_help(&a, "--job NAME INPUT --out DIR [options]",
+                           "Runs a job over a mosaic of any size in tiles: rank 0 plans the tiles (run.h5) and\n"
+                           "schedules them, workers process them, reducers blend them into output blocks;\n"
+                           "the result is DIR/mask.tif (classes, 255 outside the footprint) and\n"
+                           "DIR/confidence.tif. Runs as one process or under mpiexec -n N with the same flags;\n"
+                           "a killed run continues with --resume and gives the same mask.");
+        return 0;
+    }
+    sw_run_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    const char *job = sw_args_str(&a, "job"), *out = sw_args_str(&a, "out");
+    if (!job) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --job is required (jobs: %s)", sw_job_names()));
+    if (!sw_job_find(job))
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: unknown job '%s' (jobs: %s)", job, sw_job_names()));
+    if (!out) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --out DIR is required"));
+    if (a.npos != 1)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: expected one INPUT mosaic, got %d arguments", a.npos));
+    snprintf(cfg.job, sizeof cfg.job, "%s", job);
+    if (snprintf(cfg.input, sizeof cfg.input, "%s", a.pos[0]) >= (int)sizeof cfg.input ||
+        snprintf(cfg.out, sizeof cfg.out, "%s", out) >= (int)sizeof cfg.out)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: path too long"));
+    int64_t sc[SW_RUN_MAX_SCALES], v;
+    if ((st = sw_args_int_list(&a, "scales", 16, 65536, sc, SW_RUN_MAX_SCALES, &cfg.nscales))) return sw_cli_report(st);
+    for (int i = 0; i < cfg.nscales; i++) cfg.scales[i] = (int)sc[i];
+    if ((st = sw_args_double(&a, "overlap", 0.0, 0.45, &cfg.overlap))) return sw_cli_report(st);
+    int b = sw_blend_parse(sw_args_str(&a, "blend"));
+    if (b < 0)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --blend '%s' is not one of crop, mean, linear, cosine",
+                                     sw_args_str(&a, "blend")));
+    cfg.blend = (sw_blend)b;
+    if ((st = sw_args_int(&a, "reducers", 1, 4096, &v))) return sw_cli_report(st);
+    cfg.reducers = (int)v;
+    if ((st = sw_args_int(&a, "batch", 1, 64, &v))) return sw_cli_report(st);
+    cfg.batch = (int)v;
+    if ((st = sw_args_int(&a, "block", 512, 16384, &v))) return sw_cli_report(st);
+    if (v % 512) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --block %lld is not a multiple of 512", (long long)v));
+    cfg.block = (int)v;
+    cfg.resume = sw_args_flag(&a, "resume");
+    cfg.cog = sw_args_flag(&a, "cog");
+    cfg.keep_tiles = sw_args_flag(&a, "keep-tiles");
+    if (sw_args_str(&a, "test-kill-after")) {
+        if ((st = sw_args_int(&a, "test-kill-after", 1, (int64_t)1 << 40, &v))) return sw_cli_report(st);
+        cfg.kill_after = v;
+    }
+    cfg.fail_tile = -1;
+    if (sw_args_str(&a, "test-fail-tile")) {
+        if ((st = sw_args_int(&a, "test-fail-tile", 0, (int64_t)1 << 40, &v))) return sw_cli_report(st);
+        cfg.fail_tile = v;
+    }
+    int print = 1;
+    st = sw_run(&cfg, &print);
+    if (st && print) return sw_cli_report(st);
+    return st;
+}

@@ -1,0 +1,161 @@
+/* A reducer's unit of work: one output block, blended from the tile results that touch it.
+ * Per scale: num_k = sum w * score_k and den = sum w over the tiles (integer weights, invalid
+ * pixels weigh 0: exact and order-independent); score_k = num_k / den. Scales are combined by the
+ * max per class; a class is present where its score >= 0.5; among present classes the paper's
+ * rule (sw_class_wins) picks one; no tile with a valid pixel there: 255 (outside the footprint).
+ * Memory: the accumulators of one block, whatever the image size. */
+#include "src/run/context.h"
+
+#include "jobs/defect_classes.h"
+#include "src/run/blend.h"
+#include "src/run/results.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint32_t *num;     /* (nscales, nclasses, n) */
+    uint32_t *den;     /* (nscales, n) */
+    uint8_t *buf, *vbuf;
+    uint16_t *wx, *wy;
+} accum;
+
+static sw_status add_tile(const sw_run_ctx *c, const sw_tile *t, int bx0, int by0, int bw, int bh, accum *a) {
+    const sw_plan *p = &c->plan;
+    int nk = c->job->nclasses;
+    size_t n = (size_t)bw * bh;
+    int x0 = t->x > bx0 ? t->x : bx0, y0 = t->y > by0 ? t->y : by0;
+    int x1 = t->x + t->w < bx0 + bw ? t->x + t->w : bx0 + bw, y1 = t->y + t->h < by0 + bh ? t->y + t->h : by0 + bh;
+    if (x1 <= x0 || y1 <= y0) return SW_OK;
+    int rw = x1 - x0, rh = y1 - y0, s = t->scale;
+    sw_blend_axis(c->cfg->blend, p->width, p->side[s], p->ovl[s], t->x, t->w, a->wx);
+    sw_blend_axis(c->cfg->blend, p->height, p->side[s], p->ovl[s], t->y, t->h, a->wy);
+    sw_tile_result tr;
+    sw_status st = sw_tile_result_open(&tr, c->cfg->out, t->id, t->w, t->h, 1 + nk);
+    if (st) return st;
+    /* Whole tile rows (one read per plane), used from column x0 - t->x. */
+    int tw = t->w, cx = x0 - t->x;
+    if ((st = sw_tile_result_read(&tr, 0, 0, y0 - t->y, tw, rh, a->vbuf))) goto done;
+    uint32_t *den = a->den + (size_t)s * n;
+    for (int j = 0; j < rh; j++) {
+        uint32_t wyj = a->wy[y0 - t->y + j];
+        const uint8_t *v = a->vbuf + (size_t)j * tw + cx;
+        const uint16_t *wx = a->wx + (x0 - t->x);
+        uint32_t *d = den + (size_t)(y0 - by0 + j) * bw + (x0 - bx0);
+        for (int i = 0; i < rw; i++) d[i] += v[i] ? wx[i] * wyj : 0;
+    }
+    for (int k = 0; k < nk; k++) {
+        if ((st = sw_tile_result_read(&tr, 1 + k, 0, y0 - t->y, tw, rh, a->buf))) goto done;
+        uint32_t *num = a->num + ((size_t)s * nk + k) * n;
+        for (int j = 0; j < rh; j++) {
+            uint32_t wyj = a->wy[y0 - t->y + j];
+            const uint8_t *v = a->vbuf + (size_t)j * tw + cx, *q = a->buf + (size_t)j * tw + cx;
+            const uint16_t *wx = a->wx + (x0 - t->x);
+            uint32_t *u = num + (size_t)(y0 - by0 + j) * bw + (x0 - bx0);
+            for (int i = 0; i < rw; i++) u[i] += v[i] ? wx[i] * wyj * q[i] : 0;
+        }
+    }
+done:
+    sw_tile_result_close(&tr);
+    return st;
+}
+
+/* Class and confidence per pixel from the accumulators. */
+static void resolve(const sw_run_ctx *c, const accum *a, size_t n, uint8_t *cls, uint8_t *conf) {
+    int nk = c->job->nclasses, ns = c->plan.nscales;
+    for (size_t i = 0; i < n; i++) {
+        int any = 0;
+        for (int s = 0; s < ns; s++) any |= a->den[(size_t)s * n + i] != 0;
+        if (!any) {
+            cls[i] = SW_CLS_IGNORE, conf[i] = 0;
+            continue;
+        }
+        int win = -1;
+        uint64_t wnum = 0, wden = 1, mnum = 0, mden = 1;   /* winner's score, largest score */
+        for (int k = 0; k < nk; k++) {
+            uint64_t bn = 0, bd = 1;   /* max over scales of num / den */
+            for (int s = 0; s < ns; s++) {
+                uint64_t d = a->den[(size_t)s * n + i];
+                if (!d) continue;
+                uint64_t u = a->num[((size_t)s * nk + k) * n + i];
+                if (u * bd > bn * d) bn = u, bd = d;
+            }
+            if (bn * mden > mnum * bd) mnum = bn, mden = bd;
+            if (2 * bn < 255 * bd) continue;   /* score < 0.5 */
+            float sc = (float)bn / (255.0f * (float)bd);
+            if (win < 0 || sw_class_wins(c->job->classes[k], sc, c->job->classes[win], (float)wnum / (255.0f * (float)wden)))
+                win = k, wnum = bn, wden = bd;
+        }
+        if (win < 0) {
+            cls[i] = SW_CLS_BACKGROUND;
+            conf[i] = (uint8_t)(255 - (2 * mnum + mden) / (2 * mden));
+        } else {
+            cls[i] = c->job->classes[win];
+            conf[i] = (uint8_t)((2 * wnum + wden) / (2 * wden));
+        }
+    }
+}
+
+struct sw_block_scratch {
+    accum a;
+    uint8_t *cls;      /* (2, block, block): classes, confidence */
+    uint32_t *ids;     /* (cap) tiles touching a block */
+    int cap;
+};
+
+void sw_block_scratch_free(sw_block_scratch *b) {
+    if (!b) return;
+    free(b->a.num), free(b->a.den), free(b->a.buf), free(b->a.vbuf), free(b->a.wx), free(b->a.wy);
+    free(b->cls), free(b->ids);
+    free(b);
+}
+
+sw_status sw_block_scratch_new(sw_block_scratch **out, const sw_run_ctx *c) {
+    const sw_plan *p = &c->plan;
+    size_t n = (size_t)p->block * p->block;
+    int nk = c->job->nclasses, ns = p->nscales, maxside = 1;
+    for (int s = 0; s < ns; s++) maxside = p->side[s] > maxside ? p->side[s] : maxside;
+    sw_block_scratch *b = sw_calloc(1, sizeof *b, "the reducer's scratch");
+    if (!b) return SW_ERR_RUNTIME;
+    b->a.num = sw_malloc(sizeof *b->a.num * (size_t)ns * nk * n, "a block's score sums");
+    b->a.den = sw_malloc(sizeof *b->a.den * (size_t)ns * n, "a block's weight sums");
+    b->a.buf = sw_malloc((size_t)maxside * p->block, "a block read buffer");   /* whole tile rows */
+    b->a.vbuf = sw_malloc((size_t)maxside * p->block, "a block read buffer");
+    b->a.wx = sw_malloc(sizeof *b->a.wx * (size_t)maxside, "blend weights");
+    b->a.wy = sw_malloc(sizeof *b->a.wy * (size_t)maxside, "blend weights");
+    b->cls = sw_malloc(2 * n, "a block's classes");
+    b->cap = sw_plan_max_tiles_in(p, p->block, p->block);
+    b->ids = sw_malloc(sizeof *b->ids * (size_t)b->cap, "a block's tile list");
+    if (!b->a.num || !b->a.den || !b->a.buf || !b->a.vbuf || !b->a.wx || !b->a.wy || !b->cls || !b->ids) {
+        sw_block_scratch_free(b);
+        return SW_ERR_RUNTIME;
+    }
+    *out = b;
+    return SW_OK;
+}
+
+sw_status sw_block_reduce(const sw_run_ctx *c, sw_block_scratch *b, int bx, int by, const uint8_t *tile_status) {
+    const sw_plan *p = &c->plan;
+    int x, y, bw, bh;
+    sw_plan_block_rect(p, bx, by, &x, &y, &bw, &bh);
+    size_t n = (size_t)bw * bh;
+    int nk = c->job->nclasses, ns = p->nscales;
+    accum *a = &b->a;
+    memset(a->num, 0, sizeof *a->num * (size_t)ns * nk * n);
+    memset(a->den, 0, sizeof *a->den * (size_t)ns * n);
+    uint8_t *cls = b->cls;
+    sw_status st = SW_OK;
+    /* The tiles touching the block, by id (any order gives the same integer sums). */
+    int nids = sw_plan_tiles_in(p, x, y, bw, bh, b->ids, b->cap);
+    for (int i = 0; !st && i < nids; i++)
+        if (tile_status[b->ids[i]] == SW_TILE_DONE) st = add_tile(c, &p->tiles[b->ids[i]], x, y, bw, bh, a);
+    if (!st) {
+        resolve(c, a, n, cls, cls + n);
+        /* Region-class post-processing (dilation, hole fill, small-region removal) goes here for
+         * jobs that emit classes 1-6; pixel-based classes stay exact. */
+        if (c->job->postprocess_block) st = c->job->postprocess_block(NULL, cls, bw, bh);
+    }
+    if (!st) st = sw_block_write(c->cfg->out, bx, by, bw, bh, cls, cls + n);
+    if (st) return sw_fail_ctx(st, "block %d,%d on rank %d", bx, by, c->rank);
+    return SW_OK;
+}

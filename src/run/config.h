@@ -1,0 +1,33 @@
+/* The configuration of one `swath run`: what the CLI parsed, shared by every rank. */
+#ifndef SWATH_RUN_CONFIG_H
+#define SWATH_RUN_CONFIG_H
+
+#include <stdint.h>
+
+#define SW_RUN_MAX_SCALES 4
+
+typedef enum { SW_BLEND_CROP = 0, SW_BLEND_MEAN, SW_BLEND_LINEAR, SW_BLEND_COSINE } sw_blend;
+
+typedef struct {
+    char job[32];            /* "pixel-defects" */
+    char input[4096];        /* the mosaic */
+    char out[4096];          /* DIR */
+    int scales[SW_RUN_MAX_SCALES];  /* tile sides in pixels, e.g. 512, 2048 */
+    int nscales;
+    double overlap;          /* fraction of the side, [0, 0.5) */
+    sw_blend blend;
+    int reducers;            /* R >= 1 (clamped to the rank count) */
+    int batch;               /* tile ids per scheduler reply */
+    int block;               /* output block side (multiple of 512) */
+    int resume;
+    int cog;                 /* also write DIR/mask.cog.tif */
+    int keep_tiles;          /* keep DIR/tiles/T.bin after the blocks they touch are written */
+    int64_t kill_after;      /* test only: rank 0 SIGKILLs itself after this many journal appends (0: off) */
+    int64_t fail_tile;       /* test only: this tile id fails on every attempt (-1: off) */
+} sw_run_config;
+
+/* "crop" / "mean" / "linear" / "cosine" <-> sw_blend; -1 for an unknown name. */
+int sw_blend_parse(const char *name);
+const char *sw_blend_name(sw_blend b);
+
+#endif

@@ -1,0 +1,241 @@
+/* The run driver (see run.h). */
+#include "src/run/run.h"
+
+#include "mpi/run_mpi.h"
+#include "src/core/fsutil.h"
+#include "src/core/log.h"
+#include "src/run/assemble.h"
+#include "src/run/context.h"
+#include "src/run/identity.h"
+#include "src/run/results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/run/outputs.h"
+
+/* Polygons (defects.gpkg), quicklook and report.json from mask.tif + confidence.tif (rank 0, after
+ * both are committed); the tiles' rectangles give each polygon its `tiles` attribute. */
+static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
+    char mask[4200], conf[4200];
+    sw_status st;
+    if ((st = sw_path_join(mask, sizeof mask, c->cfg->out, "mask.tif")) ||
+        (st = sw_path_join(conf, sizeof conf, c->cfg->out, "confidence.tif")))
+        return st;
+    int64_t n = c->plan.ntiles;
+    sw_tile_rect *rects = sw_malloc(sizeof *rects * (size_t)(n ? n : 1), "the tile rectangles");
+    char *ids = sw_malloc(12 * (size_t)(n ? n : 1), "the tile ids");
+    if (!rects || !ids) {
+        free(rects), free(ids);
+        return SW_ERR_RUNTIME;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const sw_tile *t = &c->plan.tiles[i];
+        snprintf(ids + 12 * i, 12, "%u", t->id);
+        rects[i] = (sw_tile_rect){ids + 12 * i, t->x, t->y, t->w, t->h};
+    }
+    /* The runtime's part of the report. */
+    const sw_run_config *cfg = c->cfg;
+    char run_id[32], scales[64] = "", overlap[32], reducers[16], batch[16], block[16], ranks[16];
+    snprintf(run_id, sizeof run_id, "%016llx", (unsigned long long)meta->fingerprint);
+    for (int i = 0, k = 0; i < cfg->nscales; i++) k += snprintf(scales + k, sizeof scales - (size_t)k, "%s%d", i ? "," : "", cfg->scales[i]);
+    snprintf(overlap, sizeof overlap, "%g", cfg->overlap);
+    snprintf(reducers, sizeof reducers, "%d", c->nreducers);
+    snprintf(batch, sizeof batch, "%d", cfg->batch);
+    snprintf(block, sizeof block, "%d", cfg->block);
+    snprintf(ranks, sizeof ranks, "%d", c->size);
+    sw_report_kv kv[] = {{"job", cfg->job}, {"scales", scales}, {"overlap", overlap}, {"blend", sw_blend_name(cfg->blend)},
+                         {"reducers", reducers}, {"batch", batch}, {"block", block}, {"ranks", ranks}};
+    sw_report_tile_note notes[32];
+    char tids[32][12];
+    for (int i = 0; i < c->nfailed_notes; i++) {
+        snprintf(tids[i], sizeof tids[i], "%u", c->failed[i].tile);
+        notes[i] = (sw_report_tile_note){tids[i], "failed", c->failed[i].reason};
+    }
+    sw_report_timing tm[] = {{"plan", c->t_plan}, {"tiles", c->t_tiles}, {"assemble", c->t_assemble}};
+    sw_report *r = sw_calloc(1, sizeof *r, "the report");
+    if (!r) {
+        free(rects), free(ids);
+        return SW_ERR_RUNTIME;
+    }
+    r->input = cfg->input, r->run_id = run_id, r->config = kv, r->nconfig = (int)(sizeof kv / sizeof kv[0]);
+    r->tiles_total = c->plan.ntiles + c->plan.nskipped, r->tiles_done = c->plan.ntiles - c->tiles_failed;
+    r->tiles_failed = c->tiles_failed, r->tiles_skipped = c->plan.nskipped;
+    r->notes = notes, r->nnotes = c->nfailed_notes, r->timings = tm, r->ntimings = 3;
+    r->pixels = (int64_t)c->plan.width * c->plan.height, r->seconds = sw_now() - c->t_start, r->ranks = c->size;
+    sw_outputs_spec s;
+    sw_outputs_spec_init(&s);
+    s.mask_path = mask, s.conf_path = conf, s.mosaic_path = cfg->input, s.out_dir = cfg->out;
+    s.tiles = rects, s.ntiles = n, s.report = r;
+    st = sw_outputs_write(&s);
+    free(rects), free(ids), free(r);
+    return st;
+}
+
+/* GDAL's cache and threads from this rank's share of the node: cores from SLURM_CPUS_PER_TASK,
+ * else the online cores divided by the ranks on this node; cache 1/8 of the node's memory divided
+ * by those ranks, at most 512 MiB. */
+static void configure_gdal(void) {
+    int local = sw_mpi_local_size();
+    const char *slurm = getenv("SLURM_CPUS_PER_TASK");
+    long cores = slurm && atoi(slurm) > 0 ? atoi(slurm) : sysconf(_SC_NPROCESSORS_ONLN) / local;
+    if (cores < 1) cores = 1;
+    int64_t mem = (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+    int64_t cache = mem > 0 ? mem / 8 / local : (int64_t)256 << 20;
+    if (cache > (int64_t)512 << 20) cache = (int64_t)512 << 20;
+    if (cache < (int64_t)32 << 20) cache = (int64_t)32 << 20;
+    sw_raster_configure(cache, (int)cores);
+    sw_log(2, "run: GDAL cache %lld MiB, %ld threads (%d ranks on this node)", (long long)(cache >> 20), cores, local);
+}
+
+static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *path) {
+    int bands[SW_RASTER_MAX_BANDS];
+    int nb = sw_raster_selected_bands(r, bands);
+    const sw_raster_info *in = sw_raster_get_info(r);
+    if (nb != job->nbands)
+        return sw_fail(SW_ERR_INPUT, "'%s' has %d band%s; the %s job needs %d (R, G, B)", path, in->nbands,
+                       in->nbands == 1 ? "" : "s", job->name, job->nbands);
+    return SW_OK;
+}
+
+/* Rank 0: folder checks, plan or reopen, store, journal. */
+static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
+    const sw_run_config *cfg = c->cfg;
+    double t0 = sw_now();
+    char h5[4200], jl[4200];
+    sw_status st;
+    if ((st = sw_mkdir_p(cfg->out))) return st;
+    if ((st = sw_path_join(h5, sizeof h5, cfg->out, "run.h5")) || (st = sw_path_join(jl, sizeof jl, cfg->out, "journal.bin")))
+        return st;
+    int exists = sw_path_exists(h5);
+    if (!cfg->resume && exists)
+        return sw_fail(SW_ERR_OUTPUT, "'%s' already holds a run (run.h5): continue it with --resume, or choose a new --out folder",
+                       cfg->out);
+    if (cfg->resume && !exists)
+        return sw_fail(SW_ERR_INPUT, "--resume: '%s' holds no run (no run.h5); start one without --resume", cfg->out);
+    sw_raster *r;
+    if ((st = sw_raster_open(&r, cfg->input))) return st;
+    if (!(st = check_bands(r, c->job, cfg->input))) st = sw_run_identity(meta, cfg, r);
+    if (!st && cfg->resume) {
+        sw_run_meta stored;
+        sw_store_tile *tiles;
+        int64_t nt;
+        if (!(st = sw_store_open(cfg->out, &stored, &tiles, &nt))) {
+            if (!(st = sw_run_identity_check(&stored, meta, cfg->out))) {
+                sw_plan_geometry(&c->plan, cfg, (int)meta->width, (int)meta->height);
+                c->plan.tiles = tiles;
+                c->plan.ntiles = nt;
+                c->plan.nskipped = stored.nskipped;
+                for (int64_t i = 0; !st && i < nt; i++)
+                    if (tiles[i].id != (uint32_t)i || tiles[i].scale < 0 || tiles[i].scale >= cfg->nscales)
+                        st = sw_fail(SW_ERR_INPUT, "row %lld of /tiles in %s is corrupt", (long long)i, h5);
+            } else free(tiles);
+        }
+    } else if (!st) {
+        if (!(st = sw_plan_build(&c->plan, cfg, r))) {
+            meta->nskipped = c->plan.nskipped;
+            unlink(jl);   /* a journal without run.h5 is a leftover: run.h5 is written first */
+            if (!(st = sw_results_mkdirs(cfg->out)))
+                st = sw_store_create(cfg->out, meta, c->plan.tiles, c->plan.ntiles);
+        }
+    }
+    sw_raster_close(r);
+    if (!st) st = sw_results_mkdirs(cfg->out);
+    if (!st) {
+        int64_t dropped = 0;
+        st = sw_journal_open(&c->journal, cfg->out, &c->prior, &c->nprior, &dropped);
+        if (!st && dropped) sw_log(1, "run: dropped a torn record at the end of %s", jl);
+    }
+    if (!st)
+        sw_log(1, "run: %s on %lldx%lld: %lld tiles (%lld skipped: no valid pixel), %d x %d output blocks; %s in %.1f s",
+               cfg->job, (long long)meta->width, (long long)meta->height, (long long)c->plan.ntiles,
+               (long long)c->plan.nskipped, c->plan.nbx, c->plan.nby, cfg->resume ? "reopened" : "planned", sw_now() - t0);
+    return st;
+}
+
+/* Every rank gets rank 0's plan. */
+static sw_status share_plan(sw_run_ctx *c) {
+    int64_t g[3] = {c->plan.width, c->plan.height, c->plan.ntiles};
+    sw_status st = sw_mpi_bcast(g, sizeof g, 0);
+    if (st) return st;
+    if (c->rank != 0) {
+        sw_plan_geometry(&c->plan, c->cfg, (int)g[0], (int)g[1]);
+        c->plan.ntiles = g[2];
+        c->plan.tiles = sw_malloc(sizeof *c->plan.tiles * (size_t)(g[2] ? g[2] : 1), "the tile table");
+        if (!c->plan.tiles) return SW_ERR_RUNTIME;   /* fatal on this rank: reported by agree_all */
+    }
+    return sw_mpi_bcast(c->plan.tiles, sizeof *c->plan.tiles * (size_t)g[2], 0);
+}
+
+static void assign_roles(sw_run_ctx *c) {
+    int R = c->cfg->reducers < c->size ? c->cfg->reducers : c->size;
+    if (R < 1) R = 1;
+    c->nreducers = R;
+    c->reducer_index = c->rank >= c->size - R ? c->rank - (c->size - R) : -1;
+    if (c->size > R + 1) {   /* dedicated workers: ranks 1 .. size-R-1 */
+        c->is_worker = c->rank >= 1 && c->rank < c->size - R;
+        c->nworkers = c->size - R - 1;
+    } else {                 /* few ranks: every rank works too */
+        c->is_worker = 1;
+        c->nworkers = c->size;
+    }
+}
+
+sw_status sw_run(const sw_run_config *cfg, int *print) {
+    sw_run_ctx c;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.t_start = sw_now();
+    *print = 1;
+    if (!(c.job = sw_job_find(cfg->job)))
+        return sw_fail(SW_ERR_USAGE, "unknown job '%s' (jobs: %s)", cfg->job, sw_job_names());
+    sw_status st = sw_mpi_start(&c.rank, &c.size);
+    if (st) return st;
+    *print = c.rank == 0;
+    configure_gdal();
+    sw_run_meta *meta = sw_calloc(1, sizeof *meta, "the run metadata");
+    st = meta ? SW_OK : SW_ERR_RUNTIME;
+    if (c.rank == 0 && !st) st = setup(&c, meta);
+    c.t_plan = sw_now() - c.t_start;
+    st = sw_mpi_agree(st, 0);
+    if (!st) {
+        st = share_plan(&c);
+        if (!st) st = sw_plan_index(&c.plan);
+        st = sw_mpi_agree_all(st);
+    }
+    if (!st) {
+        assign_roles(&c);
+        double t0 = sw_now();
+        st = sw_mpi_run_roles(&c);
+        c.t_tiles = sw_now() - t0;
+    }
+    if (!st) {
+        sw_mpi_barrier();
+        if (c.rank == 0) {
+            double t0 = sw_now();
+            st = sw_run_assemble(&c, meta);
+            c.t_assemble = sw_now() - t0;
+            if (!st) sw_log(1, "run: wrote %s/mask.tif and confidence.tif in %.1f s", cfg->out, sw_now() - t0);
+        }
+        st = sw_mpi_agree(st, 0);
+    }
+    sw_log(2, "run: rank %d: %lld tiles, %lld blocks, peak RSS %lld KiB", c.rank, (long long)c.tiles_done,
+           (long long)c.blocks_written, (long long)sw_peak_rss_kb());
+    if (!st && c.rank == 0) {
+        if (c.tiles_failed)
+            sw_log(1, "run: %lld tiles failed (see %s/journal.bin; their pixels are 255 where no other tile covers them)",
+                   (long long)c.tiles_failed, cfg->out);
+        /* Vector outputs (polygons, quicklook, report) from mask.tif + confidence.tif. */
+        st = write_outputs(&c, meta);
+        if (!st) sw_log(1, "run: done in %.1f s; outputs in %s (mask.tif, confidence.tif, defects.gpkg, "
+                           "quicklook.png, report.json)", sw_now() - c.t_start, cfg->out);
+    }
+    if (c.journal) sw_journal_close(c.journal);
+    free(c.prior);
+    sw_plan_free(&c.plan);
+    free(meta);
+    sw_mpi_stop();
+    return st;
+}

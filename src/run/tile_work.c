@@ -1,0 +1,56 @@
+/* A worker's unit of work: read one tile window, run the job, store the result durably. */
+#include "src/run/context.h"
+
+#include "src/run/results.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+int64_t sw_peak_rss_kb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+sw_status sw_worker_state_init(sw_worker_state *w, const sw_run_ctx *c) {
+    memset(w, 0, sizeof *w);
+    sw_status st = sw_raster_open(&w->r, c->cfg->input);
+    if (st) return sw_fail_ctx(st, "rank %d", c->rank);
+    if (c->job->init && (st = c->job->init(&w->job_ctx))) {
+        sw_raster_close(w->r);
+        w->r = NULL;
+        return sw_fail_ctx(st, "rank %d", c->rank);
+    }
+    return SW_OK;
+}
+
+void sw_worker_state_free(sw_worker_state *w, const sw_run_ctx *c) {
+    if (w->job_ctx && c->job->free) c->job->free(w->job_ctx);
+    if (w->r) sw_raster_close(w->r);
+    free(w->pix), free(w->valid), free(w->planes);
+    memset(w, 0, sizeof *w);
+}
+
+sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uint32_t *bytes) {
+    const sw_tile *t = &c->plan.tiles[id];
+    size_t n = (size_t)t->w * t->h;
+    int np = 1 + c->job->nclasses;
+    if (n > w->cap) {
+        free(w->pix), free(w->valid), free(w->planes);
+        w->pix = sw_malloc(n * c->job->nbands, "a tile's pixels");
+        w->valid = sw_malloc(n, "a tile's validity");
+        w->planes = sw_malloc(n * np, "a tile's scores");
+        w->cap = w->pix && w->valid && w->planes ? n : 0;
+        if (!w->cap) return SW_ERR_RUNTIME;
+    }
+    sw_status st = sw_raster_read_u8(w->r, t->x, t->y, t->w, t->h, w->pix, w->valid);
+    if (!st && (int64_t)id == c->cfg->fail_tile) st = sw_fail(SW_ERR_INPUT, "failure injected by --test-fail-tile");
+    if (!st) st = c->job->process(w->job_ctx, w->planes + n, w->pix, w->valid, t->w, t->h);
+    if (!st) {
+        memcpy(w->planes, w->valid, n);
+        st = sw_tile_result_write(c->cfg->out, id, t->w, t->h, np, w->planes, bytes);
+    }
+    if (st) return sw_fail_ctx(st, "tile %u (%d,%d %dx%d) on rank %d", id, t->x, t->y, t->w, t->h, c->rank);
+    return SW_OK;
+}

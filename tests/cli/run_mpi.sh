@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# swath run --job pixel-defects on a 3072 x 3072 synthetic mosaic as one process and under
+# mpiexec -n 2 and -n 4 (oversubscribed), with 1 and 2 reducers: class-10 IoU vs the truth >= 0.95,
+# the same mask (decoded pixels) and confidence every time, the source CRS and geotransform on
+# mask.tif, run.h5 readable by h5dump.
+set -u
+. "$TESTS/cli/lib.sh"
+. "$TESTS/cli/run_lib.sh"
+synth 3072x3072 "$WORK/m" || { echo "FAIL: synth: $(tail -3 "$WORK/synth.log")"; exit 1; }
+M="$WORK/m/mosaic.tif"
+ref_georef=$(georef "$M")
+
+t0=$(date +%s.%N)
+"$SWATH" run --job pixel-defects "$M" --out "$WORK/n1" 2> "$WORK/n1.log" || fail "one process: $(tail -3 "$WORK/n1.log")"
+t1=$(date +%s.%N)
+echo "   one process: $(grep -o 'tiles [0-9/]* (100%), [0-9.]* Mpx/s' "$WORK/n1.log" | tail -1), $(echo "$t1 - $t0" | bc) s wall"
+[ -f "$WORK/n1/mask.tif" ] && [ -f "$WORK/n1/confidence.tif" ] || fail "one process: mask.tif / confidence.tif missing"
+iou_check "$WORK/n1/mask.tif" "$WORK/m/truth.tif" "-n 1"
+ref=$(checksum "$WORK/n1/mask.tif")
+refc=$(checksum "$WORK/n1/confidence.tif")
+[ -n "$ref" ] || fail "no checksum for n1/mask.tif"
+[ "$(georef "$WORK/n1/mask.tif")" = "$ref_georef" ] || fail "mask.tif CRS / geotransform / size differ from the mosaic's"
+gdalinfo "$WORK/n1/mask.tif" | grep -q 'NoData Value=255' || fail "mask.tif has no nodata 255"
+h5dump -H "$WORK/n1/run.h5" > "$WORK/h5dump.txt" 2>&1 || fail "h5dump cannot read run.h5"
+grep -q 'DATASET "tiles"' "$WORK/h5dump.txt" && grep -q '"swath_format"' "$WORK/h5dump.txt" || fail "run.h5 lacks /tiles or swath_format"
+[ -z "$(ls "$WORK/n1/tiles")" ] || fail "tile results left in n1/tiles after their blocks were written"
+ok "one process: mask, confidence, georeference, run.h5"
+
+# name N REDUCERS
+for cfg in "n2 2 1" "n4 4 1" "n4r2 4 2"; do
+  set -- $cfg
+  t0=$(date +%s.%N)
+  mpirun_swath "$2" run --job pixel-defects "$M" --out "$WORK/$1" --reducers "$3" 2> "$WORK/$1.log" ||
+    fail "-n $2 --reducers $3: $(tail -5 "$WORK/$1.log")"
+  t1=$(date +%s.%N)
+  echo "   -n $2 --reducers $3: $(grep -o 'tiles [0-9/]* (100%), [0-9.]* Mpx/s' "$WORK/$1.log" | tail -1), $(echo "$t1 - $t0" | bc) s wall"
+  iou_check "$WORK/$1/mask.tif" "$WORK/m/truth.tif" "-n $2 -r $3"
+  [ "$(checksum "$WORK/$1/mask.tif")" = "$ref" ] || fail "-n $2 --reducers $3: mask differs from the one-process mask"
+  [ "$(checksum "$WORK/$1/confidence.tif")" = "$refc" ] || fail "-n $2 --reducers $3: confidence differs"
+  [ "$(georef "$WORK/$1/mask.tif")" = "$ref_georef" ] || fail "-n $2: georeference differs"
+  ok "-n $2 --reducers $3: same mask as one process"
+done
+
+# The crop blend (each pixel from the one tile whose core holds it) gives the same class 10.
+for b in crop; do
+  "$SWATH" run --job pixel-defects "$M" --out "$WORK/b_$b" --blend "$b" 2> "$WORK/b_$b.log" || fail "--blend $b: $(tail -3 "$WORK/b_$b.log")"
+  iou_check "$WORK/b_$b/mask.tif" "$WORK/m/truth.tif" "--blend $b"
+  ok "--blend $b"
+done
+finish

@@ -1,0 +1,266 @@
+/* Unit tests of the run runtime's pure parts: tile grids (shifted last tile, full coverage, crop
+ * cores that partition the axis), blending weights, the journal (append, reopen, torn tail
+ * truncated), run.h5 round trip, CRC-32, block contributor counts. */
+#include "io/raster.h"
+#include "io/store.h"
+#include "src/core/fsutil.h"
+#include "src/run/blend.h"
+#include "src/run/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures = 0;
+#define CHECK(cond, ...)                                                                          \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                          \
+            printf(__VA_ARGS__);                                                                  \
+            printf("\n");                                                                         \
+            failures++;                                                                           \
+        }                                                                                         \
+    } while (0)
+
+static void test_grid(void) {
+    int o[64];
+    /* 3072 px, side 512, overlap 102: step 410, origins 0, 410, ..., last shifted to 2560. */
+    int n = sw_grid_origins(3072, 512, 102, o, 64);
+    CHECK(n == 8 && o[0] == 0 && o[1] == 410 && o[6] == 2460 && o[7] == 2560, "grid 3072/512: n %d last %d", n, o[n - 1]);
+    CHECK(sw_grid_origins(300, 512, 102, o, 64) == 1 && o[0] == 0, "image smaller than a tile: one tile");
+    CHECK(sw_grid_origins(512, 512, 102, o, 64) == 1, "image of one tile");
+    int extents[] = {513, 1000, 3072, 4097, 20000}, sides[] = {512, 2048, 256};
+    for (int e = 0; e < 5; e++)
+        for (int s = 0; s < 3; s++) {
+            int ext = extents[e], side = sides[s], ovl = side / 5, org[512];
+            int k = sw_grid_origins(ext, side, ovl, org, 512), covered = 0, pos = 0, cores_ok = 1;
+            int tile = side < ext ? side : ext;
+            for (int i = 0; i < k; i++) {
+                if (i > 0 && org[i] > org[i - 1] + tile) covered = -1;   /* gap */
+                if (i > 0 && org[i] - org[i - 1] > tile - ovl) covered = -1;  /* overlap < ovl */
+                int lo, hi;
+                sw_grid_core(ext, side, ovl, org[i], &lo, &hi);
+                if (lo != pos || hi <= lo || lo < org[i] || hi > org[i] + tile) cores_ok = 0;
+                pos = hi;
+            }
+            CHECK(covered == 0 && org[k - 1] + tile == ext, "grid %d/%d: coverage", ext, side);
+            CHECK(cores_ok && pos == ext, "grid %d/%d: crop cores partition the axis", ext, side);
+        }
+}
+
+static void test_blend(void) {
+    uint16_t w[512];
+    /* An inner tile of a 3072 axis: ramps on both sides, 64 in the middle, all >= 1. */
+    for (int b = SW_BLEND_CROP; b <= SW_BLEND_COSINE; b++) {
+        sw_blend_axis((sw_blend)b, 3072, 512, 102, 410, 512, w);
+        int ok = 1;
+        for (int i = 0; i < 512; i++) ok &= w[i] <= SW_BLEND_WMAX && (b == SW_BLEND_CROP || w[i] >= 1);
+        CHECK(ok, "blend %s: weights in range", sw_blend_name((sw_blend)b));
+    }
+    sw_blend_axis(SW_BLEND_LINEAR, 3072, 512, 102, 410, 512, w);
+    CHECK(w[0] == 1 && w[511] == 1 && w[256] == SW_BLEND_WMAX && w[50] < w[80], "linear ramps: %d %d %d", w[0], w[511], w[256]);
+    sw_blend_axis(SW_BLEND_COSINE, 3072, 512, 102, 0, 512, w);
+    CHECK(w[0] == SW_BLEND_WMAX && w[511] < 4, "cosine: no ramp at the image border, ramp inside: %d %d", w[0], w[511]);
+    sw_blend_axis(SW_BLEND_MEAN, 3072, 512, 102, 410, 512, w);
+    CHECK(w[0] == 1 && w[300] == 1, "mean");
+    /* Crop: the weights of all tiles on the axis sum to exactly 1 everywhere. */
+    int org[16], cnt[3072] = {0};
+    int k = sw_grid_origins(3072, 512, 102, org, 16);
+    for (int i = 0; i < k; i++) {
+        sw_blend_axis(SW_BLEND_CROP, 3072, 512, 102, org[i], 512, w);
+        for (int j = 0; j < 512; j++) cnt[org[i] + j] += w[j];
+    }
+    int ok = 1;
+    for (int x = 0; x < 3072; x++) ok &= cnt[x] == 1;
+    CHECK(ok, "crop weights partition the axis");
+    CHECK(sw_blend_parse("cosine") == SW_BLEND_COSINE && sw_blend_parse("x") < 0, "blend names");
+}
+
+static void test_journal(const char *dir) {
+    CHECK(sw_crc32(0, "123456789", 9) == 0xCBF43926u, "crc32 check value");
+    sw_journal *j;
+    sw_journal_rec *recs;
+    int64_t n, dropped;
+    CHECK(sw_journal_open(&j, dir, &recs, &n, &dropped) == SW_OK && n == 0, "new journal: %s", sw_errmsg());
+    free(recs);
+    for (uint32_t t = 0; t < 5; t++) {
+        sw_journal_rec r = {0};
+        r.tile = t * 7, r.status = t == 3 ? SW_TILE_FAILED : SW_TILE_DONE, r.attempts = 1 + (t == 3), r.rank = (int)t;
+        r.seconds = 0.5f * t, r.bytes = 1000 + t;
+        if (t == 3) snprintf(r.reason, sizeof r.reason, "reading window: boom");
+        CHECK(sw_journal_append(j, &r) == SW_OK, "append %u", t);
+    }
+    sw_journal_close(j);
+    char path[4200];
+    sw_path_join(path, sizeof path, dir, "journal.bin");
+    FILE *f = fopen(path, "ab");
+    fwrite("torn-record-garbage", 1, 19, f);   /* a write cut short by a kill */
+    fclose(f);
+    CHECK(sw_journal_open(&j, dir, &recs, &n, &dropped) == SW_OK, "reopen: %s", sw_errmsg());
+    CHECK(n == 5 && dropped == 1, "reopen: %lld records, %lld dropped", (long long)n, (long long)dropped);
+    CHECK(n == 5 && recs[3].tile == 21 && recs[3].status == SW_TILE_FAILED && !strcmp(recs[3].reason, "reading window: boom") &&
+              recs[4].bytes == 1004 && recs[2].seconds == 1.0f,
+          "records read back");
+    free(recs);
+    sw_journal_rec r = {.tile = 99, .status = SW_TILE_DONE, .attempts = 1};
+    CHECK(sw_journal_append(j, &r) == SW_OK, "append after truncation");
+    sw_journal_close(j);
+    /* A flipped bit in the middle of the last record: CRC mismatch, dropped. */
+    f = fopen(path, "r+b");
+    fseek(f, 5 * SW_JOURNAL_RECORD + 40, SEEK_SET);
+    fputc('X', f);
+    fclose(f);
+    CHECK(sw_journal_open(&j, dir, &recs, &n, &dropped) == SW_OK && n == 5 && dropped == 1, "corrupt last record dropped: %lld",
+          (long long)n);
+    free(recs);
+    sw_journal_close(j);
+}
+
+static void test_store(const char *dir) {
+    sw_run_meta m = {0}, back;
+    snprintf(m.job, sizeof m.job, "pixel-defects");
+    m.nscales = 2, m.scales[0] = 512, m.scales[1] = 2048, m.overlap = 0.2, m.block = 1024;
+    snprintf(m.blend, sizeof m.blend, "linear");
+    snprintf(m.input, sizeof m.input, "/data/mosaic.tif");
+    m.width = 3072, m.height = 2000, m.gt[0] = 500000, m.gt[1] = 1, m.gt[5] = -1, m.fingerprint = 0x123456789abcdefull;
+    snprintf(m.crs_wkt, sizeof m.crs_wkt, "EPSG:32650");
+    sw_store_tile t[3] = {{0, 1, 0, 0, 2048, 2000}, {1, 0, 0, 0, 512, 512}, {2, 0, 410, 0, 512, 512}};
+    CHECK(sw_store_create(dir, &m, t, 3) == SW_OK, "store create: %s", sw_errmsg());
+    sw_store_tile *tb;
+    int64_t n;
+    CHECK(sw_store_open(dir, &back, &tb, &n) == SW_OK, "store open: %s", sw_errmsg());
+    CHECK(n == 3 && !memcmp(tb, t, sizeof t), "tiles round trip");
+    CHECK(!strcmp(back.job, "pixel-defects") && back.nscales == 2 && back.scales[1] == 2048 && back.overlap == 0.2 &&
+              back.width == 3072 && back.fingerprint == m.fingerprint && !strcmp(back.crs_wkt, "EPSG:32650") &&
+              back.gt[5] == -1,
+          "meta round trip");
+    free(tb);
+    char p[4200];
+    sw_path_join(p, sizeof p, dir, "run.h5.part");
+    CHECK(!sw_path_exists(p), "no run.h5.part left");
+}
+
+static void test_contributors(void) {
+    sw_run_config cfg = {0};
+    cfg.nscales = 1, cfg.scales[0] = 512, cfg.overlap = 0.2, cfg.block = 1024;
+    sw_plan p = {0};
+    sw_plan_geometry(&p, &cfg, 3072, 3072);
+    int org[16];
+    int k = sw_grid_origins(3072, 512, 102, org, 16);
+    p.tiles = calloc((size_t)k * k, sizeof *p.tiles);
+    for (int j = 0; j < k; j++)
+        for (int i = 0; i < k; i++) p.tiles[j * k + i] = (sw_tile){(uint32_t)(j * k + i), 0, org[i], org[j], 512, 512};
+    p.ntiles = k * k;
+    uint32_t cnt[9];
+    sw_plan_block_contributors(&p, cnt);
+    /* Along an axis, tiles at 0,410,820 touch block 0 (0..1023); 820,1230,1640 touch block 1 ... */
+    int a0 = 0, a1 = 0;
+    for (int i = 0; i < k; i++) a0 += org[i] < 1024, a1 += org[i] < 2048 && org[i] + 512 > 1024;
+    CHECK(cnt[0] == (uint32_t)(a0 * a0) && cnt[4] == (uint32_t)(a1 * a1), "contributors %u %u (expected %d %d)", cnt[0], cnt[4],
+          a0 * a0, a1 * a1);
+    sw_plan_free(&p);
+}
+
+/* The spatial index finds exactly the tiles a brute-force scan finds, with skipped tiles. */
+static void test_index(void) {
+    int exts[][2] = {{3072, 3072}, {5000, 2100}, {700, 4097}};
+    for (int e = 0; e < 3; e++) {
+        sw_run_config cfg = {0};
+        cfg.nscales = 2, cfg.scales[0] = 512, cfg.scales[1] = 2048, cfg.overlap = 0.2, cfg.block = 1024;
+        sw_plan p = {0};
+        sw_plan_geometry(&p, &cfg, exts[e][0], exts[e][1]);
+        p.tiles = calloc(4096, sizeof *p.tiles);
+        int64_t n = 0, skip = 0;
+        for (int s = 0; s < 2; s++) {
+            int ox[64], oy[64];
+            int nx = sw_grid_origins(p.width, p.side[s], p.ovl[s], ox, 64), ny = sw_grid_origins(p.height, p.side[s], p.ovl[s], oy, 64);
+            for (int j = 0; j < ny; j++)
+                for (int i = 0; i < nx; i++) {
+                    if (++skip % 7 == 0) continue;   /* some tiles skipped, as with nodata */
+                    int tw = p.side[s] < p.width ? p.side[s] : p.width, th = p.side[s] < p.height ? p.side[s] : p.height;
+                    p.tiles[n] = (sw_tile){(uint32_t)n, s, ox[i], oy[j], tw, th};
+                    n++;
+                }
+        }
+        p.ntiles = n;
+        CHECK(sw_plan_index(&p) == SW_OK, "index: %s", sw_errmsg());
+        int cap = sw_plan_max_tiles_in(&p, 1024, 1024), bad = 0;
+        uint32_t *ids = malloc(sizeof *ids * (size_t)cap);
+        for (int by = 0; by < p.nby; by++)
+            for (int bx = 0; bx < p.nbx; bx++) {
+                int x, y, w, h;
+                sw_plan_block_rect(&p, bx, by, &x, &y, &w, &h);
+                int k = sw_plan_tiles_in(&p, x, y, w, h, ids, cap), m = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    const sw_tile *t = &p.tiles[i];
+                    if (t->x >= x + w || t->x + t->w <= x || t->y >= y + h || t->y + t->h <= y) continue;
+                    if (m >= k || ids[m] != (uint32_t)i) bad++;
+                    m++;
+                }
+                if (m != k) bad++;
+            }
+        CHECK(bad == 0, "index vs brute force on %dx%d: %d mismatches", exts[e][0], exts[e][1], bad);
+        free(ids);
+        sw_plan_free(&p);
+    }
+}
+
+/* sw_raster_read_valid (the plan's footprint scan) gives exactly sw_raster_read_u8's validity:
+ * a mask band, and nodata values; windows reaching past the edges. */
+static void test_read_valid(const char *dir) {
+    enum { W = 300, H = 200 };
+    static uint8_t rgb[W * H * 3], mask[W * H];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int in = (x - 150) * (x - 150) + (y - 100) * (y - 100) < 90 * 90;
+            mask[y * W + x] = in ? 255 : 0;
+            for (int c = 0; c < 3; c++) rgb[(y * W + x) * 3 + c] = (uint8_t)(in ? 1 + (x * 7 + y * 3 + c) % 250 : 0);
+        }
+    for (int kind = 0; kind < 2; kind++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/valid%d.tif", dir, kind);
+        sw_raster_spec sp = {0};
+        sp.width = W, sp.height = H, sp.nbands = 3, sp.gt[1] = 1, sp.gt[5] = -1, sp.rgb = 1;
+        if (kind == 0) sp.mask = 1;
+        else sp.has_nodata = 1, sp.nodata = 0;
+        sw_raster_writer *wr;
+        CHECK(sw_raster_create(&wr, path, &sp) == SW_OK && sw_raster_write(wr, 0, 0, W, H, rgb, kind == 0 ? mask : NULL) == SW_OK &&
+                  sw_raster_commit(wr, NULL) == SW_OK,
+              "write %s: %s", path, sw_errmsg());
+        sw_raster *r;
+        if (sw_raster_open(&r, path)) {
+            CHECK(0, "open %s: %s", path, sw_errmsg());
+            continue;
+        }
+        int win[][4] = {{0, 0, W, H}, {-20, -10, 100, 80}, {250, 150, 100, 100}, {37, 41, 64, 64}};
+        static uint8_t pix[400 * 300 * 3], v1[400 * 300], v2[400 * 300];
+        int bad = 0;
+        for (int i = 0; i < 4; i++) {
+            int n = win[i][2] * win[i][3];
+            memset(v2, 7, (size_t)n);
+            CHECK(sw_raster_read_u8(r, win[i][0], win[i][1], win[i][2], win[i][3], pix, v1) == SW_OK, "read_u8");
+            CHECK(sw_raster_read_valid(r, win[i][0], win[i][1], win[i][2], win[i][3], v2) == SW_OK, "read_valid: %s", sw_errmsg());
+            for (int k = 0; k < n; k++) bad += v1[k] != v2[k];
+        }
+        CHECK(bad == 0, "%s validity: %d pixels differ between read_valid and read_u8", kind ? "nodata" : "mask band", bad);
+        sw_raster_close(r);
+    }
+}
+
+int main(void) {
+    char dir[] = "/tmp/swath_run_unit_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    test_grid();
+    test_blend();
+    test_journal(dir);
+    test_store(dir);
+    test_contributors();
+    test_index();
+    test_read_valid(dir);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd)) printf("note: could not remove %s\n", dir);
+    printf(failures ? "%d failures\n" : "all run unit tests passed\n", failures);
+    return failures != 0;
+}
