@@ -105,7 +105,8 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
     return SW_OK;
 }
 
-/* Progress of the run: a bar on a terminal, JSON lines with SWATH_PROGRESS=json, else a log line. */
+/* Progress of the run: a bar on a terminal; JSON lines when stderr is not a terminal (log files,
+ * SLURM output) or with SWATH_PROGRESS=json; plain log lines with SWATH_PROGRESS=log. */
 static void progress(sw_master *m, int force) {
     double t = sw_now();
     if (!force && t - m->t_last < 1.0) return;
@@ -118,11 +119,12 @@ static void progress(sw_master *m, int force) {
     double eta = frac > 0 ? el * (1 - frac) / frac : 0;
     double pct = T ? 100.0 * done / T : 100.0;
     const char *mode = getenv("SWATH_PROGRESS");
-    if (mode && !strcmp(mode, "json")) {
+    int json = mode ? !strcmp(mode, "json") : !isatty(2), log = mode && !strcmp(mode, "log");
+    if (json && !log) {
         fprintf(stderr, "{\"event\": \"progress\", \"tiles_done\": %lld, \"tiles_total\": %lld, \"tiles_failed\": %lld, "
                         "\"mpx_per_s\": %.2f, \"elapsed_s\": %.1f, \"eta_s\": %.1f}\n",
                 (long long)done, (long long)T, (long long)m->nfailed, mpx, el, eta);
-    } else if (isatty(2)) {
+    } else if (!log) {
         char bar[31];
         int k = (int)(pct * 30 / 100);
         for (int i = 0; i < 30; i++) bar[i] = i < k ? '#' : '.';

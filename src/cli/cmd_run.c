@@ -11,7 +11,7 @@
 
 static const sw_opt run_opts[] = {
     {"job", "NAME", NULL, "the job: pixel-defects"},
-    {"out", "DIR", NULL, "output folder (run.h5, journal.bin, tiles/, blocks/, mask.tif, confidence.tif)"},
+    {"out", "DIR", NULL, "output folder (run.h5, journal.bin, tiles/, blocks/, mask.tif, confidence.tif, defects.gpkg, quicklook.png, report.json)"},
     {"scales", "P1,P2", "512,2048", "tile sides in pixels, one tile grid per scale"},
     {"overlap", "F", "0.2", "overlap of neighbouring tiles, as a fraction of the side (0 .. 0.45)"},
     {"blend", "MODE", "linear", "blending of overlapping tiles: crop, mean, linear, cosine"},
@@ -36,7 +36,10 @@ int sw_cmd_run(int argc, char **argv) {
                            "schedules them, workers process them, reducers blend them into output blocks;\n"
                            "the result is DIR/mask.tif (classes, 255 outside the footprint) and\n"
                            "DIR/confidence.tif. Runs as one process or under mpiexec -n N with the same flags;\n"
-                           "a killed run continues with --resume and gives the same mask.");
+                           "a killed run continues with --resume and gives the same mask. At the end rank 0\n"
+                           "writes DIR/defects.gpkg (one polygon per defect, or per cluster of scattered\n"
+                           "pixel defects), DIR/quicklook.png and DIR/report.json (docs/outputs.md).\n"
+                           "Progress: a bar on a terminal, JSON lines otherwise (SWATH_PROGRESS=json|log).");
         return 0;
     }
     sw_run_config cfg;

@@ -26,3 +26,32 @@ iou_check() {
   out=$("$RUN_IOU" "$1" "$2" 10 0.95) || fail "$3: class-10 IoU below 0.95: $out"
   echo "$out" | grep -E "^class (9|10) |outside_mismatch|FAIL" | sed "s/^/   $3: /"
 }
+# polygons GPKG: per class "class:features:pixels:area" of defects.gpkg, one line (same polygons <=> same line)
+polygons() {
+  ogrinfo -ro -q -dialect SQLite -sql "SELECT class, COUNT(*) AS n, SUM(pixels) AS px, ROUND(SUM(ST_Area(geom)), 3) AS area FROM defects GROUP BY class ORDER BY class" "$1" \
+    | sed -n 's/.*= \(.*\)$/\1/p' | paste -sd: -
+}
+# areas_match DIR LABEL: per class, the polygons' summed area equals the mask's pixel count of that
+# class x the pixel area (from gdalinfo -json: histogram and geotransform), within 1e-6
+areas_match() {
+  gdalinfo -json -hist "$1/mask.tif" > "$WORK/hist.json" 2>/dev/null || { fail "$2: gdalinfo -hist failed"; return; }
+  local sql
+  sql=$(ogrinfo -ro -q -dialect SQLite -sql "SELECT class, SUM(ST_Area(geom)) AS area FROM defects GROUP BY class" "$1/defects.gpkg" \
+    | sed -n 's/.*= \(.*\)$/\1/p' | paste -sd' ' -)
+  "$PYTHON" - "$sql" "$WORK/hist.json" <<'PY' || fail "$2: polygon areas do not match the mask's pixel counts"
+import json, sys
+d = json.load(open(sys.argv[2]))
+gt = d["geoTransform"]; px_area = abs(gt[1] * gt[5] - gt[2] * gt[4])
+b = d["bands"][0]["histogram"]
+assert b["min"] == -0.5 and b["count"] == 256, b
+counts = b["buckets"]
+vals = sys.argv[1].split()
+areas = {int(vals[i]): float(vals[i + 1]) for i in range(0, len(vals), 2)}
+for c in range(1, 11):
+    want = counts[c] * px_area
+    got = areas.get(c, 0.0)
+    if abs(got - want) > 1e-6 * max(1.0, want):
+        print(f"class {c}: polygons {got} vs mask {want}"); sys.exit(1)
+print("   areas match:", {c: counts[c] for c in range(1, 11) if counts[c]})
+PY
+}

@@ -11,7 +11,10 @@ M="$WORK/m/mosaic.tif"
 ref=$(checksum "$WORK/ref/mask.tif")
 refc=$(checksum "$WORK/ref/confidence.tif")
 ntiles=$(grep -o '[0-9]* tiles (' "$WORK/ref.log" | head -1 | grep -o '^[0-9]*')
-echo "   reference: $ntiles tiles, mask checksum $ref"
+refp=$(polygons "$WORK/ref/defects.gpkg")
+[ -n "$refp" ] || fail "the reference run wrote no defect polygons"
+areas_match "$WORK/ref" reference
+echo "   reference: $ntiles tiles, mask checksum $ref, polygons $refp"
 
 # 1. mpiexec -n 2, killed after 20 records; a torn record appended; resumed with -n 4 -r 2.
 mpirun_swath 2 run --job pixel-defects "$M" --out "$WORK/k" --test-kill-after 20 > "$WORK/k1.log" 2>&1
@@ -29,7 +32,8 @@ grep -q 'already journaled' "$WORK/k2.log" || fail "the resume did not report th
 [ "$(checksum "$WORK/k/mask.tif")" = "$ref" ] || fail "resumed mask differs from the uninterrupted one"
 [ "$(checksum "$WORK/k/confidence.tif")" = "$refc" ] || fail "resumed confidence differs"
 [ "$(stat -c %s "$WORK/k/journal.bin")" -eq $((ntiles * 128)) ] || fail "journal.bin does not hold one record per tile"
-ok "resumed with -n 4 --reducers 2 after a torn record: same mask"
+[ "$(polygons "$WORK/k/defects.gpkg")" = "$refp" ] || fail "resumed polygons differ: $(polygons "$WORK/k/defects.gpkg")"
+ok "resumed with -n 4 --reducers 2 after a torn record: same mask and polygons"
 
 # 2. One process killed twice (after 10, then 25 more records), resumed under -n 2.
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --test-kill-after 10 > "$WORK/s1.log" 2>&1
@@ -40,7 +44,8 @@ rc2=$?
 mpirun_swath 2 run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s3.log" || fail "resume -n 2: $(tail -5 "$WORK/s3.log")"
 grep -q '35 of' "$WORK/s3.log" || fail "the second resume did not find 35 journaled tiles: $(grep resuming "$WORK/s3.log")"
 [ "$(checksum "$WORK/s/mask.tif")" = "$ref" ] || fail "mask after two kills differs from the uninterrupted one"
-ok "one process killed twice, resumed under -n 2: same mask"
+[ "$(polygons "$WORK/s/defects.gpkg")" = "$refp" ] || fail "polygons after two kills differ"
+ok "one process killed twice, resumed under -n 2: same mask and polygons"
 
 # 3. Resuming a finished run redoes nothing and writes the same mask.
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s4.log" || fail "resume of a finished run: $(tail -3 "$WORK/s4.log")"
