@@ -1,7 +1,7 @@
 /* CRS facts through OSR (see crs.h). */
 #include "io/crs.h"
 
-#include "io/raster_internal.h"
+#include "io/gdal_common.h"
 
 #include <ogr_srs_api.h>
 

@@ -3,7 +3,7 @@
  * from one decimated GDALDatasetRasterIOEx, which GDAL answers from the nearest overview level. */
 #include "io/image_png.h"
 #include "io/raster.h"
-#include "io/raster_internal.h"
+#include "io/gdal_common.h"
 #include "src/core/fsutil.h"
 
 #include <cpl_conv.h>

@@ -32,7 +32,7 @@
  * of at most STRIP_PIXELS pixels, and the confidence is summed under the burned pixels; the
  * confidence comes from a cache of whole rows (CACHE_BYTES) when the polygon's rows fit in it. */
 #include "io/mask_vectorize.h"
-#include "io/raster_internal.h"
+#include "io/gdal_common.h"
 #include "src/core/log.h"
 
 #include <cpl_conv.h>

@@ -2,7 +2,7 @@
  * into an in-memory OGR layer; we then visit the polygons ordered by value. */
 #include "io/polygonize.h"
 
-#include "io/raster_internal.h"
+#include "io/gdal_common.h"
 
 #include <gdal.h>
 #include <gdal_alg.h>

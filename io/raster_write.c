@@ -2,7 +2,7 @@
  * PATH.part and renamed into place on commit; optional Cloud Optimized GeoTIFF copy (GDAL's COG
  * driver builds the overviews and the layout). */
 #include "io/raster.h"
-#include "io/raster_internal.h"
+#include "io/gdal_common.h"
 #include "src/core/fsutil.h"
 
 #include <cpl_conv.h>

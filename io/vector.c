@@ -4,6 +4,7 @@
  * 2 min 14 s -> 18 s; here 100000 features took 9.0 s -> 1.3 s (tests/cli/vector_large.sh).
  * GDAL's messages are kept quiet (the library does not print) and folded into ours. */
 #include "io/vector.h"
+#include "io/gdal_common.h"
 
 #include "src/core/fsutil.h"
 
@@ -17,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +44,6 @@ struct sw_vector_writer {
     char layer_name[256];
 };
 
-static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
-static void gdal_register(void) { GDALAllRegister(); }
 
 /* sw_fail with GDAL's last message appended. */
 static sw_status ogr_fail(sw_status code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -245,7 +243,7 @@ sw_status sw_vector_create(sw_vector_writer **out, const char *path, const char 
     *out = NULL;
     sw_vector_writer *w = sw_calloc(1, sizeof *w, "vector writer");
     if (!w) return SW_ERR_RUNTIME;
-    pthread_once(&gdal_once, gdal_register);
+    sw_gdal_init();
     CPLPushErrorHandler(CPLQuietErrorHandler);
     OGRSpatialReferenceH srs;
     sw_status st = parse_srs(&srs, path ? path : "", wkt);

@@ -1,7 +1,7 @@
-/* Private to io/ (the GDAL users): GDAL start-up (once per process) and capture of GDAL's errors, so that
+/* Private to io/ (every file that calls GDAL / OGR): GDAL start-up (once per process) and capture of GDAL's errors, so that
  * the user sees only our message, with GDAL's reason appended. */
-#ifndef SWATH_IO_RASTER_INTERNAL_H
-#define SWATH_IO_RASTER_INTERNAL_H
+#ifndef SWATH_IO_GDAL_COMMON_H
+#define SWATH_IO_GDAL_COMMON_H
 
 /* GDALAllRegister(), once (pthread_once). Every entry point calls it first. */
 void sw_gdal_init(void);
