@@ -1,0 +1,47 @@
+/* model.h5 (format "model", version 1; docs/formats.md): a model's architecture and
+ * hyperparameters, class names, input normalization and size, every parameter and running
+ * statistic (one dataset per tensor, named as the arenas), optimizer state for resume, and the
+ * training history. Written atomically (a temporary file renamed); loading checks format,
+ * version, architecture, hyperparameters, channels, every dataset's presence and shape, and
+ * names the file and both values on a mismatch. */
+#ifndef SWATH_IO_CHECKPOINT_H
+#define SWATH_IO_CHECKPOINT_H
+
+#include "src/core/error.h"
+#include "src/nn/models/model.h"
+
+#include <stdint.h>
+
+enum { SW_MODEL_VERSION = 1, SW_CKPT_MAX_CH = 64, SW_CKPT_CLASS_NAME = 32 };
+
+/* One epoch of the training history (the /history table). */
+typedef struct {
+    int32_t epoch;
+    float lr, train_loss, val_loss, val_score;
+} sw_ckpt_epoch;
+
+typedef struct {
+    nn_model_config cfg;               /* arch, in_ch, classes, depth, width */
+    int tile_h, tile_w;                /* the input size trained on */
+    float mean[SW_CKPT_MAX_CH], std[SW_CKPT_MAX_CH]; /* per input channel: (x - mean) / std */
+    char (*class_names)[SW_CKPT_CLASS_NAME]; /* (cfg.classes) or NULL: "class_<i>" */
+    char optimizer[16];                /* "sgd", "adam", "adamw", or "" (no state saved) */
+    int step;                          /* optimizer steps taken (Adam's t) */
+    int nhistory;
+    sw_ckpt_epoch *history;            /* (nhistory) */
+} sw_ckpt_meta;
+
+/* Writes `path` from the model's arenas (parameters, running statistics, and, when
+ * meta->optimizer is set, the model's n_state optimizer buffers). */
+sw_status sw_checkpoint_save(const char *path, const nn_model *m, const sw_ckpt_meta *meta);
+/* Reads the metadata only (to create the model): fills *meta; class_names and history are
+ * allocated (free with sw_ckpt_meta_free). */
+sw_status sw_checkpoint_read_meta(const char *path, sw_ckpt_meta *meta);
+void sw_ckpt_meta_free(sw_ckpt_meta *meta);
+/* Loads the weights and running statistics into m (created with the file's config: any
+ * difference in architecture, hyperparameter or channels is an error naming both values) and,
+ * with `with_optimizer` and a file that has it, the optimizer state into m's state arena (its
+ * n_state must match). */
+sw_status sw_checkpoint_load(const char *path, nn_model *m, int with_optimizer);
+
+#endif
