@@ -86,8 +86,13 @@ static void configure_gdal(void) {
     int64_t cache = mem > 0 ? mem / 8 / local : (int64_t)256 << 20;
     if (cache > (int64_t)512 << 20) cache = (int64_t)512 << 20;
     if (cache < (int64_t)32 << 20) cache = (int64_t)32 << 20;
-    sw_raster_configure(cache, (int)cores);
-    sw_log(2, "run: GDAL cache %lld MiB, %ld threads (%d ranks on this node)", (long long)(cache >> 20), cores, local);
+    /* GDAL's own worker threads stay at 1: each rank reads one window at a time from its event
+     * loop, and on a 2-core node GDAL_NUM_THREADS=2 made a one-process run 1.2x slower and the
+     * whole-raster polygonize 3.5x slower (tests/bench/bench_run.sh, docs/performance.md). The
+     * rank's share of the node (`cores`) is what jobs with threaded kernels may use. */
+    sw_raster_configure(cache, 1);
+    sw_log(2, "run: GDAL cache %lld MiB, %ld cores for this rank (%d ranks on this node)", (long long)(cache >> 20),
+           cores, local);
 }
 
 static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *path) {
