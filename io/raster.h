@@ -38,6 +38,12 @@ typedef struct sw_raster sw_raster;
 sw_status sw_raster_open(sw_raster **out, const char *path);
 void sw_raster_close(sw_raster *r);
 const sw_raster_info *sw_raster_get_info(const sw_raster *r);
+/* 1 when sw_raster_read_u8 decodes this file's tiles with libtiff directly (io/raster_tiff.c: about
+ * 1.5x the speed of GDAL in tests/bench/bench_read.c, same pixels and validity), 0 when GDAL reads
+ * it. Chosen once at open, only for tiled pixel-interleaved GeoTIFFs of 3 or 4 Byte bands without
+ * nodata whose validity is all valid or GDAL's internal mask IFD, and only when SWATH_READER=tiff
+ * is in the environment at open (opt-in: whole runs were not faster with it, docs/performance.md). */
+int sw_raster_fast_path(const sw_raster *r);
 
 /* Chooses the bands a window read delivers (1-based, 1..SW_RASTER_MAX_BANDS of them). The default
  * is info.rgb, by this rule, first match wins:

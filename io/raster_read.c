@@ -3,6 +3,7 @@
  * 2-98 % percentiles, computed once per handle on a decimated sample. */
 #include "io/raster.h"
 #include "io/gdal_common.h"
+#include "io/raster_tiff.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -46,6 +47,7 @@ struct sw_raster {
     size_t work_cap;
     void *vwork;           /* validity when the caller passes valid = NULL */
     size_t vwork_cap;
+    sw_tiff *tiff;         /* libtiff fast path of window reads (raster_tiff.h), NULL: GDAL reads */
 };
 
 static void *grow(void **buf, size_t *cap, size_t n, const char *what) {
@@ -228,12 +230,16 @@ sw_status sw_raster_open(sw_raster **out, const char *path) {
         return st;
     }
     plan_reads(r);
+    sw_gdal_quiet();
+    r->tiff = sw_tiff_open(r->ds, path);
+    sw_gdal_loud();
     *out = r;
     return SW_OK;
 }
 
 void sw_raster_close(sw_raster *r) {
     if (!r) return;
+    sw_tiff_close(r->tiff);
     if (r->ds) {
         sw_gdal_quiet();
         GDALClose(r->ds);
@@ -252,6 +258,8 @@ void sw_raster_close(sw_raster *r) {
 }
 
 const sw_raster_info *sw_raster_get_info(const sw_raster *r) { return &r->info; }
+
+int sw_raster_fast_path(const sw_raster *r) { return r->tiff != NULL; }
 
 sw_status sw_raster_select_bands(sw_raster *r, const int *bands, int nbands) {
     if (nbands < 1 || nbands > SW_RASTER_MAX_BANDS)
@@ -575,6 +583,7 @@ sw_status sw_raster_read_u8(sw_raster *r, int64_t x, int64_t y, int w, int h, ui
 
     uint8_t *dst = pix + off * (size_t)nb;
     GSpacing line = (GSpacing)w * nb;
+    if (r->tiff) return sw_tiff_read(r->tiff, ix0, iy0, iw, ih, r->sel, nb, dst, (size_t)line, v ? v + off : NULL, (size_t)w);
     sw_status st = SW_OK;
     sw_gdal_quiet();
     /* The mask first: the conversion below only clears more pixels (nodata, NaN). */
