@@ -12,6 +12,10 @@ typedef enum {
     SW_ERR_USAGE = 2,    /* bad command line: unknown flag, bad value */
     SW_ERR_INPUT = 3,    /* bad input: missing / unreadable / invalid file, band, window, key */
     SW_ERR_OUTPUT = 4,   /* output cannot be written: folder, disk, permissions */
+    /* Stopped on request (SIGUSR1 / SIGTERM, e.g. SLURM's warning before the time limit or a
+     * preemption) after finishing and saving the work in flight: run again with --resume.
+     * 75 is sysexits' EX_TEMPFAIL ("try again later"). */
+    SW_INTERRUPTED = 75,
 } sw_status;
 
 /* Records a printf-style message for the calling thread and returns `code`. */
