@@ -3,6 +3,7 @@
  * reducer blends them and resolves 10 over 9 by the paper's rule. Also the job table. */
 #include "jobs/job.h"
 
+#include "jobs/defect_classes.h"
 #include "src/image/pixel_defects.h"
 
 #include <stdlib.h>
@@ -12,7 +13,8 @@
  * detector (sw_stripe_noise_mark) that no run flag exposes yet. */
 #define PD_SAT_BOOST 0
 
-static sw_status pd_init(void **ctx) {
+static sw_status pd_init(void **ctx, const sw_job_params *p) {
+    (void)p;
     sw_pixel_defects_ws *ws = sw_malloc(sizeof *ws, "the pixel-defects scratch");
     if (!ws) return SW_ERR_RUNTIME;
     sw_pixel_defects_ws_init(ws);
@@ -47,7 +49,7 @@ const sw_job_kind sw_job_pixel_defects = {
     .postprocess_block = NULL,
 };
 
-static const sw_job_kind *const jobs[] = {&sw_job_pixel_defects, NULL};
+static const sw_job_kind *const jobs[] = {&sw_job_pixel_defects, &sw_job_segment, NULL};
 
 const sw_job_kind *sw_job_find(const char *name) {
     for (int i = 0; jobs[i]; i++)
@@ -55,4 +57,10 @@ const sw_job_kind *sw_job_find(const char *name) {
     return NULL;
 }
 
-const char *sw_job_names(void) { return "pixel-defects"; }
+const char *sw_job_names(void) { return "pixel-defects, segment"; }
+
+const char *sw_job_class_name(const sw_job_kind *k, int cls) {
+    for (int i = 0; k && i < k->nclasses; i++)
+        if (k->classes[i] == cls && k->class_names[i][0]) return k->class_names[i];
+    return sw_class_name(cls);
+}

@@ -10,9 +10,10 @@
 #include <string.h>
 
 static const sw_opt run_opts[] = {
-    {"job", "NAME", NULL, "the job: pixel-defects"},
+    {"job", "NAME", NULL, "the job: pixel-defects (seed 003's stripe noise and pixel missing) or segment (a trained model)"},
+    {"model", "FILE", NULL, "the model.h5 of the segment job (from swath train)"},
     {"out", "DIR", NULL, "output folder (run.h5, journal.bin, tiles/, blocks/, mask.tif, confidence.tif, defects.gpkg, quicklook.png, report.json)"},
-    {"scales", "P1,P2", "512,2048", "tile sides in pixels, one tile grid per scale"},
+    {"scales", "P1,P2", NULL, "tile sides in pixels, one tile grid per scale (default 512,2048; segment: 512)"},
     {"overlap", "F", "0.2", "overlap of neighbouring tiles, as a fraction of the side (0 .. 0.45)"},
     {"blend", "MODE", "linear", "blending of overlapping tiles: crop, mean, linear, cosine"},
     {"reducers", "R", "1", "ranks that stitch output blocks (the last R ranks)"},
@@ -55,9 +56,22 @@ int sw_cmd_run(int argc, char **argv) {
     if (snprintf(cfg.input, sizeof cfg.input, "%s", a.pos[0]) >= (int)sizeof cfg.input ||
         snprintf(cfg.out, sizeof cfg.out, "%s", out) >= (int)sizeof cfg.out)
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: path too long"));
+    const char *model = sw_args_str(&a, "model");
+    int segment = !strcmp(job, "segment");
+    if (segment && !model)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: the segment job needs --model FILE (a model.h5 from swath train)"));
+    if (!segment && model)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --model is for the segment job, not %s", job));
+    if (model && snprintf(cfg.model, sizeof cfg.model, "%s", model) >= (int)sizeof cfg.model)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: path too long"));
     int64_t sc[SW_RUN_MAX_SCALES], v;
-    if ((st = sw_args_int_list(&a, "scales", 16, 65536, sc, SW_RUN_MAX_SCALES, &cfg.nscales))) return sw_cli_report(st);
-    for (int i = 0; i < cfg.nscales; i++) cfg.scales[i] = (int)sc[i];
+    if (!sw_args_str(&a, "scales")) {
+        cfg.nscales = segment ? 1 : 2;
+        cfg.scales[0] = 512, cfg.scales[1] = 2048;
+    } else {
+        if ((st = sw_args_int_list(&a, "scales", 16, 65536, sc, SW_RUN_MAX_SCALES, &cfg.nscales))) return sw_cli_report(st);
+        for (int i = 0; i < cfg.nscales; i++) cfg.scales[i] = (int)sc[i];
+    }
     if ((st = sw_args_double(&a, "overlap", 0.0, 0.45, &cfg.overlap))) return sw_cli_report(st);
     int b = sw_blend_parse(sw_args_str(&a, "blend"));
     if (b < 0)

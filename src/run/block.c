@@ -81,6 +81,10 @@ static void resolve(const sw_run_ctx *c, const accum *a, size_t n, uint8_t *cls,
                 if (u * bd > bn * d) bn = u, bd = d;
             }
             if (bn * mden > mnum * bd) mnum = bn, mden = bd;
+            if (c->job->argmax) {   /* the highest blended score wins, background included */
+                if (win < 0 || bn * wden > wnum * bd) win = k, wnum = bn, wden = bd;
+                continue;
+            }
             if (2 * bn < 255 * bd) continue;   /* score < 0.5 */
             float sc = (float)bn / (255.0f * (float)bd);
             if (win < 0 || sw_class_wins(c->job->classes[k], sc, c->job->classes[win], (float)wnum / (255.0f * (float)wden)))

@@ -157,6 +157,7 @@ typedef struct {
     int nw;
     tile_index tiles;
     sw_report *rep;
+    const char *const *names;   /* class names by id, or NULL */
     feature_mark *marks;
     size_t nmarks, cap_marks;
 } vec_out;
@@ -175,7 +176,7 @@ static sw_status add_feature(vec_out *o, int cls, const sw_polygon *parts, int n
     if (st) return st;
     sw_field_value v[NFIELDS];
     v[0].i = cls;
-    v[1].s = sw_class_name(cls);
+    v[1].s = o->names && o->names[cls] ? o->names[cls] : sw_class_name(cls);
     v[2].r = area;
     v[3].i = pixels;
     v[4].r = conf_sum >= 0 && pixels > 0 ? conf_sum / (double)pixels / 255.0 : -1.0;
@@ -381,7 +382,7 @@ static sw_status vectorize_marks(const sw_outputs_spec *s, sw_report *rep, featu
     if (s->connectivity != 0 && s->connectivity != 4 && s->connectivity != 8)
         return sw_fail(SW_ERR_USAGE, "outputs: connectivity %d, expected 4 or 8", s->connectivity);
     for (int c = 0; c < SW_NCLASSES; c++) memset(&rep->classes[c], 0, sizeof rep->classes[c]);
-    vec_out o = {.rep = rep};
+    vec_out o = {.rep = rep, .names = s->class_names};
     sw_mask_vec *v = NULL;
     sw_status st = vectorize_impl(s, rep, &o, &v);
     for (int i = 0; i < o.nw; i++) sw_vector_abort(o.w[i]);
@@ -440,7 +441,7 @@ static sw_status quicklook_impl(const sw_outputs_spec *s, sw_report *rep, const 
     if (!st) st = sw_image_read_reduced_rgb(s->mosaic_path, ow, oh, img, valid);
     if (!st) st = sw_image_read_reduced_u8(s->mask_path, ow, oh, cls);
     if (!st) {
-        sw_quicklook_compose(out, img, valid, cls, ow, oh);
+        sw_quicklook_compose_named(out, img, valid, cls, ow, oh, s->class_names);
         mark_small(out, ow, oh, W, H, marks, nmarks);
         st = sw_path_join(path, sizeof path, s->out_dir, "quicklook.png");
     }

@@ -95,6 +95,11 @@ void sw_quicklook_mark(uint8_t *rgb, int w, int h, int cx, int cy, int cls) {
 }
 
 void sw_quicklook_compose(uint8_t *out, const uint8_t *img, const uint8_t *valid, const uint8_t *cls, int w, int h) {
+    sw_quicklook_compose_named(out, img, valid, cls, w, h, NULL);
+}
+
+void sw_quicklook_compose_named(uint8_t *out, const uint8_t *img, const uint8_t *valid, const uint8_t *cls, int w,
+                                int h, const char *const *names) {
     size_t n = (size_t)w * (size_t)h;
     for (size_t i = 0; i < n; i++) {
         uint8_t *o = out + 3 * i;
@@ -115,7 +120,7 @@ void sw_quicklook_compose(uint8_t *out, const uint8_t *img, const uint8_t *valid
         for (int yy = 0; yy < GLYPH_H + 2; yy++)
             for (int xx = 0; xx < SWATCH; xx++) put(out, w, H, x + xx, y - 1 + yy, sw_quicklook_palette[c]);
         char label[64];
-        snprintf(label, sizeof label, "%d %s", c, sw_class_name(c));
+        snprintf(label, sizeof label, "%d %s", c, names && names[c] ? names[c] : sw_class_name(c));
         sw_draw_text(out, w, H, x + SWATCH + 4, y, label, white);
     }
 }

@@ -25,6 +25,9 @@ int sw_quicklook_legend_height(int w);
  * (img + colour + 1) / 2 per channel (50 % blend, rounded up). The caller then marks defects
  * smaller than 3 reduced pixels (sw_quicklook_mark), which a reduced read can miss. */
 void sw_quicklook_compose(uint8_t *out, const uint8_t *img, const uint8_t *valid, const uint8_t *cls, int w, int h);
+/* The same with the legend's class names by id (NULL, or a NULL entry: the defect class name). */
+void sw_quicklook_compose_named(uint8_t *out, const uint8_t *img, const uint8_t *valid, const uint8_t *cls, int w,
+                                int h, const char *const *names);
 
 /* Marks a defect too small to show at the reduced scale: a 5x5 hollow square in the class colour,
  * centred on (cx, cy), clipped to the w x h image (rgb (h, w, 3)). */

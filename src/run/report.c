@@ -111,7 +111,7 @@ static void write_defects(FILE *f, const sw_report *r) {
     for (int c = 1; c < SW_NCLASSES; c++) {
         const sw_report_class *k = &r->classes[c];
         fprintf(f, "%s\n    {\"id\": %d, \"name\": ", c > 1 ? "," : "", c);
-        jstr(f, sw_class_name(c));
+        jstr(f, r->class_names && r->class_names[c] ? r->class_names[c] : sw_class_name(c));
         fprintf(f, ", \"count\": %lld, \"polygons\": %lld, \"pixels\": %lld, \"area_m2\": ", (long long)k->features,
                 (long long)k->polygons, (long long)k->pixels);
         jnum(f, k->area_m2);

@@ -46,6 +46,7 @@ typedef struct {
     int64_t pixels;                 /* pixels inspected (for Mpx/s) */
     double seconds;                 /* wall time of the run (for Mpx/s) */
     int ranks;
+    const char *const *class_names; /* (SW_NCLASSES) by class id, or NULL: the defect names */
 
     /* ---- filled by sw_outputs_write ---- */
     int width, height;

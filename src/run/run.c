@@ -1,6 +1,7 @@
 /* The run driver (see run.h). */
 #include "src/run/run.h"
 
+#include "jobs/defect_classes.h"
 #include "mpi/run_mpi.h"
 #include "src/core/fsutil.h"
 #include "src/core/log.h"
@@ -68,6 +69,13 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
     sw_outputs_spec s;
     sw_outputs_spec_init(&s);
     s.mask_path = mask, s.conf_path = conf, s.mosaic_path = cfg->input, s.out_dir = cfg->out;
+    /* A job with its own classes (segment): its names, and no clustering of pixel defects. */
+    const char *names[SW_NCLASSES] = {0};
+    int own = 0;
+    for (int k = 0; k < c->job->nclasses; k++)
+        if (c->job->class_names[k][0] && c->job->classes[k] < SW_NCLASSES)
+            names[c->job->classes[k]] = c->job->class_names[k], own = 1;
+    if (own) s.class_names = names, r->class_names = names, s.cluster_px = SW_CLUSTER_OFF;
     s.tiles = rects, s.ntiles = n, s.report = r;
     st = sw_outputs_write(&s);
     free(rects), free(ids), free(r);
@@ -194,8 +202,16 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     c.cfg = cfg;
     c.t_start = sw_now();
     *print = 1;
-    if (!(c.job = sw_job_find(cfg->job)))
-        return sw_fail(SW_ERR_USAGE, "unknown job '%s' (jobs: %s)", cfg->job, sw_job_names());
+    const sw_job_kind *found = sw_job_find(cfg->job);
+    if (!found) return sw_fail(SW_ERR_USAGE, "unknown job '%s' (jobs: %s)", cfg->job, sw_job_names());
+    /* This run's copy of the job, completed from its parameters (a model's classes). */
+    sw_job_kind job = *found;
+    sw_job_params jp = {cfg->model[0] ? cfg->model : NULL};
+    if (job.configure) {
+        sw_status jst = job.configure(&job, &jp);
+        if (jst) return jst;
+    }
+    c.job = &job;
     sw_status st = sw_mpi_start(&c.rank, &c.size);
     if (st) return st;
     *print = c.rank == 0;

@@ -1,0 +1,33 @@
+#!/bin/bash
+# swath run --job segment: a model (random weights, tests/tools/make_model) through the runtime.
+# The stitched mask equals the job's own per-tile argmax (one scale, no overlap, crop blending),
+# on a mosaic whose size is a multiple of the tile and on one smaller than a tile (padding);
+# -n 1 and -n 3 give the same mask with overlap and linear blending; bad models fail clearly.
+. "$TESTS/cli/lib.sh"
+. "$TESTS/cli/run_lib.sh"
+B=$(dirname "$SWATH")/tests
+"$SWATH" synth defects --out "$WORK/a" --size 768x512 --seed 3 --tile 256 >/dev/null || fail "synth"
+"$SWATH" synth defects --out "$WORK/b" --size 200x150 --seed 4 --tile 64 >/dev/null || fail "synth small"
+"$B/make_model" "$WORK/unet.h5" unet 3 3 8 3 7 || fail "make_model"
+"$B/make_model" "$WORK/cls.h5" resnet18-cls 3 4 8 || fail "make_model cls"
+
+"$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/r1" --scales 256 --overlap 0 \
+    --blend crop >"$WORK/r1.log" 2>&1 && ok "segment run, one process" || { cat "$WORK/r1.log"; fail "segment run"; }
+"$B/test_segment_job" "$WORK/a/mosaic.tif" "$WORK/unet.h5" "$WORK/r1/mask.tif" 256 && ok "mask = the job's argmax per tile" \
+    || fail "mask differs from the job's argmax"
+"$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/b/mosaic.tif" --out "$WORK/r2" --scales 256 --overlap 0 \
+    --blend crop >"$WORK/r2.log" 2>&1 && "$B/test_segment_job" "$WORK/b/mosaic.tif" "$WORK/unet.h5" "$WORK/r2/mask.tif" 256 \
+    && ok "a mosaic smaller than a tile (padded input)" || { cat "$WORK/r2.log"; fail "padded tile"; }
+grep -q '"name": "class_1"' "$WORK/r1/report.json" && ok "report names the model's classes" || fail "report class names"
+
+"$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/s1" --scales 256 --overlap 0.25 \
+    >/dev/null 2>&1 || fail "overlap run -n 1"
+mpirun_swath 3 run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/s3" --scales 256 --overlap 0.25 \
+    >"$WORK/s3.log" 2>&1 || { cat "$WORK/s3.log"; fail "overlap run -n 3"; }
+[ "$(checksum "$WORK/s1/mask.tif")" = "$(checksum "$WORK/s3/mask.tif")" ] && ok "-n 1 and -n 3 give the same mask" \
+    || fail "-n 1 and -n 3 differ"
+
+expect_fail 2 "needs --model" "$SWATH" run --job segment "$WORK/a/mosaic.tif" --out "$WORK/e1"
+expect_fail 3 "a classifier" "$SWATH" run --job segment --model "$WORK/cls.h5" "$WORK/a/mosaic.tif" --out "$WORK/e2"
+expect_fail 3 "nope.h5" "$SWATH" run --job segment --model "$WORK/nope.h5" "$WORK/a/mosaic.tif" --out "$WORK/e3"
+finish
