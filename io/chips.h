@@ -41,6 +41,8 @@ const sw_chips_info *sw_chips_get_info(const sw_chips *c);
 /* Reads chip `index` of `split`: img (H,W,C), mask (H,W), labels (K); any may be NULL. */
 sw_status sw_chips_read(sw_chips *c, sw_split split, long long index, uint8_t *img,
                         uint8_t *mask, uint8_t *labels);
+/* Reads chip `index`'s origin: source index, column, row of its top-left pixel. */
+sw_status sw_chips_read_origin(sw_chips *c, sw_split split, long long index, int32_t origin[3]);
 /* Reads the points of `split` (npoints x 4 int32: chip, row, column, class). */
 sw_status sw_chips_read_points(sw_chips *c, sw_split split, int32_t *points);
 void sw_chips_close(sw_chips *c);

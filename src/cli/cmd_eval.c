@@ -1,7 +1,9 @@
 /* `swath eval --mask MASK.tif --truth TRUTH.tif [--json]`: per-class IoU, precision and recall of
- * a predicted class mask against a truth mask. Parses flags, calls src/metrics, prints. */
+ * a predicted class mask against a truth mask; `swath eval --chips chips.h5 --model model.h5`: a
+ * model's metrics on a chips split (eval_chips.c). Parses flags, calls src/metrics, prints. */
 #include "src/cli/args.h"
 #include "src/cli/cli.h"
+#include "src/cli/eval_chips.h"
 
 #include "src/metrics/eval.h"
 
@@ -12,6 +14,13 @@ static const sw_opt eval_opts[] = {
     {"mask", "FILE", NULL, "predicted class mask (Byte, 0..10, 255 outside the footprint); required"},
     {"truth", "FILE", NULL, "truth class mask on the same grid (e.g. truth.tif of swath synth defects); required"},
     {"json", NULL, NULL, "print the scores as JSON"},
+    {"chips", "FILE", NULL, "chips mode: the chips.h5 to score the model on (swath dataset build)"},
+    {"model", "FILE", NULL, "chips mode: the model.h5 (swath train); required with --chips"},
+    {"split", "train|val", "val", "chips mode: the split scored"},
+    {"batch", "N", "8", "chips mode: chips per forward pass"},
+    {"limit", "N", NULL, "chips mode: score only the first N chips"},
+    {"norm", "model|chips", "model", "chips mode: whose mean / std normalize the input"},
+    {"json-file", "FILE", NULL, "chips mode: also write the metrics as JSON to FILE (atomically)"},
     {0},
 };
 
@@ -94,14 +103,23 @@ int sw_cmd_eval(int argc, char **argv) {
     int st = sw_args_parse(&a, "eval", eval_opts, argc, argv);
     if (st) return sw_cli_report(st);
     if (a.help) {
-        sw_args_print_help(&a, "--mask MASK.tif --truth TRUTH.tif [--json]",
+        sw_args_print_help(&a, "--mask MASK.tif --truth TRUTH.tif [--json]\n"
+                           "   or: swath eval --chips chips.h5 --model model.h5 [--split val] [--json-file out.json]",
                            "Scores a predicted class mask against a truth mask, pixel by pixel, over the\n"
                            "pixels where the truth is valid (not nodata, not 255): per class the pixel\n"
                            "counts, IoU, precision and recall; a prediction of 255 / nodata there counts\n"
                            "as a miss. The rasters must share size and geotransform. Columns of the\n"
-                           "JSON confusion matrix: predicted 0..10, then 'no prediction'.");
+                           "JSON confusion matrix: predicted 0..10, then 'no prediction'.\n\n"
+                           "Chips mode runs the model (eval mode) over a chips split in batches and\n"
+                           "prints per-class IoU, F1, precision, recall, pixel accuracy and mIoU (seed\n"
+                           "002) for a segmentation model, and the multi-label accuracy (exact match)\n"
+                           "and macro F1 (seed 003, Table 3) of every model: a classifier's logits > 0,\n"
+                           "a segmentation model's classes present. Class 0 (background) is left out\n"
+                           "of the multi-label scores; chips are cropped at the centre to the model's\n"
+                           "size multiple.");
         return 0;
     }
+    if (sw_args_str(&a, "chips") || sw_args_str(&a, "model")) return sw_cmd_eval_chips(&a);
     const char *mask = sw_args_str(&a, "mask"), *truth = sw_args_str(&a, "truth");
     if (a.npos) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath eval: unexpected argument '%s'", a.pos[0]));
     if (!mask || !truth)

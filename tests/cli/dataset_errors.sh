@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Bad input fails clearly: an unknown class field (names the file and the field, lists the fields),
+# labels that do not overlap the image (names both files), vector labels without --class-field, a
+# mask of another size, bad flags; swath eval --chips on a truncated chips file (names the file), on
+# a model whose input channels differ (names both numbers and both files), and on chips that are not
+# a chips file. No output is left behind by a failed build.
+set -u
+source "$TESTS/cli/lib.sh"
+"$SWATH" --quiet synth defects --size 256 --tile 128 --seed 2 --out "$WORK/m" || fail "synth defects"
+M=$WORK/m
+D=${SWATH_SHARED_DATA:-}
+expect_fail 3 "has no class field 'NOPE'; its fields: class, class_name" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.gpkg" \
+  --class-field NOPE --tile 64 --out "$WORK/x.h5"
+expect_fail 3 "truth.gpkg" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.gpkg" --class-field NOPE --tile 64 \
+  --out "$WORK/x.h5"
+if [ -f "$D/olinda1.shp" ]; then
+  expect_fail 3 "has no class field 'CLASSE'; its fields: ID, CD_GEOCODI, TIPO" "$SWATH" dataset build "$D/L7_ETMs.tif" \
+    --labels "$D/olinda1.shp" --class-field CLASSE --tile 64 --out "$WORK/x.h5"
+  expect_fail 3 "labels '$D/olinda1.shp' do not overlap the image '$M/mosaic.tif'" "$SWATH" dataset build "$M/mosaic.tif" \
+    --labels "$D/olinda1.shp" --class-field TIPO --tile 64 --out "$WORK/x.h5"
+  expect_fail 3 "a class mask must be on the image's grid" "$SWATH" dataset build "$M/mosaic.tif" --labels "$D/L7_ETMs.tif" \
+    --tile 64 --out "$WORK/x.h5"
+fi
+expect_fail 3 "vector labels need --class-field" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.gpkg" --tile 64 \
+  --out "$WORK/x.h5"
+expect_fail 2 "--negatives 'some'" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.tif" --negatives some --out "$WORK/x.h5"
+expect_fail 2 "required" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.tif"
+expect_fail 3 "no training chip" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.tif" --tile 512 --out "$WORK/x.h5"
+[ -e "$WORK/x.h5" ] && fail "a failed build left $WORK/x.h5"
+ls "$WORK"/x.h5.tmp* > /dev/null 2>&1 && fail "a failed build left a temporary file"
+ok "dataset build: bad input fails naming the file / field / flag, and leaves nothing"
+"$SWATH" --quiet dataset build "$M/mosaic.tif" --labels "$M/truth.tif" --tile 64 --stride 64 --out "$WORK/c.h5" ||
+  fail "dataset build"
+"$TEST_METRICS" --model "$WORK/unet4.h5" unet 4 11 8 || fail "model with 4 channels"
+"$TEST_METRICS" --model "$WORK/unet3.h5" unet 3 11 8 || fail "model with 3 channels"
+expect_fail 3 "the chips '$WORK/c.h5' have 3 channels but the model '$WORK/unet4.h5' takes 4" \
+  "$SWATH" eval --chips "$WORK/c.h5" --model "$WORK/unet4.h5"
+size=$(stat -c %s "$WORK/c.h5")
+head -c $((size / 2)) "$WORK/c.h5" > "$WORK/trunc.h5"
+expect_fail 3 "'$WORK/trunc.h5'" "$SWATH" eval --chips "$WORK/trunc.h5" --model "$WORK/unet3.h5"
+expect_fail 3 "truncated" "$SWATH" eval --chips "$WORK/trunc.h5" --model "$WORK/unet3.h5"
+expect_fail 3 "is a swath 'model' file, expected 'chips'" "$SWATH" eval --chips "$WORK/unet3.h5" --model "$WORK/unet3.h5"
+expect_fail 2 "--chips and --model go together" "$SWATH" eval --chips "$WORK/c.h5"
+ok "eval --chips: channel mismatch, truncated file, wrong format fail naming the files"
+finish
