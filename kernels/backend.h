@@ -10,7 +10,11 @@
  *    (dweight, dbias, dgamma, dbeta, +=), so one memset of the gradient arena per step;
  *  - a NULL gradient pointer means "not wanted" (dinp of the first layer, dbias without bias);
  *  - every table entry returns 0 when it did the work, nonzero when it did not (unsupported
- *    shape, library error): the dispatcher then runs the reference, which never fails. */
+ *    shape, library error): on a CPU backend the dispatcher then runs the reference, which
+ *    never fails; on a device backend (device != NN_DEVICE_CPU: pointers are device memory)
+ *    there is no fallback, the failure is recorded (nn_ops_error, src/nn/ops.h).
+ *  - a device backend fills the memory entries (alloc, free, zero, copy, sync); CPU backends
+ *    leave them NULL: host memory (posix_memalign, memset, memcpy). */
 #ifndef SWATH_KERNELS_BACKEND_H
 #define SWATH_KERNELS_BACKEND_H
 
@@ -75,14 +79,82 @@ typedef struct nn_backend_i {
                             const nn_pool2d_desc *d, void *ctx);
     int (*avgpool_forward)(float *out, const float *inp, const nn_pool2d_desc *d, void *ctx);
     int (*avgpool_backward)(float *dinp, const float *dout, const nn_pool2d_desc *d, void *ctx);
-    /* The elementwise, resampling, concat, linear and softmax ops are memory-bound: the
-     * reference (OpenMP over rows) serves every CPU backend; a CUDA backend adds members here. */
+
+    /* Memory (device backends; NULL on the CPU: host memory). alloc returns zeroed memory or
+     * NULL after sw_fail; copy kind is an nn_copy_kind; all work is ordered on the backend's
+     * one stream, sync waits for it. */
+    void *(*mem_alloc)(size_t bytes, void *ctx);
+    void (*mem_free)(void *p, void *ctx);
+    int (*mem_zero)(void *p, size_t bytes, void *ctx);
+    int (*mem_copy)(void *dst, const void *src, size_t bytes, int kind, void *ctx);
+    int (*sync)(void *ctx);
+
+    /* Memory-bound ops, losses and optimizer steps: NULL on the CPU backends (the reference
+     * loops, OpenMP over rows, serve them); a device backend fills every one. Same arguments
+     * as the free functions of src/nn/ops.h, loss.h and optim.h. */
+    int (*batchnorm_frozen_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                     const float *inp, const float *gamma,
+                                     const float *running_mean, const float *running_var, int P,
+                                     int C, float eps, void *ctx);
+    int (*relu_forward)(float *out, const float *inp, size_t n, void *ctx);
+    int (*relu_backward)(float *dinp, const float *dout, const float *inp, size_t n, void *ctx);
+    int (*leaky_relu_forward)(float *out, const float *inp, size_t n, float slope, void *ctx);
+    int (*leaky_relu_backward)(float *dinp, const float *dout, const float *inp, size_t n,
+                               float slope, void *ctx);
+    int (*sigmoid_forward)(float *out, const float *inp, size_t n, void *ctx);
+    int (*sigmoid_backward)(float *dinp, const float *dout, const float *out, size_t n,
+                            void *ctx);
+    int (*global_avgpool_forward)(float *out, const float *inp, int N, int HW, int C, void *ctx);
+    int (*global_avgpool_backward)(float *dinp, const float *dout, int N, int HW, int C,
+                                   void *ctx);
+    int (*upsample_nearest_forward)(float *out, const float *inp, int N, int H, int W, int C,
+                                    int OH, int OW, void *ctx);
+    int (*upsample_nearest_backward)(float *dinp, const float *dout, int N, int H, int W, int C,
+                                     int OH, int OW, void *ctx);
+    int (*upsample_bilinear_forward)(float *out, const float *inp, int N, int H, int W, int C,
+                                     int OH, int OW, void *ctx);
+    int (*upsample_bilinear_backward)(float *dinp, const float *dout, int N, int H, int W,
+                                      int C, int OH, int OW, void *ctx);
+    int (*concat_forward)(float *out, const float *a, const float *b, size_t P, int Ca, int Cb,
+                          void *ctx);
+    int (*concat_backward)(float *da, float *db, const float *dout, size_t P, int Ca, int Cb,
+                           void *ctx);
+    int (*add_forward)(float *out, const float *a, const float *b, size_t n, void *ctx);
+    int (*add_backward)(float *da, float *db, const float *dout, size_t n, void *ctx);
+    int (*linear_forward)(float *out, const float *inp, const float *weight, const float *bias,
+                          int N, int C, int K, void *ctx);
+    int (*linear_backward)(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, int N, int C, int K,
+                           void *ctx);
+    int (*softmax_forward)(float *out, const float *inp, size_t P, int K, void *ctx);
+    int (*softmax_backward)(float *dinp, const float *dout, const float *out, size_t P, int K,
+                            void *ctx);
+    /* losses: the value to *loss (host), targets and class weights in device memory */
+    int (*cross_entropy_forward)(float *loss, const float *logits, const unsigned char *target,
+                                 const float *class_weight, size_t P, int K, int ignore,
+                                 void *ctx);
+    int (*cross_entropy_backward)(float *dlogits, float dloss, const float *logits,
+                                  const unsigned char *target, const float *class_weight,
+                                  size_t P, int K, int ignore, void *ctx);
+    int (*bce_logits_forward)(float *loss, const float *logits, const float *target, size_t P,
+                              int K, void *ctx);
+    int (*bce_logits_backward)(float *dlogits, float dloss, const float *logits,
+                               const float *target, size_t P, int K, void *ctx);
+    /* optimizer steps (torch.optim semantics, src/nn/optim.h); adam: decoupled 1 = AdamW */
+    int (*sgd_update)(float *params, const float *grads, float *momentum_buf, size_t n,
+                      float lr, float momentum, float weight_decay, void *ctx);
+    int (*adam_update)(float *params, const float *grads, float *m, float *v, size_t n,
+                       float lr, float beta1, float beta2, float eps, float weight_decay,
+                       int step, int decoupled, void *ctx);
+    int (*scale)(float *x, size_t n, float s, void *ctx);
 } nn_backend_i;
+
+typedef enum { NN_COPY_H2D = 0, NN_COPY_D2H = 1, NN_COPY_D2D = 2 } nn_copy_kind;
 
 typedef enum { NN_DEVICE_CPU = 0, NN_DEVICE_CUDA = 1 } nn_device;
 
 typedef struct nn_backend {
-    const char *name;   /* "cpu-ref", "cpu-dnnl" */
+    const char *name;   /* "cpu-ref", "cpu-dnnl", "cuda" */
     nn_device device;
     nn_backend_i iface;
     void *context;      /* backend state (oneDNN engine, stream, primitive cache); may be NULL */
@@ -95,6 +167,30 @@ const nn_backend *nn_backend_cpu_ref(void);
 const nn_backend *nn_backend_cpu_fast(void);
 /* The fast backend when there is one, else the reference. */
 const nn_backend *nn_backend_default(void);
+/* The CUDA backend (kernels/cuda/backend_cuda.c) on the node-local device `device` (-1: the
+ * first), or NULL after sw_fail when the build has no CUDA or the machine no usable GPU. The
+ * first call creates it (stream, cuDNN and cuBLAS handles, workspace); later calls return it. */
+const nn_backend *nn_backend_cuda(int device);
+/* Precision and algorithm modes of the CUDA backend (no effect elsewhere):
+ *  NN_CUDA_F32   f32 storage and arithmetic, TF32 off (the default; tests compare with it)
+ *  NN_CUDA_TF32  f32 storage, convolutions and linears on TF32 tensor cores
+ *  NN_CUDA_BF16  f32 storage (master weights, activations), convolutions and linears computed
+ *                from bf16 copies with f32 accumulation
+ * deterministic: only deterministic cuDNN algorithms (same result run to run). Changing a mode
+ * drops the algorithm cache. */
+typedef enum { NN_CUDA_F32 = 0, NN_CUDA_TF32 = 1, NN_CUDA_BF16 = 2 } nn_cuda_math;
+int nn_backend_cuda_set_mode(const nn_backend *be, nn_cuda_math math, int deterministic);
+/* How many cuDNN algorithm searches ran (each new shape and mode once) and the workspace size. */
+void nn_backend_cuda_stats(unsigned long *finds, size_t *ws_bytes);
+/* The backend's stream (a cudaStream_t; NULL before nn_backend_cuda succeeded). */
+void *nn_backend_cuda_stream(void);
+/* CUDA graphs for fixed-shape inference: the work issued between begin and end (a forward run
+ * once before, so nothing is searched, allocated or synchronized inside) becomes one graph that
+ * graph_launch replays on the stream. 0 on success, nonzero after sw_fail. */
+int nn_backend_cuda_capture_begin(const nn_backend *be);
+int nn_backend_cuda_capture_end(const nn_backend *be, void **graph);
+int nn_backend_cuda_graph_launch(const nn_backend *be, void *graph);
+void nn_backend_cuda_graph_free(void *graph);
 /* Frees what `be` has cached (oneDNN primitives and scratch); it stays usable. */
 void nn_backend_release(const nn_backend *be);
 /* Whether `be` runs `op` for `desc` itself (1) or falls back to the reference (0). */

@@ -4,10 +4,97 @@
 
 #include "kernels/cpu/ref.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 static const nn_backend *pick(const nn_backend *be) { return be ? be : nn_backend_default(); }
 
 static unsigned long fallbacks;
 unsigned long nn_ops_fallback_count(void) { return fallbacks; }
+
+/* the first error of a device backend since the last clear */
+static sw_status first_error = SW_OK;
+static char first_message[512];
+
+sw_status nn_ops_error(void) { return first_error; }
+const char *nn_ops_error_message(void) { return first_error == SW_OK ? "" : first_message; }
+void nn_ops_clear_error(void) { first_error = SW_OK, first_message[0] = 0; }
+
+/* records a device backend's failure of `op` (the backend left its message in sw_errmsg) */
+static void record(const nn_backend *be, const char *op, int unsupported) {
+    if (first_error != SW_OK) return;
+    char why[400];
+    snprintf(why, sizeof why, "%s", sw_errmsg()); /* sw_fail writes over sw_errmsg's buffer */
+    if (unsupported)
+        sw_fail(SW_ERR_RUNTIME, "%s: backend %s does not run this op (no CPU fallback on a "
+                "device)", op, be->name);
+    else
+        sw_fail(SW_ERR_RUNTIME, "%s on backend %s: %s", op, be->name, why);
+    first_error = SW_ERR_RUNTIME;
+    snprintf(first_message, sizeof first_message, "%s", sw_errmsg());
+}
+
+int nn_backend_is_host(const nn_backend *be) { return !be || be->device == NN_DEVICE_CPU; }
+
+void *nn_mem_alloc(const nn_backend *be, size_t bytes, const char *what) {
+    void *p = NULL;
+    const size_t b = bytes ? bytes : 64;
+    if (!nn_backend_is_host(be) && be->iface.mem_alloc) {
+        p = be->iface.mem_alloc(b, be->context);
+        if (!p) {
+            char why[400];
+            snprintf(why, sizeof why, "%s", sw_errmsg());
+            sw_fail(SW_ERR_RUNTIME, "out of %s memory for the %s (%zu MiB): %s", be->name, what,
+                    b >> 20, why);
+        }
+        return p;
+    }
+    if (posix_memalign(&p, 64, (b + 63) / 64 * 64)) {
+        sw_fail(SW_ERR_RUNTIME, "out of memory for the %s (%zu MiB)", what, b >> 20);
+        return NULL;
+    }
+    memset(p, 0, b);
+    return p;
+}
+
+void nn_mem_free(const nn_backend *be, void *p) {
+    if (!p) return;
+    if (!nn_backend_is_host(be) && be->iface.mem_free) be->iface.mem_free(p, be->context);
+    else free(p);
+}
+
+sw_status nn_mem_zero(const nn_backend *be, void *p, size_t bytes) {
+    if (!p || !bytes) return SW_OK;
+    if (!nn_backend_is_host(be) && be->iface.mem_zero) {
+        if (be->iface.mem_zero(p, bytes, be->context) == 0) return SW_OK;
+        record(be, "memset", 0);
+        return SW_ERR_RUNTIME;
+    }
+    memset(p, 0, bytes);
+    return SW_OK;
+}
+
+sw_status nn_mem_copy(const nn_backend *be, void *dst, const void *src, size_t bytes,
+                      nn_copy_kind kind) {
+    if (!bytes) return SW_OK;
+    if (!nn_backend_is_host(be) && be->iface.mem_copy) {
+        if (be->iface.mem_copy(dst, src, bytes, (int)kind, be->context) == 0) return SW_OK;
+        record(be, "copy", 0);
+        return SW_ERR_RUNTIME;
+    }
+    memmove(dst, src, bytes);
+    return SW_OK;
+}
+
+sw_status nn_mem_sync(const nn_backend *be) {
+    if (!nn_backend_is_host(be) && be->iface.sync) {
+        if (be->iface.sync(be->context) == 0) return SW_OK;
+        record(be, "synchronize", 0);
+        return SW_ERR_RUNTIME;
+    }
+    return SW_OK;
+}
 
 /* ---------------------------------------------------------------------------------------- */
 /* geometry */
@@ -59,16 +146,31 @@ sw_status nn_pool2d_desc_init(nn_pool2d_desc *d, int N, int H, int W, int C, int
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* ops with backend entries: the entry when present and supported; a failure counts as a
- * fallback (nn_ops_fallback_count) and runs the reference */
+/* Dispatch. TRY runs the table entry when present and supported and returns from the caller
+ * when it did the work; on a device backend it also returns after recording a failure or a
+ * missing entry (no CPU fallback); on a CPU backend a failure counts as a fallback
+ * (nn_ops_fallback_count) and the caller goes on to the reference. */
+
+#define TRY(be, entry, ok, opname, ...)                                                      \
+    do {                                                                                     \
+        if ((be)->iface.entry && (ok)) {                                                     \
+            if ((be)->iface.entry(__VA_ARGS__, (be)->context) == 0) return;                  \
+            if ((be)->device != NN_DEVICE_CPU) {                                             \
+                record(be, opname, 0);                                                       \
+                return;                                                                      \
+            }                                                                                \
+            fallbacks++;                                                                     \
+        } else if ((be)->device != NN_DEVICE_CPU) {                                          \
+            record(be, opname, 1);                                                           \
+            return;                                                                          \
+        }                                                                                    \
+    } while (0)
 
 void nn_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                        const nn_conv2d_desc *d, const nn_backend *be) {
     be = pick(be);
-    if (be->iface.conv2d_forward && nn_backend_supports(be, NN_OP_CONV2D, d)) {
-        if (be->iface.conv2d_forward(out, inp, weight, bias, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, conv2d_forward, nn_backend_supports(be, NN_OP_CONV2D, d), "conv2d forward", out, inp,
+        weight, bias, d);
     ref_conv2d_forward(out, inp, weight, bias, d);
 }
 
@@ -76,10 +178,8 @@ void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *
                         const float *inp, const float *weight, const nn_conv2d_desc *d,
                         const nn_backend *be) {
     be = pick(be);
-    if (be->iface.conv2d_backward && nn_backend_supports(be, NN_OP_CONV2D, d)) {
-        if (be->iface.conv2d_backward(dinp, dweight, dbias, dout, inp, weight, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, conv2d_backward, nn_backend_supports(be, NN_OP_CONV2D, d), "conv2d backward", dinp,
+        dweight, dbias, dout, inp, weight, d);
     ref_conv2d_backward(dinp, dweight, dbias, dout, inp, weight, d);
 }
 
@@ -87,10 +187,8 @@ void nn_conv_transpose2d_forward(float *out, const float *inp, const float *weig
                                  const float *bias, const nn_conv2d_desc *d,
                                  const nn_backend *be) {
     be = pick(be);
-    if (be->iface.conv_transpose2d_forward && nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d)) {
-        if (be->iface.conv_transpose2d_forward(out, inp, weight, bias, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, conv_transpose2d_forward, nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d),
+        "conv_transpose2d forward", out, inp, weight, bias, d);
     ref_conv_transpose2d_forward(out, inp, weight, bias, d);
 }
 
@@ -98,10 +196,8 @@ void nn_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias, con
                                   const float *inp, const float *weight,
                                   const nn_conv2d_desc *d, const nn_backend *be) {
     be = pick(be);
-    if (be->iface.conv_transpose2d_backward && nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d)) {
-        if (be->iface.conv_transpose2d_backward(dinp, dweight, dbias, dout, inp, weight, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, conv_transpose2d_backward, nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d),
+        "conv_transpose2d backward", dinp, dweight, dbias, dout, inp, weight, d);
     ref_conv_transpose2d_backward(dinp, dweight, dbias, dout, inp, weight, d);
 }
 
@@ -110,11 +206,9 @@ void nn_batchnorm_forward(float *out, float *mean, float *var, float *running_me
                           const float *beta, int P, int C, float momentum, float eps,
                           int training, const nn_backend *be) {
     be = pick(be);
-    if (be->iface.batchnorm_forward && nn_backend_supports(be, NN_OP_BATCHNORM, NULL)) {
-        if (be->iface.batchnorm_forward(out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
-                          momentum, eps, training, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, batchnorm_forward, nn_backend_supports(be, NN_OP_BATCHNORM, NULL),
+        "batchnorm forward", out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
+        momentum, eps, training);
     ref_batchnorm_forward(out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
                           momentum, eps, training);
 }
@@ -123,126 +217,198 @@ void nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float
                            const float *inp, const float *gamma, const float *mean,
                            const float *var, int P, int C, float eps, const nn_backend *be) {
     be = pick(be);
-    if (be->iface.batchnorm_backward && nn_backend_supports(be, NN_OP_BATCHNORM, NULL)) {
-        if (be->iface.batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, batchnorm_backward, nn_backend_supports(be, NN_OP_BATCHNORM, NULL),
+        "batchnorm backward", dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps);
     ref_batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps);
 }
 
 void nn_maxpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
                         const nn_backend *be) {
     be = pick(be);
-    if (be->iface.maxpool_forward && nn_backend_supports(be, NN_OP_MAXPOOL, d)) {
-        if (be->iface.maxpool_forward(out, inp, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, maxpool_forward, nn_backend_supports(be, NN_OP_MAXPOOL, d), "maxpool forward", out,
+        inp, d);
     ref_maxpool_forward(out, inp, d);
 }
 
 void nn_maxpool_backward(float *dinp, const float *dout, const float *inp,
                          const nn_pool2d_desc *d, const nn_backend *be) {
     be = pick(be);
-    if (be->iface.maxpool_backward && nn_backend_supports(be, NN_OP_MAXPOOL, d)) {
-        if (be->iface.maxpool_backward(dinp, dout, inp, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, maxpool_backward, nn_backend_supports(be, NN_OP_MAXPOOL, d), "maxpool backward",
+        dinp, dout, inp, d);
     ref_maxpool_backward(dinp, dout, inp, d);
 }
 
 void nn_avgpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
                         const nn_backend *be) {
     be = pick(be);
-    if (be->iface.avgpool_forward && nn_backend_supports(be, NN_OP_AVGPOOL, d)) {
-        if (be->iface.avgpool_forward(out, inp, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, avgpool_forward, nn_backend_supports(be, NN_OP_AVGPOOL, d), "avgpool forward", out,
+        inp, d);
     ref_avgpool_forward(out, inp, d);
 }
 
 void nn_avgpool_backward(float *dinp, const float *dout, const nn_pool2d_desc *d,
                          const nn_backend *be) {
     be = pick(be);
-    if (be->iface.avgpool_backward && nn_backend_supports(be, NN_OP_AVGPOOL, d)) {
-        if (be->iface.avgpool_backward(dinp, dout, d, be->context) == 0) return;
-        fallbacks++;
-    }
+    TRY(be, avgpool_backward, nn_backend_supports(be, NN_OP_AVGPOOL, d), "avgpool backward",
+        dinp, dout, d);
     ref_avgpool_backward(dinp, dout, d);
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* memory-bound ops: the reference loops (OpenMP) on every CPU backend */
+/* memory-bound ops: the _be twins dispatch (CPU backends leave the entries NULL: reference);
+ * the plain names are the reference on host memory */
+
+#define MEMOP(name, args_decl, args)                                                         \
+    void nn_##name##_be args_decl {                                                          \
+        be = pick(be);                                                                       \
+        TRY(be, name, 1, #name, args);                                                       \
+        ref_##name(args);                                                                    \
+    }
+
+#define A(...) __VA_ARGS__
+MEMOP(batchnorm_frozen_backward,
+      (float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+       const float *gamma, const float *running_mean, const float *running_var, int P, int C,
+       float eps, const nn_backend *be),
+      A(dinp, dgamma, dbeta, dout, inp, gamma, running_mean, running_var, P, C, eps))
+MEMOP(relu_forward, (float *out, const float *inp, size_t n, const nn_backend *be),
+      A(out, inp, n))
+MEMOP(relu_backward,
+      (float *dinp, const float *dout, const float *inp, size_t n, const nn_backend *be),
+      A(dinp, dout, inp, n))
+MEMOP(leaky_relu_forward,
+      (float *out, const float *inp, size_t n, float slope, const nn_backend *be),
+      A(out, inp, n, slope))
+MEMOP(leaky_relu_backward,
+      (float *dinp, const float *dout, const float *inp, size_t n, float slope,
+       const nn_backend *be),
+      A(dinp, dout, inp, n, slope))
+MEMOP(sigmoid_forward, (float *out, const float *inp, size_t n, const nn_backend *be),
+      A(out, inp, n))
+MEMOP(sigmoid_backward,
+      (float *dinp, const float *dout, const float *out, size_t n, const nn_backend *be),
+      A(dinp, dout, out, n))
+MEMOP(global_avgpool_forward,
+      (float *out, const float *inp, int N, int HW, int C, const nn_backend *be),
+      A(out, inp, N, HW, C))
+MEMOP(global_avgpool_backward,
+      (float *dinp, const float *dout, int N, int HW, int C, const nn_backend *be),
+      A(dinp, dout, N, HW, C))
+MEMOP(upsample_nearest_forward,
+      (float *out, const float *inp, int N, int H, int W, int C, int OH, int OW,
+       const nn_backend *be),
+      A(out, inp, N, H, W, C, OH, OW))
+MEMOP(upsample_nearest_backward,
+      (float *dinp, const float *dout, int N, int H, int W, int C, int OH, int OW,
+       const nn_backend *be),
+      A(dinp, dout, N, H, W, C, OH, OW))
+MEMOP(upsample_bilinear_forward,
+      (float *out, const float *inp, int N, int H, int W, int C, int OH, int OW,
+       const nn_backend *be),
+      A(out, inp, N, H, W, C, OH, OW))
+MEMOP(upsample_bilinear_backward,
+      (float *dinp, const float *dout, int N, int H, int W, int C, int OH, int OW,
+       const nn_backend *be),
+      A(dinp, dout, N, H, W, C, OH, OW))
+MEMOP(concat_forward,
+      (float *out, const float *a, const float *b, size_t P, int Ca, int Cb,
+       const nn_backend *be),
+      A(out, a, b, P, Ca, Cb))
+MEMOP(concat_backward,
+      (float *da, float *db, const float *dout, size_t P, int Ca, int Cb, const nn_backend *be),
+      A(da, db, dout, P, Ca, Cb))
+MEMOP(add_forward, (float *out, const float *a, const float *b, size_t n, const nn_backend *be),
+      A(out, a, b, n))
+MEMOP(add_backward, (float *da, float *db, const float *dout, size_t n, const nn_backend *be),
+      A(da, db, dout, n))
+MEMOP(linear_forward,
+      (float *out, const float *inp, const float *weight, const float *bias, int N, int C, int K,
+       const nn_backend *be),
+      A(out, inp, weight, bias, N, C, K))
+MEMOP(linear_backward,
+      (float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+       const float *weight, int N, int C, int K, const nn_backend *be),
+      A(dinp, dweight, dbias, dout, inp, weight, N, C, K))
+MEMOP(softmax_forward, (float *out, const float *inp, size_t P, int K, const nn_backend *be),
+      A(out, inp, P, K))
+MEMOP(softmax_backward,
+      (float *dinp, const float *dout, const float *out, size_t P, int K, const nn_backend *be),
+      A(dinp, dout, out, P, K))
+
+/* the plain names: the reference on host memory */
+static const nn_backend *host(void) { return nn_backend_cpu_ref(); }
 
 void nn_batchnorm_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                   const float *inp, const float *gamma,
                                   const float *running_mean, const float *running_var, int P,
                                   int C, float eps) {
-    ref_batchnorm_frozen_backward(dinp, dgamma, dbeta, dout, inp, gamma, running_mean,
-                                  running_var, P, C, eps);
+    nn_batchnorm_frozen_backward_be(dinp, dgamma, dbeta, dout, inp, gamma, running_mean,
+                                    running_var, P, C, eps, host());
 }
-
-void nn_relu_forward(float *out, const float *inp, size_t n) { ref_relu_forward(out, inp, n); }
+void nn_relu_forward(float *out, const float *inp, size_t n) {
+    nn_relu_forward_be(out, inp, n, host());
+}
 void nn_relu_backward(float *dinp, const float *dout, const float *inp, size_t n) {
-    ref_relu_backward(dinp, dout, inp, n);
+    nn_relu_backward_be(dinp, dout, inp, n, host());
 }
 void nn_leaky_relu_forward(float *out, const float *inp, size_t n, float slope) {
-    ref_leaky_relu_forward(out, inp, n, slope);
+    nn_leaky_relu_forward_be(out, inp, n, slope, host());
 }
 void nn_leaky_relu_backward(float *dinp, const float *dout, const float *inp, size_t n,
                             float slope) {
-    ref_leaky_relu_backward(dinp, dout, inp, n, slope);
+    nn_leaky_relu_backward_be(dinp, dout, inp, n, slope, host());
 }
 void nn_sigmoid_forward(float *out, const float *inp, size_t n) {
-    ref_sigmoid_forward(out, inp, n);
+    nn_sigmoid_forward_be(out, inp, n, host());
 }
 void nn_sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n) {
-    ref_sigmoid_backward(dinp, dout, out, n);
+    nn_sigmoid_backward_be(dinp, dout, out, n, host());
 }
 void nn_global_avgpool_forward(float *out, const float *inp, int N, int HW, int C) {
-    ref_global_avgpool_forward(out, inp, N, HW, C);
+    nn_global_avgpool_forward_be(out, inp, N, HW, C, host());
 }
 void nn_global_avgpool_backward(float *dinp, const float *dout, int N, int HW, int C) {
-    ref_global_avgpool_backward(dinp, dout, N, HW, C);
+    nn_global_avgpool_backward_be(dinp, dout, N, HW, C, host());
 }
 void nn_upsample_nearest_forward(float *out, const float *inp, int N, int H, int W, int C,
                                  int OH, int OW) {
-    ref_upsample_nearest_forward(out, inp, N, H, W, C, OH, OW);
+    nn_upsample_nearest_forward_be(out, inp, N, H, W, C, OH, OW, host());
 }
 void nn_upsample_nearest_backward(float *dinp, const float *dout, int N, int H, int W, int C,
                                   int OH, int OW) {
-    ref_upsample_nearest_backward(dinp, dout, N, H, W, C, OH, OW);
+    nn_upsample_nearest_backward_be(dinp, dout, N, H, W, C, OH, OW, host());
 }
 void nn_upsample_bilinear_forward(float *out, const float *inp, int N, int H, int W, int C,
                                   int OH, int OW) {
-    ref_upsample_bilinear_forward(out, inp, N, H, W, C, OH, OW);
+    nn_upsample_bilinear_forward_be(out, inp, N, H, W, C, OH, OW, host());
 }
 void nn_upsample_bilinear_backward(float *dinp, const float *dout, int N, int H, int W, int C,
                                    int OH, int OW) {
-    ref_upsample_bilinear_backward(dinp, dout, N, H, W, C, OH, OW);
+    nn_upsample_bilinear_backward_be(dinp, dout, N, H, W, C, OH, OW, host());
 }
 void nn_concat_forward(float *out, const float *a, const float *b, size_t P, int Ca, int Cb) {
-    ref_concat_forward(out, a, b, P, Ca, Cb);
+    nn_concat_forward_be(out, a, b, P, Ca, Cb, host());
 }
 void nn_concat_backward(float *da, float *db, const float *dout, size_t P, int Ca, int Cb) {
-    ref_concat_backward(da, db, dout, P, Ca, Cb);
+    nn_concat_backward_be(da, db, dout, P, Ca, Cb, host());
 }
 void nn_add_forward(float *out, const float *a, const float *b, size_t n) {
-    ref_add_forward(out, a, b, n);
+    nn_add_forward_be(out, a, b, n, host());
 }
 void nn_add_backward(float *da, float *db, const float *dout, size_t n) {
-    ref_add_backward(da, db, dout, n);
+    nn_add_backward_be(da, db, dout, n, host());
 }
 void nn_linear_forward(float *out, const float *inp, const float *weight, const float *bias,
                        int N, int C, int K) {
-    ref_linear_forward(out, inp, weight, bias, N, C, K);
+    nn_linear_forward_be(out, inp, weight, bias, N, C, K, host());
 }
 void nn_linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                         const float *inp, const float *weight, int N, int C, int K) {
-    ref_linear_backward(dinp, dweight, dbias, dout, inp, weight, N, C, K);
+    nn_linear_backward_be(dinp, dweight, dbias, dout, inp, weight, N, C, K, host());
 }
 void nn_softmax_forward(float *out, const float *inp, size_t P, int K) {
-    ref_softmax_forward(out, inp, P, K);
+    nn_softmax_forward_be(out, inp, P, K, host());
 }
 void nn_softmax_backward(float *dinp, const float *dout, const float *out, size_t P, int K) {
-    ref_softmax_backward(dinp, dout, out, P, K);
+    nn_softmax_backward_be(dinp, dout, out, P, K, host());
 }

@@ -4,8 +4,13 @@
  *
  * Backward WRITES input gradients (dinp, =) and ACCUMULATES (+=) into parameter gradients
  * (dweight, dbias, dgamma, dbeta): zero the gradient arena once per step. A NULL gradient
- * pointer is skipped. `be` picks the backend (NULL: nn_backend_default()); an op the backend
- * does not support, or fails, runs the CPU reference (kernels/cpu/ref.h), which never fails. */
+ * pointer is skipped. `be` picks the backend (NULL: nn_backend_default()); on a CPU backend an
+ * op the backend does not support, or fails, runs the CPU reference (kernels/cpu/ref.h), which
+ * never fails. On a device backend (CUDA) every pointer is device memory and there is no
+ * fallback: an unsupported op or a failed call is recorded (nn_ops_error) and the op is skipped.
+ *
+ * The memory-bound ops come twice: the plain name runs the CPU reference on host memory (the
+ * API CPU callers know), the _be twin dispatches to `be` like the ops above. */
 #ifndef SWATH_NN_OPS_H
 #define SWATH_NN_OPS_H
 
@@ -26,6 +31,25 @@ sw_status nn_pool2d_desc_init(nn_pool2d_desc *d, int N, int H, int W, int C, int
 /* How many calls a backend accepted (supports) but then failed, so the reference ran: 0 in a
  * healthy build (the tests check it). */
 unsigned long nn_ops_fallback_count(void);
+
+/* The first error a device backend recorded since the last nn_ops_clear_error (SW_OK: none);
+ * its message is kept (nn_ops_error_message). Callers of a device backend check it once per
+ * step (nn_model_status does). */
+sw_status nn_ops_error(void);
+const char *nn_ops_error_message(void);
+void nn_ops_clear_error(void);
+
+/* Memory on a backend (host memory for the CPU backends). nn_mem_alloc returns zeroed memory,
+ * or NULL after sw_fail naming `what`. Copies are ordered on the backend's stream; a copy to
+ * the host (D2H) returns when the data is there. */
+void *nn_mem_alloc(const nn_backend *be, size_t bytes, const char *what);
+void nn_mem_free(const nn_backend *be, void *p);
+sw_status nn_mem_zero(const nn_backend *be, void *p, size_t bytes);
+sw_status nn_mem_copy(const nn_backend *be, void *dst, const void *src, size_t bytes,
+                      nn_copy_kind kind);
+sw_status nn_mem_sync(const nn_backend *be);
+/* Whether be's pointers are host memory (every CPU backend, NULL). */
+int nn_backend_is_host(const nn_backend *be);
 
 /* Convolution (stride, padding, dilation, groups). */
 void nn_conv2d_forward(float *out,          /* (N,OH,OW,K) */
@@ -149,5 +173,48 @@ void nn_linear_backward(float *dinp /* (N,C) written, or NULL */, float *dweight
 void nn_softmax_forward(float *out /* (P,K) */, const float *inp /* (P,K) */, size_t P, int K);
 void nn_softmax_backward(float *dinp /* (P,K) */, const float *dout /* (P,K) */,
                          const float *out /* (P,K) */, size_t P, int K);
+
+/* The backend twins of the memory-bound ops (same arguments, `be` last). */
+void nn_batchnorm_frozen_backward_be(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                     const float *inp, const float *gamma,
+                                     const float *running_mean, const float *running_var, int P,
+                                     int C, float eps, const nn_backend *be);
+void nn_relu_forward_be(float *out, const float *inp, size_t n, const nn_backend *be);
+void nn_relu_backward_be(float *dinp, const float *dout, const float *inp, size_t n,
+                         const nn_backend *be);
+void nn_leaky_relu_forward_be(float *out, const float *inp, size_t n, float slope,
+                              const nn_backend *be);
+void nn_leaky_relu_backward_be(float *dinp, const float *dout, const float *inp, size_t n,
+                               float slope, const nn_backend *be);
+void nn_sigmoid_forward_be(float *out, const float *inp, size_t n, const nn_backend *be);
+void nn_sigmoid_backward_be(float *dinp, const float *dout, const float *out, size_t n,
+                            const nn_backend *be);
+void nn_global_avgpool_forward_be(float *out, const float *inp, int N, int HW, int C,
+                                  const nn_backend *be);
+void nn_global_avgpool_backward_be(float *dinp, const float *dout, int N, int HW, int C,
+                                   const nn_backend *be);
+void nn_upsample_nearest_forward_be(float *out, const float *inp, int N, int H, int W, int C,
+                                    int OH, int OW, const nn_backend *be);
+void nn_upsample_nearest_backward_be(float *dinp, const float *dout, int N, int H, int W, int C,
+                                     int OH, int OW, const nn_backend *be);
+void nn_upsample_bilinear_forward_be(float *out, const float *inp, int N, int H, int W, int C,
+                                     int OH, int OW, const nn_backend *be);
+void nn_upsample_bilinear_backward_be(float *dinp, const float *dout, int N, int H, int W,
+                                      int C, int OH, int OW, const nn_backend *be);
+void nn_concat_forward_be(float *out, const float *a, const float *b, size_t P, int Ca, int Cb,
+                          const nn_backend *be);
+void nn_concat_backward_be(float *da, float *db, const float *dout, size_t P, int Ca, int Cb,
+                           const nn_backend *be);
+void nn_add_forward_be(float *out, const float *a, const float *b, size_t n,
+                       const nn_backend *be);
+void nn_add_backward_be(float *da, float *db, const float *dout, size_t n, const nn_backend *be);
+void nn_linear_forward_be(float *out, const float *inp, const float *weight, const float *bias,
+                          int N, int C, int K, const nn_backend *be);
+void nn_linear_backward_be(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, int N, int C, int K,
+                           const nn_backend *be);
+void nn_softmax_forward_be(float *out, const float *inp, size_t P, int K, const nn_backend *be);
+void nn_softmax_backward_be(float *dinp, const float *dout, const float *out, size_t P, int K,
+                            const nn_backend *be);
 
 #endif

@@ -1,6 +1,8 @@
 /* Tensors and parameter arenas (see tensor.h). */
 #include "src/nn/tensor.h"
 
+#include "src/nn/ops.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,18 +25,19 @@ size_t nn_tensor_numel(const nn_tensor *t) {
 
 float *nn_tensor_f32(const nn_tensor *t) { return t->dtype == NN_F32 ? (float *)t->data : NULL; }
 
-static float *arena_alloc(size_t n, const char *what) {
-    void *p = NULL;
-    if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float))) {
-        sw_fail(SW_ERR_RUNTIME, "out of memory for the %s arena (%zu floats)", what, n);
-        return NULL;
-    }
-    memset(p, 0, (n ? n : 1) * sizeof(float));
-    return p;
+/* zeroed, on the set's backend (host for the CPU backends) */
+static float *arena_alloc(const nn_backend *be, size_t n, const char *what) {
+    return nn_mem_alloc(be, (n ? n : 1) * sizeof(float), what);
 }
 
 sw_status nn_param_set_init(nn_param_set *ps, const nn_param_spec *spec, int count, int n_state) {
+    return nn_param_set_init_on(ps, spec, count, n_state, NULL);
+}
+
+sw_status nn_param_set_init_on(nn_param_set *ps, const nn_param_spec *spec, int count,
+                               int n_state, const nn_backend *be) {
     memset(ps, 0, sizeof *ps);
+    ps->be = nn_backend_is_host(be) ? NULL : be;
     ps->count = count;
     ps->n_state = n_state;
     ps->offset = sw_calloc((size_t)count + 1, sizeof *ps->offset, "parameter offsets");
@@ -47,7 +50,8 @@ sw_status nn_param_set_init(nn_param_set *ps, const nn_param_spec *spec, int cou
             sw_fail(SW_ERR_USAGE, "parameter %s: %d dimensions", spec[i].name, spec[i].ndim);
             goto fail;
         }
-        nn_tensor t = {spec[i].name, NN_F32, NN_DEVICE_CPU, spec[i].ndim, {0}, NULL};
+        nn_tensor t = {spec[i].name, NN_F32, ps->be ? ps->be->device : NN_DEVICE_CPU,
+                       spec[i].ndim, {0}, NULL};
         memcpy(t.shape, spec[i].shape, sizeof t.shape);
         ps->params[i] = t;
         ps->grads[i] = t;
@@ -56,10 +60,11 @@ sw_status nn_param_set_init(nn_param_set *ps, const nn_param_spec *spec, int cou
               ARENA_ALIGN_FLOATS;
     }
     ps->numel = at;
-    ps->param_memory = arena_alloc(at, "parameter");
-    ps->grad_memory = arena_alloc(at, "gradient");
+    ps->param_memory = arena_alloc(ps->be, at, "parameter arena");
+    ps->grad_memory = arena_alloc(ps->be, at, "gradient arena");
     if (!ps->param_memory || !ps->grad_memory) goto fail;
-    if (n_state > 0 && !(ps->state_memory = arena_alloc((size_t)n_state * at, "optimizer")))
+    if (n_state > 0 &&
+        !(ps->state_memory = arena_alloc(ps->be, (size_t)n_state * at, "optimizer arena")))
         goto fail;
     for (int i = 0; i < count; i++) {
         ps->params[i].data = ps->param_memory + ps->offset[i];
@@ -75,14 +80,14 @@ void nn_param_set_free(nn_param_set *ps) {
     free(ps->offset);
     free(ps->params);
     free(ps->grads);
-    free(ps->param_memory);
-    free(ps->grad_memory);
-    free(ps->state_memory);
+    nn_mem_free(ps->be, ps->param_memory);
+    nn_mem_free(ps->be, ps->grad_memory);
+    nn_mem_free(ps->be, ps->state_memory);
     memset(ps, 0, sizeof *ps);
 }
 
 void nn_param_set_zero_grad(nn_param_set *ps) {
-    memset(ps->grad_memory, 0, ps->numel * sizeof(float));
+    nn_mem_zero(ps->be, ps->grad_memory, ps->numel * sizeof(float));
 }
 
 int nn_param_set_find(const nn_param_set *ps, const char *name) {

@@ -46,12 +46,16 @@ typedef struct {
     nn_tensor *grads;  /* (count) views into grad_memory */
     float *param_memory, *grad_memory;
     float *state_memory; /* (n_state * numel): state s of tensor i at s*numel + offset[i] */
+    const nn_backend *be; /* whose memory the arenas are (NULL: host) */
 } nn_param_set;
 
 /* Allocates and zeroes the arenas and carves the tensors (names point into spec: keep it). */
 sw_status nn_param_set_init(nn_param_set *ps, const nn_param_spec *spec, int count, int n_state);
+/* The same with the arenas in the memory of backend `be` (NULL or a CPU backend: host). */
+sw_status nn_param_set_init_on(nn_param_set *ps, const nn_param_spec *spec, int count,
+                               int n_state, const nn_backend *be);
 void nn_param_set_free(nn_param_set *ps);
-/* One memset of the gradient arena. */
+/* One memset of the gradient arena (on its backend). */
 void nn_param_set_zero_grad(nn_param_set *ps);
 /* Index of the tensor named `name`, -1 when absent. */
 int nn_param_set_find(const nn_param_set *ps, const char *name);

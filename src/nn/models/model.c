@@ -1,6 +1,8 @@
 /* Model handle: configuration, creation, preparation and the generic step (see model.h). */
 #include "src/nn/models/model.h"
 
+#include "src/nn/steps_be.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +34,15 @@ sw_status nn_model_config_init(nn_model_config *cfg, const char *arch, int in_ch
 }
 
 sw_status nn_model_create(nn_model *m, const nn_model_config *cfg, int n_state) {
+    return nn_model_create_on(m, cfg, n_state, NULL);
+}
+
+sw_status nn_model_create_on(nn_model *m, const nn_model_config *cfg, int n_state,
+                             const nn_backend *be) {
     memset(m, 0, sizeof *m);
     m->cfg = *cfg;
+    m->net.be = be;
+    m->net.mem_be = nn_backend_is_host(be) ? NULL : be;
     if (cfg->in_ch < 1 || cfg->in_ch > 1024 || cfg->classes < 1 || cfg->classes > 254)
         return sw_fail(SW_ERR_USAGE, "model %s: %d input channels and %d classes (1..1024, "
                        "1..254)", cfg->arch, cfg->in_ch, cfg->classes);
@@ -58,6 +67,8 @@ sw_status nn_model_create(nn_model *m, const nn_model_config *cfg, int n_state) 
 }
 
 void nn_model_free(nn_model *m) {
+    nn_mem_free(m->net.mem_be, m->input);
+    nn_mem_free(m->net.mem_be, m->target);
     nn_net_free(&m->net);
     free(m->impl);
     memset(m, 0, sizeof *m);
@@ -71,7 +82,24 @@ static sw_status plan(nn_model *m, int N, int H, int W, int alloc) {
     nn_net_begin(&m->net, N, H, W);
     sw_status st = m->build(m, N, H, W);
     if (st == SW_OK) st = nn_net_end(&m->net, m->net.params.n_state, alloc);
-    return st;
+    if (st != SW_OK || !alloc) return st;
+    /* the staging buffers of the device-transparent helpers */
+    const size_t P = (size_t)N * H * W;
+    const size_t in_bytes = P * m->cfg.in_ch * sizeof(float);
+    const size_t tg_bytes = m->task == NN_TASK_SEGMENT ? P : (size_t)N * m->cfg.classes * 4;
+    if (in_bytes > m->input_cap) {
+        nn_mem_free(m->net.mem_be, m->input);
+        m->input_cap = 0;
+        if (!(m->input = nn_mem_alloc(m->net.mem_be, in_bytes, "model input"))) return SW_ERR_RUNTIME;
+        m->input_cap = in_bytes;
+    }
+    if (tg_bytes > m->target_cap) {
+        nn_mem_free(m->net.mem_be, m->target);
+        m->target_cap = 0;
+        if (!(m->target = nn_mem_alloc(m->net.mem_be, tg_bytes, "model target"))) return SW_ERR_RUNTIME;
+        m->target_cap = tg_bytes;
+    }
+    return SW_OK;
 }
 
 sw_status nn_model_prepare(nn_model *m, int N, int H, int W) { return plan(m, N, H, W, 1); }
@@ -85,13 +113,34 @@ static unsigned long long mix(unsigned long long *s) {
     return z ^ (z >> 31);
 }
 
+static void init_host(nn_model *m, float *pm, float *bm, unsigned long long seed);
+
 void nn_model_init_weights(nn_model *m, unsigned long long seed) {
+    nn_param_set *ps = &m->net.params, *bs = &m->net.buffers;
+    if (nn_backend_is_host(m->net.mem_be)) {
+        init_host(m, ps->param_memory, bs->param_memory, seed);
+        return;
+    }
+    /* a device model: the same values made on the host, then copied (errors: nn_model_status) */
+    float *pm = calloc(ps->numel + 1, sizeof *pm), *bm = calloc(bs->numel + 1, sizeof *bm);
+    if (pm && bm) {
+        init_host(m, pm, bm, seed);
+        nn_model_params_from_host(m, pm, bm);
+    } else {
+        sw_fail(SW_ERR_RUNTIME, "out of memory for the weight staging");
+    }
+    free(pm);
+    free(bm);
+}
+
+/* the initialization into host arenas pm (params.numel) and bm (buffers.numel) */
+static void init_host(nn_model *m, float *pm, float *bm, unsigned long long seed) {
     nn_param_set *ps = &m->net.params;
     unsigned long long s = seed;
     float fan_in = 1.0f;
     for (int i = 0; i < ps->count; i++) {
         const nn_tensor *t = &ps->params[i];
-        float *w = t->data;
+        float *w = pm + ps->offset[i];
         const size_t n = nn_tensor_numel(t);
         const char *nm = t->name;
         const size_t len = strlen(nm);
@@ -109,7 +158,7 @@ void nn_model_init_weights(nn_model *m, unsigned long long seed) {
     }
     nn_param_set *bs = &m->net.buffers;
     for (int i = 0; i < bs->count; i++) {
-        float *b = bs->params[i].data;
+        float *b = bm + bs->offset[i];
         const float v = strstr(bs->params[i].name, "running_var") ? 1.0f : 0.0f;
         for (size_t j = 0; j < nn_tensor_numel(&bs->params[i]); j++) b[j] = v;
     }
@@ -137,4 +186,89 @@ size_t nn_model_param_count(const nn_model *m) {
     size_t c = 0;
     for (int i = 0; i < m->net.params.count; i++) c += nn_tensor_numel(&m->net.params.params[i]);
     return c;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* device-transparent helpers */
+
+static const nn_backend *mem(const nn_model *m) { return m->net.mem_be; }
+
+float *nn_model_input(const nn_model *m) { return m->input; }
+
+sw_status nn_model_set_input(nn_model *m, const float *x_host) {
+    const nn_net *n = &m->net;
+    if (!m->input) return sw_fail(SW_ERR_USAGE, "model %s: set_input before prepare", m->cfg.arch);
+    return nn_mem_copy(mem(m), m->input, x_host,
+                       (size_t)n->N * n->H * n->W * m->cfg.in_ch * sizeof(float), NN_COPY_H2D);
+}
+
+sw_status nn_model_logits_to_host(const nn_model *m, float *dst) {
+    return nn_mem_copy(mem(m), dst, nn_model_logits(m), nn_model_logits_count(m) * sizeof(float),
+                       NN_COPY_D2H);
+}
+
+sw_status nn_model_loss(nn_model *m, const void *target_host, float *loss) {
+    const nn_net *n = &m->net;
+    const int K = m->cfg.classes;
+    const int seg = m->task == NN_TASK_SEGMENT;
+    const size_t P = seg ? (size_t)n->N * n->H * n->W : (size_t)n->N;
+    if (!m->target) return sw_fail(SW_ERR_USAGE, "model %s: loss before prepare", m->cfg.arch);
+    sw_status st = nn_mem_copy(mem(m), m->target, target_host, seg ? P : P * K * sizeof(float),
+                               NN_COPY_H2D);
+    if (st != SW_OK) return st;
+    const nn_backend *be = n->be;
+    if (seg)
+        return nn_cross_entropy_be(loss, nn_model_dlogits(m), 1.0f, nn_model_logits(m),
+                                   m->target, NULL, P, K, NN_IGNORE_INDEX, be);
+    return nn_bce_logits_be(loss, nn_model_dlogits(m), 1.0f, nn_model_logits(m), m->target, P, K,
+                            be);
+}
+
+sw_status nn_model_zero_grad(nn_model *m) {
+    nn_param_set_zero_grad(&m->net.params);
+    return nn_model_status(m);
+}
+
+sw_status nn_model_sgd_step(nn_model *m, float lr, float momentum, float weight_decay) {
+    nn_param_set *ps = &m->net.params;
+    if (momentum != 0.0f && ps->n_state < 1)
+        return sw_fail(SW_ERR_USAGE, "model %s: SGD with momentum needs 1 optimizer buffer",
+                       m->cfg.arch);
+    return nn_sgd_update_be(ps->param_memory, ps->grad_memory, nn_param_set_state(ps, 0),
+                            ps->numel, lr, momentum, weight_decay, m->net.be);
+}
+
+sw_status nn_model_adamw_step(nn_model *m, float lr, float beta1, float beta2, float eps,
+                              float weight_decay, int step) {
+    nn_param_set *ps = &m->net.params;
+    if (ps->n_state < 2)
+        return sw_fail(SW_ERR_USAGE, "model %s: AdamW needs 2 optimizer buffers", m->cfg.arch);
+    return nn_adam_update_be(ps->param_memory, ps->grad_memory, nn_param_set_state(ps, 0),
+                             nn_param_set_state(ps, 1), ps->numel, lr, beta1, beta2, eps,
+                             weight_decay, step, 1, m->net.be);
+}
+
+sw_status nn_model_params_to_host(const nn_model *m, float *params, float *buffers) {
+    sw_status st = nn_mem_copy(mem(m), params, m->net.params.param_memory,
+                               m->net.params.numel * sizeof(float), NN_COPY_D2H);
+    if (st == SW_OK && buffers)
+        st = nn_mem_copy(mem(m), buffers, m->net.buffers.param_memory,
+                         m->net.buffers.numel * sizeof(float), NN_COPY_D2H);
+    return st;
+}
+
+sw_status nn_model_params_from_host(nn_model *m, const float *params, const float *buffers) {
+    sw_status st = nn_mem_copy(mem(m), m->net.params.param_memory, params,
+                               m->net.params.numel * sizeof(float), NN_COPY_H2D);
+    if (st == SW_OK && buffers)
+        st = nn_mem_copy(mem(m), m->net.buffers.param_memory, buffers,
+                         m->net.buffers.numel * sizeof(float), NN_COPY_H2D);
+    return st;
+}
+
+sw_status nn_model_status(const nn_model *m) {
+    (void)m;
+    if (nn_ops_error() != SW_OK)
+        return sw_fail(nn_ops_error(), "%s", nn_ops_error_message());
+    return SW_OK;
 }

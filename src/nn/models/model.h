@@ -40,6 +40,11 @@ struct nn_model {
     sw_status (*build)(nn_model *m, int N, int H, int W);
     void (*forward)(nn_model *m, const float *x);
     void (*backward)(nn_model *m);
+    /* device-transparent staging (nn_model_set_input, nn_model_loss): buffers in the memory of
+     * net.mem_be, grown by nn_model_prepare */
+    float *input;           /* (N,H,W,in_ch) */
+    void *target;           /* (N,H,W) u8 class indices, or (N,classes) f32 */
+    size_t input_cap, target_cap; /* bytes */
 };
 
 /* Fills cfg with the defaults of `arch` (unet: depth 4, width 32; resnet: width 64). An unknown
@@ -49,6 +54,10 @@ sw_status nn_model_config_init(nn_model_config *cfg, const char *arch, int in_ch
  * momentum, 2 Adam). The parameters start at zero: the caller initializes or loads them
  * (nn_model_init_weights gives a He-uniform start). */
 sw_status nn_model_create(nn_model *m, const nn_model_config *cfg, int n_state);
+/* The same with every arena (parameters, gradients, optimizer state, buffers, activations) in
+ * the memory of backend `be`, which runs the ops (NULL: the default CPU backend). */
+sw_status nn_model_create_on(nn_model *m, const nn_model_config *cfg, int n_state,
+                             const nn_backend *be);
 void nn_model_free(nn_model *m);
 /* Plans the activations for a batch of N images of H x W and allocates the arenas when they
  * grow (the only allocation of a training loop). */
@@ -65,6 +74,8 @@ void nn_model_init_weights(nn_model *m, unsigned long long seed);
 
 /* Training mode (batch statistics, the default) or eval mode (running statistics). */
 static inline void nn_model_train(nn_model *m, int training) { m->net.training = training; }
+/* Switches the backend that runs the ops: only between backends of the same memory (CPU to
+ * CPU); a device model is created on its backend (nn_model_create_on). */
 static inline void nn_model_set_backend(nn_model *m, const nn_backend *be) { m->net.be = be; }
 
 /* Forward of x (N,H,W,in_ch) as prepared; returns the logits. x must stay valid until the
@@ -78,6 +89,28 @@ float *nn_model_dlogits(const nn_model *m);
 size_t nn_model_logits_count(const nn_model *m);
 /* Trainable parameter count (without the arena padding) and buffer count. */
 size_t nn_model_param_count(const nn_model *m);
+
+/* Device-transparent helpers (work for host and device models alike; host pointers in):
+ * nn_model_set_input copies x (N,H,W,in_ch) into the model's input buffer, which
+ * nn_model_forward(m, nn_model_input(m)) then reads; nn_model_loss copies the target (u8 class
+ * indices (N,H,W), 255 ignored, for segmentation; f32 (N,classes) for classification), computes
+ * cross-entropy or BCE with logits on the model's backend and writes nn_model_dlogits;
+ * nn_model_zero_grad, nn_model_sgd_step and nn_model_adamw_step run on the backend over the
+ * whole arena; the copies to and from the host move parameters (the arena, numel floats) and
+ * buffers (running statistics) for checkpoints. Errors of device work come back here
+ * (nn_model_status: the first recorded op error). */
+float *nn_model_input(const nn_model *m);
+sw_status nn_model_set_input(nn_model *m, const float *x_host);
+sw_status nn_model_logits_to_host(const nn_model *m, float *dst /* nn_model_logits_count */);
+sw_status nn_model_loss(nn_model *m, const void *target_host, float *loss);
+sw_status nn_model_zero_grad(nn_model *m);
+sw_status nn_model_sgd_step(nn_model *m, float lr, float momentum, float weight_decay);
+sw_status nn_model_adamw_step(nn_model *m, float lr, float beta1, float beta2, float eps,
+                              float weight_decay, int step);
+sw_status nn_model_params_to_host(const nn_model *m, float *params /* (params.numel) */,
+                                  float *buffers /* (buffers.numel) or NULL */);
+sw_status nn_model_params_from_host(nn_model *m, const float *params, const float *buffers);
+sw_status nn_model_status(const nn_model *m);
 
 /* Architecture constructors (called by nn_model_create). */
 sw_status nn_unet_attach(nn_model *m);

@@ -1,5 +1,6 @@
 /* The model builder and its layers (see net.h). */
 #include "src/nn/models/net.h"
+#include "src/nn/syncbn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,14 +101,26 @@ void nn_net_begin(nn_net *n, int N, int H, int W) {
 sw_status nn_net_end(nn_net *n, int n_state, int alloc_act) {
     if (n->err != SW_OK) return n->err;
     if (!n->sealed) {
-        sw_status st = nn_param_set_init(&n->params, n->spec, n->count, n_state);
-        if (st == SW_OK) st = nn_param_set_init(&n->buffers, n->bspec, n->bcount, 0);
+        sw_status st = nn_param_set_init_on(&n->params, n->spec, n->count, n_state, n->mem_be);
+        if (st == SW_OK) st = nn_param_set_init_on(&n->buffers, n->bspec, n->bcount, 0, n->mem_be);
         if (st != SW_OK) return st;
         n->sealed = 1;
-        /* PyTorch's BatchNorm starts with running mean 0, variance 1, gamma 1, beta 0 */
+        /* PyTorch's BatchNorm starts with running mean 0, variance 1, gamma 1, beta 0 (set on
+         * the host, then copied where the buffers live) */
+        const size_t bn = n->buffers.numel;
+        float *host = nn_backend_is_host(n->mem_be) ? n->buffers.param_memory
+                                                     : calloc(bn ? bn : 1, sizeof *host);
+        if (!host) return sw_fail(SW_ERR_RUNTIME, "out of memory for the buffer staging");
         for (int i = 0; i < n->bcount; i++)
             if (strstr(n->bspec[i].name, "running_var"))
-                for (int c = 0; c < n->bspec[i].shape[0]; c++) nn_net_buf(n, i)[c] = 1.0f;
+                for (int c = 0; c < n->bspec[i].shape[0]; c++)
+                    host[n->buffers.offset[i] + c] = 1.0f;
+        if (host != n->buffers.param_memory) {
+            st = nn_mem_copy(n->mem_be, n->buffers.param_memory, host, bn * sizeof *host,
+                             NN_COPY_H2D);
+            free(host);
+            if (st != SW_OK) return st;
+        }
     } else if (n->pidx != n->count || n->bidx != n->bcount) {
         return sw_fail(SW_ERR_RUNTIME, "model build: %d of %d parameters registered", n->pidx,
                        n->count);
@@ -115,19 +128,17 @@ sw_status nn_net_end(nn_net *n, int n_state, int alloc_act) {
     n->scratch_off = nn_net_act(n, n->scratch_numel);
     if (!alloc_act) return SW_OK;
     if (n->act_numel > n->act_cap) {
-        free(n->act);
-        free(n->dact);
+        nn_mem_free(n->mem_be, n->act);
+        nn_mem_free(n->mem_be, n->dact);
         n->act = n->dact = NULL;
         n->act_cap = 0;
-        void *a = NULL, *d = NULL;
-        if (posix_memalign(&a, 64, n->act_numel * sizeof(float)) ||
-            posix_memalign(&d, 64, n->act_numel * sizeof(float))) {
-            free(a);
-            return sw_fail(SW_ERR_RUNTIME, "out of memory for the activation arenas (2 x %zu MiB)",
-                           n->act_numel * sizeof(float) >> 20);
+        float *a = nn_mem_alloc(n->mem_be, n->act_numel * sizeof(float), "activation arena");
+        float *d = a ? nn_mem_alloc(n->mem_be, n->act_numel * sizeof(float), "gradient arena")
+                     : NULL;
+        if (!a || !d) {
+            nn_mem_free(n->mem_be, a);
+            return SW_ERR_RUNTIME;
         }
-        memset(a, 0, n->act_numel * sizeof(float));
-        memset(d, 0, n->act_numel * sizeof(float));
         n->act = a, n->dact = d;
         n->act_cap = n->act_numel;
     }
@@ -141,13 +152,15 @@ void nn_net_free(nn_net *n) {
     for (int i = 0; i < n->bcount; i++) free((char *)n->bspec[i].name);
     free(n->spec);
     free(n->bspec);
-    free(n->act);
-    free(n->dact);
+    nn_mem_free(n->mem_be, n->act);
+    nn_mem_free(n->mem_be, n->dact);
     free(n->rows);
     memset(n, 0, sizeof *n);
 }
 
-void nn_net_accumulate(float *y, const float *x, size_t count) { nn_add_forward(y, y, x, count); }
+void nn_net_accumulate(const nn_net *n, float *y, const float *x, size_t count) {
+    nn_add_forward_be(y, y, x, count, n->be);
+}
 
 /* ---------------------------------------------------------------------------------------- */
 
@@ -202,6 +215,10 @@ void nn_conv_layer_backward(nn_net *n, nn_conv_layer *l, float *dx, const float 
     else
         nn_conv2d_backward(dx, nn_net_dw(n, l->w), nn_net_dw(n, l->b), nn_net_da(n, l->y), x,
                            nn_net_w(n, l->w), &l->d, n->be);
+    if (n->grad_ready) {
+        n->grad_ready(n->grad_ctx, l->w);
+        if (l->b >= 0) n->grad_ready(n->grad_ctx, l->b);
+    }
 }
 
 void nn_bn_layer_init(nn_bn_layer *l, nn_net *n, const char *name, int N, int H, int W, int C) {
@@ -222,6 +239,12 @@ void nn_bn_layer_init(nn_bn_layer *l, nn_net *n, const char *name, int N, int H,
 }
 
 void nn_bn_layer_forward(nn_net *n, nn_bn_layer *l, const float *x) {
+    if (n->training && n->bn_sync) {
+        nn_syncbn_forward(n->bn_sync, nn_net_a(n, l->y), nn_net_a(n, l->mean), nn_net_a(n, l->var),
+                          nn_net_buf(n, l->rm), nn_net_buf(n, l->rv), x, nn_net_w(n, l->g),
+                          nn_net_w(n, l->b), l->P, l->C, n->bn_momentum, n->bn_eps, n->be);
+        return;
+    }
     nn_batchnorm_forward(nn_net_a(n, l->y), nn_net_a(n, l->mean), nn_net_a(n, l->var),
                          nn_net_buf(n, l->rm), nn_net_buf(n, l->rv), x, nn_net_w(n, l->g),
                          nn_net_w(n, l->b), l->P, l->C, n->bn_momentum, n->bn_eps, n->training,
@@ -229,15 +252,23 @@ void nn_bn_layer_forward(nn_net *n, nn_bn_layer *l, const float *x) {
 }
 
 void nn_bn_layer_backward(nn_net *n, nn_bn_layer *l, float *dx, const float *x) {
-    if (n->training)
+    if (n->training && n->bn_sync)
+        nn_syncbn_backward(n->bn_sync, dx, nn_net_dw(n, l->g), nn_net_dw(n, l->b),
+                           nn_net_da(n, l->y), x, nn_net_w(n, l->g), nn_net_a(n, l->mean),
+                           nn_net_a(n, l->var), l->P, l->C, n->bn_eps);
+    else if (n->training)
         nn_batchnorm_backward(dx, nn_net_dw(n, l->g), nn_net_dw(n, l->b), nn_net_da(n, l->y), x,
                               nn_net_w(n, l->g), nn_net_a(n, l->mean), nn_net_a(n, l->var), l->P,
                               l->C, n->bn_eps, n->be);
     else
-        nn_batchnorm_frozen_backward(dx, nn_net_dw(n, l->g), nn_net_dw(n, l->b),
-                                     nn_net_da(n, l->y), x, nn_net_w(n, l->g),
-                                     nn_net_buf(n, l->rm), nn_net_buf(n, l->rv), l->P, l->C,
-                                     n->bn_eps);
+        nn_batchnorm_frozen_backward_be(dx, nn_net_dw(n, l->g), nn_net_dw(n, l->b),
+                                        nn_net_da(n, l->y), x, nn_net_w(n, l->g),
+                                        nn_net_buf(n, l->rm), nn_net_buf(n, l->rv), l->P, l->C,
+                                        n->bn_eps, n->be);
+    if (n->grad_ready) {
+        n->grad_ready(n->grad_ctx, l->g);
+        n->grad_ready(n->grad_ctx, l->b);
+    }
 }
 
 void nn_cbr_layer_init(nn_cbr_layer *l, nn_net *n, const char *conv_name, const char *bn_name,
@@ -250,12 +281,12 @@ void nn_cbr_layer_forward(nn_net *n, nn_cbr_layer *l, const float *x) {
     nn_conv_layer_forward(n, &l->conv, x);
     nn_bn_layer_forward(n, &l->bn, nn_net_a(n, l->conv.y));
     float *y = nn_net_a(n, l->bn.y);
-    nn_relu_forward(y, y, (size_t)l->bn.P * l->bn.C);
+    nn_relu_forward_be(y, y, (size_t)l->bn.P * l->bn.C, n->be);
 }
 
 void nn_cbr_layer_backward(nn_net *n, nn_cbr_layer *l, float *dx, const float *x) {
     float *dy = nn_net_da(n, l->bn.y);
-    nn_relu_backward(dy, dy, nn_net_a(n, l->bn.y), (size_t)l->bn.P * l->bn.C);
+    nn_relu_backward_be(dy, dy, nn_net_a(n, l->bn.y), (size_t)l->bn.P * l->bn.C, n->be);
     nn_bn_layer_backward(n, &l->bn, nn_net_da(n, l->conv.y), nn_net_a(n, l->conv.y));
     nn_conv_layer_backward(n, &l->conv, dx, x);
 }

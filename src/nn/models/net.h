@@ -38,7 +38,8 @@ typedef struct {
     size_t act_cap;
     int N, H, W;
     /* running state */
-    const nn_backend *be;
+    const nn_backend *be;  /* runs the ops; its memory kind must be mem_be's */
+    const nn_backend *mem_be; /* whose memory holds every arena (NULL: host), fixed at creation */
     int training;          /* 1: batch statistics (PyTorch's train()), 0: running statistics */
     float bn_momentum, bn_eps;
     const float *input;    /* the forward's input (N,H,W,C), kept for the first conv's backward */
@@ -47,6 +48,12 @@ typedef struct {
     nn_layer_row *rows;
     double flops;          /* forward FLOPs of the last build */
     sw_status err;         /* first error of the current build */
+    /* Training hooks (NULL: off), set by src/train: synchronized batch norm (src/nn/syncbn.h,
+     * per-channel sums summed over ranks) and a gradient-ready call after a layer's backward
+     * finished parameter `param`'s gradient (bucketed allreduce overlapped with backward). */
+    const struct nn_bn_sync *bn_sync;
+    void (*grad_ready)(void *ctx, int param);
+    void *grad_ctx;
 } nn_net;
 
 /* Registers parameter `name` (ndim <= 4, shape s) and returns its index; after sealing, checks
@@ -127,7 +134,7 @@ static inline float *nn_cbr_out(const nn_net *n, const nn_cbr_layer *l) {
     return nn_net_a(n, l->bn.y);
 }
 
-/* Elementwise y += x, the accumulation of a gradient from a second consumer. */
-void nn_net_accumulate(float *y, const float *x, size_t count);
+/* Elementwise y += x, the accumulation of a gradient from a second consumer (on n->be). */
+void nn_net_accumulate(const nn_net *n, float *y, const float *x, size_t count);
 
 #endif

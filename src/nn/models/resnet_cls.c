@@ -34,21 +34,21 @@ static void cls_forward(nn_model *m, const float *x) {
     nn_net *n = &m->net;
     nn_resnet_encoder_forward(n, &r->enc, x);
     const int C = r->enc.ch[4], HW = r->enc.h[4] * r->enc.w[4];
-    nn_global_avgpool_forward(nn_net_a(n, r->gap), nn_net_a(n, nn_resnet_encoder_out(&r->enc, 4)),
-                              n->N, HW, C);
-    nn_linear_forward(nn_net_a(n, r->logits), nn_net_a(n, r->gap), nn_net_w(n, r->fc_w),
-                      nn_net_w(n, r->fc_b), n->N, C, m->cfg.classes);
+    nn_global_avgpool_forward_be(nn_net_a(n, r->gap), nn_net_a(n, nn_resnet_encoder_out(&r->enc, 4)),
+                              n->N, HW, C, n->be);
+    nn_linear_forward_be(nn_net_a(n, r->logits), nn_net_a(n, r->gap), nn_net_w(n, r->fc_w),
+                      nn_net_w(n, r->fc_b), n->N, C, m->cfg.classes, n->be);
 }
 
 static void cls_backward(nn_model *m) {
     resnet_cls *r = m->impl;
     nn_net *n = &m->net;
     const int C = r->enc.ch[4], HW = r->enc.h[4] * r->enc.w[4];
-    nn_linear_backward(nn_net_da(n, r->gap), nn_net_dw(n, r->fc_w), nn_net_dw(n, r->fc_b),
+    nn_linear_backward_be(nn_net_da(n, r->gap), nn_net_dw(n, r->fc_w), nn_net_dw(n, r->fc_b),
                        nn_net_da(n, r->logits), nn_net_a(n, r->gap), nn_net_w(n, r->fc_w), n->N,
-                       C, m->cfg.classes);
-    nn_global_avgpool_backward(nn_net_da(n, nn_resnet_encoder_out(&r->enc, 4)),
-                               nn_net_da(n, r->gap), n->N, HW, C);
+                       C, m->cfg.classes, n->be);
+    nn_global_avgpool_backward_be(nn_net_da(n, nn_resnet_encoder_out(&r->enc, 4)),
+                               nn_net_da(n, r->gap), n->N, HW, C, n->be);
     nn_resnet_encoder_backward(n, &r->enc, n->input, NULL);
 }
 

@@ -56,15 +56,15 @@ static void block_forward(nn_net *n, nn_basic_block *b, const float *x) {
     }
     float *y = nn_net_a(n, b->bn2.y);
     const size_t cnt = (size_t)b->bn2.P * b->bn2.C;
-    nn_add_forward(y, y, sc, cnt);
-    nn_relu_forward(y, y, cnt);
+    nn_add_forward_be(y, y, sc, cnt, n->be);
+    nn_relu_forward_be(y, y, cnt, n->be);
 }
 
 /* dact[bn2.y] holds the output gradient; writes dx (N,H,W,C). */
 static void block_backward(nn_net *n, nn_basic_block *b, float *dx, const float *x) {
     float *dy = nn_net_da(n, b->bn2.y);
     const size_t cnt = (size_t)b->bn2.P * b->bn2.C;
-    nn_relu_backward(dy, dy, nn_net_a(n, b->bn2.y), cnt);
+    nn_relu_backward_be(dy, dy, nn_net_a(n, b->bn2.y), cnt, n->be);
     nn_bn_layer_backward(n, &b->bn2, nn_net_da(n, b->conv2.y), nn_net_a(n, b->conv2.y));
     nn_cbr_layer *pre = b->bottleneck ? &b->mid : &b->a;
     nn_conv_layer_backward(n, &b->conv2, nn_net_da(n, pre->bn.y), nn_cbr_out(n, pre));
@@ -72,13 +72,13 @@ static void block_backward(nn_net *n, nn_basic_block *b, float *dx, const float 
         nn_cbr_layer_backward(n, &b->mid, nn_net_da(n, b->a.bn.y), nn_cbr_out(n, &b->a));
     nn_cbr_layer_backward(n, &b->a, dx, x);
     if (b->has_ds) {
-        memcpy(nn_net_da(n, b->ds_bn.y), dy, cnt * sizeof *dy);
+        nn_mem_copy(n->be, nn_net_da(n, b->ds_bn.y), dy, cnt * sizeof *dy, NN_COPY_D2D);
         nn_bn_layer_backward(n, &b->ds_bn, nn_net_da(n, b->ds_conv.y), nn_net_a(n, b->ds_conv.y));
         float *tmp = nn_net_scratch_ptr(n);
         nn_conv_layer_backward(n, &b->ds_conv, tmp, x);
-        nn_net_accumulate(dx, tmp, b->in_numel);
+        nn_net_accumulate(n, dx, tmp, b->in_numel);
     } else {
-        nn_net_accumulate(dx, dy, b->in_numel);
+        nn_net_accumulate(n, dx, dy, b->in_numel);
     }
 }
 
@@ -133,12 +133,12 @@ void nn_resnet_encoder_backward(nn_net *n, nn_resnet_encoder *e, const float *x,
             block_backward(n, &e->blocks[s][i], nn_net_da(n, in), nn_net_a(n, in));
         }
         if (s > 0 && dskip && dskip[s])
-            nn_net_accumulate(nn_net_da(n, nn_resnet_encoder_out(e, s)), dskip[s],
+            nn_net_accumulate(n, nn_net_da(n, nn_resnet_encoder_out(e, s)), dskip[s],
                               (size_t)n->N * e->h[s] * e->w[s] * e->ch[s]);
     }
     float *d0 = nn_net_da(n, e->stem.bn.y);
     nn_maxpool_backward(d0, nn_net_da(n, e->pool_y), nn_cbr_out(n, &e->stem), &e->pool, n->be);
     if (dskip && dskip[0])
-        nn_net_accumulate(d0, dskip[0], (size_t)n->N * e->h[0] * e->w[0] * e->ch[0]);
+        nn_net_accumulate(n, d0, dskip[0], (size_t)n->N * e->h[0] * e->w[0] * e->ch[0]);
     nn_cbr_layer_backward(n, &e->stem, NULL, x);
 }

@@ -71,9 +71,9 @@ static void seg_forward(nn_model *m, const float *x) {
         if (k > 0) {
             const int j = 4 - k;
             const nn_conv2d_desc *d = &r->dec[k - 1][0].conv.d;
-            nn_concat_forward(nn_net_a(n, r->cat[k]), in,
+            nn_concat_forward_be(nn_net_a(n, r->cat[k]), in,
                               nn_net_a(n, nn_resnet_encoder_out(&r->enc, j)),
-                              (size_t)d->N * d->OH * d->OW, r->nf[k - 1], r->enc.ch[j]);
+                              (size_t)d->N * d->OH * d->OW, r->nf[k - 1], r->enc.ch[j], n->be);
             in = nn_net_a(n, r->cat[k]);
         }
         for (int i = 0; i < 3; i++) {
@@ -98,9 +98,9 @@ static void seg_backward(nn_model *m) {
         if (k > 0) {
             const int j = 4 - k;
             const nn_conv2d_desc *d = &r->dec[k - 1][0].conv.d;
-            nn_concat_backward(nn_net_da(n, r->dec[k - 1][2].bn.y), nn_net_da(n, r->dskip[j]),
+            nn_concat_backward_be(nn_net_da(n, r->dec[k - 1][2].bn.y), nn_net_da(n, r->dskip[j]),
                                nn_net_da(n, r->cat[k]), (size_t)d->N * d->OH * d->OW,
-                               r->nf[k - 1], r->enc.ch[j]);
+                               r->nf[k - 1], r->enc.ch[j], n->be);
         }
     }
     float *const dskip[4] = {nn_net_da(n, r->dskip[0]), nn_net_da(n, r->dskip[1]),

@@ -84,8 +84,8 @@ static void unet_forward(nn_model *m, const float *x) {
         nn_conv_layer_forward(n, &u->up[l], cur);
         const nn_conv2d_desc *d = &u->up[l].d;
         const size_t P = (size_t)d->N * d->OH * d->OW;
-        nn_concat_forward(nn_net_a(n, u->cat[l]), nn_cbr_out(n, &u->enc[l][1]),
-                          nn_net_a(n, u->up[l].y), P, d->K, d->K);
+        nn_concat_forward_be(nn_net_a(n, u->cat[l]), nn_cbr_out(n, &u->enc[l][1]),
+                          nn_net_a(n, u->up[l].y), P, d->K, d->K, n->be);
         nn_cbr_layer_forward(n, &u->dec[l][0], nn_net_a(n, u->cat[l]));
         nn_cbr_layer_forward(n, &u->dec[l][1], nn_cbr_out(n, &u->dec[l][0]));
         cur = nn_cbr_out(n, &u->dec[l][1]);
@@ -104,8 +104,8 @@ static void unet_backward(nn_model *m) {
                               nn_cbr_out(n, &u->dec[l][0]));
         nn_cbr_layer_backward(n, &u->dec[l][0], nn_net_da(n, u->cat[l]), nn_net_a(n, u->cat[l]));
         const nn_conv2d_desc *d = &u->up[l].d;
-        nn_concat_backward(nn_net_da(n, u->dskip[l]), nn_net_da(n, u->up[l].y),
-                           nn_net_da(n, u->cat[l]), (size_t)d->N * d->OH * d->OW, d->K, d->K);
+        nn_concat_backward_be(nn_net_da(n, u->dskip[l]), nn_net_da(n, u->up[l].y),
+                           nn_net_da(n, u->cat[l]), (size_t)d->N * d->OH * d->OW, d->K, d->K, n->be);
         const nn_cbr_layer *src = l + 1 == D - 1 ? &u->enc[D - 1][1] : &u->dec[l + 1][1];
         nn_conv_layer_backward(n, &u->up[l], nn_net_da(n, src->bn.y), nn_cbr_out(n, src));
     }
@@ -115,7 +115,7 @@ static void unet_backward(nn_model *m) {
             nn_maxpool_backward(dy, nn_net_da(n, u->pool_y[l]), nn_cbr_out(n, &u->enc[l][1]),
                                 &u->pool[l], n->be);
             const nn_pool2d_desc *p = &u->pool[l];
-            nn_net_accumulate(dy, nn_net_da(n, u->dskip[l]), (size_t)p->N * p->H * p->W * p->C);
+            nn_net_accumulate(n, dy, nn_net_da(n, u->dskip[l]), (size_t)p->N * p->H * p->W * p->C);
         }
         nn_cbr_layer_backward(n, &u->enc[l][1], nn_net_da(n, u->enc[l][0].bn.y),
                               nn_cbr_out(n, &u->enc[l][0]));

@@ -1,0 +1,275 @@
+/* The CUDA backend's own small kernels (see cuda_backend.h): weight permutation for the
+ * transposed convolution, bf16 accumulation, batch-norm statistics conversion, the frozen
+ * batch-norm backward (fixed-order two-pass reductions: deterministic), and the linear layer's
+ * bias. The memory-bound ops of the engine are in k_*.cu (cuda_kernels.h). */
+#include "kernels/cuda/cuda_backend.h"
+
+#include <cuda_bf16.h>
+
+enum { T = 256, FROZEN_CHUNKS = 64 };
+
+static int launched(const char *what) {
+    cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess) return 0;
+    sw_fail(SW_ERR_RUNTIME, "CUDA kernel %s: %s", what, cudaGetErrorString(e));
+    return 1;
+}
+
+static unsigned blocks(size_t n) {
+    size_t b = (n + T - 1) / T;
+    return (unsigned)(b < 1 ? 1 : b > 65535u * 8 ? 65535u * 8 : b);
+}
+
+#define GRID_STRIDE(i, n) \
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+         i += (size_t)gridDim.x * blockDim.x)
+
+__global__ void permute_fwd(float *out, const float *in, int K, int RS, int C) {
+    const size_t n = (size_t)K * RS * C;
+    GRID_STRIDE(i, n) {
+        const int c = (int)(i % C);
+        const size_t t = i / C;
+        const int rs = (int)(t % RS), k = (int)(t / RS);
+        out[((size_t)c * RS + rs) * K + k] = in[i];
+    }
+}
+
+__global__ void permute_add_back(float *dw, const float *dwp, int K, int RS, int C) {
+    const size_t n = (size_t)K * RS * C;
+    GRID_STRIDE(i, n) {
+        const int c = (int)(i % C);
+        const size_t t = i / C;
+        const int rs = (int)(t % RS), k = (int)(t / RS);
+        dw[i] += dwp[((size_t)c * RS + rs) * K + k];
+    }
+}
+
+__global__ void bf16_acc(float *y, const uint16_t *x, size_t n) {
+    GRID_STRIDE(i, n) {
+        const unsigned int u = (unsigned int)x[i] << 16;
+        y[i] += __uint_as_float(u);
+    }
+}
+
+__global__ void invstd_k(float *o, const float *v, int C, float eps) {
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c < C) o[c] = rsqrtf(v[c] + eps);
+}
+
+__global__ void var_k(float *o, const float *is, int C, float eps) {
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c < C) o[c] = fmaxf(1.0f / (is[c] * is[c]) - eps, 0.0f);
+}
+
+/* pass 1: chunk j of the pixels, 32 channels per block x 8 row lanes; dinp written; partial
+ * sums of dout and dout * xhat per (chunk, channel) */
+__global__ void frozen_pass1(float *dinp, const float *dout, const float *inp,
+                             const float *gamma, const float *rm, const float *rv, int P, int C,
+                             float eps, float *partial) {
+    __shared__ float s_db[8][32], s_dg[8][32];
+    const int c = blockIdx.x * 32 + threadIdx.x;
+    const int chunk = blockIdx.y;
+    const int per = (P + FROZEN_CHUNKS - 1) / FROZEN_CHUNKS;
+    const int p0 = chunk * per, p1 = min(P, p0 + per);
+    float db = 0.f, dg = 0.f;
+    if (c < C) {
+        const float is = rsqrtf(rv[c] + eps), g = gamma[c], m = rm[c];
+        for (int p = p0 + threadIdx.y; p < p1; p += 8) {
+            const size_t i = (size_t)p * C + c;
+            const float dy = dout[i];
+            db += dy;
+            dg += dy * (inp[i] - m) * is;
+            if (dinp) dinp[i] = dy * g * is;
+        }
+    }
+    s_db[threadIdx.y][threadIdx.x] = db;
+    s_dg[threadIdx.y][threadIdx.x] = dg;
+    __syncthreads();
+    if (threadIdx.y == 0 && c < C) {
+        float a = 0.f, b = 0.f;
+        for (int r = 0; r < 8; r++) a += s_db[r][threadIdx.x], b += s_dg[r][threadIdx.x];
+        partial[(size_t)chunk * C + c] = a;
+        partial[(size_t)(FROZEN_CHUNKS + chunk) * C + c] = b;
+    }
+}
+
+__global__ void frozen_pass2(float *dgamma, float *dbeta, const float *partial, int C) {
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    float a = 0.f, b = 0.f;
+    for (int j = 0; j < FROZEN_CHUNKS; j++)
+        a += partial[(size_t)j * C + c], b += partial[(size_t)(FROZEN_CHUNKS + j) * C + c];
+    if (dbeta) dbeta[c] += a;
+    if (dgamma) dgamma[c] += b;
+}
+
+__global__ void add_bias_rows(float *out, const float *bias, int N, int K) {
+    const size_t n = (size_t)N * K;
+    GRID_STRIDE(i, n) out[i] += bias[i % K];
+}
+
+__global__ void colsum_acc(float *db, const float *dout, int N, int K) {
+    const int k = blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= K) return;
+    float s = 0.f;
+    for (int n = 0; n < N; n++) s += dout[(size_t)n * K + k];
+    db[k] += s;
+}
+
+extern "C" int xk_permute_krsc_to_crsk(float *out, const float *in, int K, int RS, int C,
+                                       cudaStream_t s) {
+    permute_fwd<<<blocks((size_t)K * RS * C), T, 0, s>>>(out, in, K, RS, C);
+    return launched("permute_krsc_to_crsk");
+}
+extern "C" int xk_permute_add_crsk_to_krsc(float *dw, const float *dwp, int K, int RS, int C,
+                                           cudaStream_t s) {
+    permute_add_back<<<blocks((size_t)K * RS * C), T, 0, s>>>(dw, dwp, K, RS, C);
+    return launched("permute_add_crsk_to_krsc");
+}
+extern "C" int xk_bf16_accumulate(float *y, const uint16_t *x, size_t n, cudaStream_t s) {
+    bf16_acc<<<blocks(n), T, 0, s>>>(y, x, n);
+    return launched("bf16_accumulate");
+}
+extern "C" int xk_invstd_from_var(float *invstd, const float *var, int C, float eps,
+                                  cudaStream_t s) {
+    invstd_k<<<(C + T - 1) / T, T, 0, s>>>(invstd, var, C, eps);
+    return launched("invstd_from_var");
+}
+extern "C" int xk_var_from_invstd(float *var, const float *invstd, int C, float eps,
+                                  cudaStream_t s) {
+    var_k<<<(C + T - 1) / T, T, 0, s>>>(var, invstd, C, eps);
+    return launched("var_from_invstd");
+}
+extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                     const float *inp, const float *gamma, const float *rm,
+                                     const float *rv, int P, int C, float eps, float *partial,
+                                     cudaStream_t s) {
+    dim3 grid((C + 31) / 32, FROZEN_CHUNKS), block(32, 8);
+    frozen_pass1<<<grid, block, 0, s>>>(dinp, dout, inp, gamma, rm, rv, P, C, eps, partial);
+    if (launched("bn_frozen_backward pass 1")) return 1;
+    frozen_pass2<<<(C + T - 1) / T, T, 0, s>>>(dgamma, dbeta, partial, C);
+    return launched("bn_frozen_backward pass 2");
+}
+extern "C" int xk_add_bias_rows(float *out, const float *bias, int N, int K, cudaStream_t s) {
+    add_bias_rows<<<blocks((size_t)N * K), T, 0, s>>>(out, bias, N, K);
+    return launched("add_bias_rows");
+}
+extern "C" int xk_colsum_accumulate(float *db, const float *dout, int N, int K, cudaStream_t s) {
+    colsum_acc<<<(K + T - 1) / T, T, 0, s>>>(db, dout, N, K);
+    return launched("colsum_accumulate");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Batch norm in training mode over (P,C): per-channel sums in two passes (fixed-order
+ * reductions: deterministic), chunked over the pixels: pass A sums per (chunk, channel) in f32
+ * with 8 row lanes, pass B combines the chunks in f64 in chunk order. */
+
+enum { BN_CHUNKS = 256 };
+
+/* what: 0 sum x; 1 sum (x-mean)^2; 2 sum dy and sum dy (x-mean) */
+__global__ void bn_partial(const float *x, const float *dy, const float *mean, int P, int C,
+                           int what, float *partial) {
+    __shared__ float s_a[8][32], s_b[8][32];
+    const int c = blockIdx.x * 32 + threadIdx.x;
+    const int chunk = blockIdx.y;
+    const int per = (P + BN_CHUNKS - 1) / BN_CHUNKS;
+    const int p0 = chunk * per, p1 = min(P, p0 + per);
+    float a = 0.f, b = 0.f;
+    if (c < C) {
+        const float m = what ? mean[c] : 0.f;
+        for (int p = p0 + threadIdx.y; p < p1; p += 8) {
+            const size_t i = (size_t)p * C + c;
+            const float v = x[i] - m;
+            if (what == 0) a += v;
+            else if (what == 1) a += v * v;
+            else a += dy[i], b += dy[i] * v;
+        }
+    }
+    s_a[threadIdx.y][threadIdx.x] = a;
+    s_b[threadIdx.y][threadIdx.x] = b;
+    __syncthreads();
+    if (threadIdx.y == 0 && c < C) {
+        float sa = 0.f, sb = 0.f;
+        for (int r = 0; r < 8; r++) sa += s_a[r][threadIdx.x], sb += s_b[r][threadIdx.x];
+        partial[(size_t)chunk * C + c] = sa;
+        partial[(size_t)(BN_CHUNKS + chunk) * C + c] = sb;
+    }
+}
+
+/* stat: 0 mean; 1 var + running stats; 2 backward sums -> dgamma, dbeta, and (in sums) the
+ * per-channel coefficients of the input gradient */
+__global__ void bn_combine(const float *partial, int P, int C, int stat, float *mean, float *var,
+                           float *rm, float *rv, float momentum, float eps, float *dgamma,
+                           float *dbeta, float *sums) {
+    const int c = blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= C) return;
+    double a = 0.0, b = 0.0;
+    for (int j = 0; j < BN_CHUNKS; j++)
+        a += partial[(size_t)j * C + c], b += partial[(size_t)(BN_CHUNKS + j) * C + c];
+    if (stat == 0) {
+        mean[c] = (float)(a / P);
+    } else if (stat == 1) {
+        const double v = a / P;
+        var[c] = (float)v;
+        if (rm) {
+            rm[c] = (1.0f - momentum) * rm[c] + momentum * mean[c];
+            rv[c] = (float)((1.0 - momentum) * rv[c] + momentum * (P > 1 ? v * P / (P - 1) : v));
+        }
+    } else {
+        const double is = 1.0 / sqrt((double)var[c] + eps);
+        if (dbeta) dbeta[c] += (float)a;
+        if (dgamma) dgamma[c] += (float)(b * is);
+        sums[c] = (float)(a / P);            /* mean dy */
+        sums[C + c] = (float)(b * is / P);   /* mean dy xhat */
+    }
+}
+
+__global__ void bn_normalize(float *y, const float *x, const float *mean, const float *var,
+                             const float *g, const float *b, size_t n, int C, float eps) {
+    GRID_STRIDE(i, n) {
+        const int c = (int)(i % C);
+        y[i] = (x[i] - mean[c]) * rsqrtf(var[c] + eps) * g[c] + b[c];
+    }
+}
+
+__global__ void bn_dinp(float *dx, const float *dy, const float *x, const float *mean,
+                        const float *var, const float *g, const float *sums, size_t n, int C,
+                        float eps) {
+    GRID_STRIDE(i, n) {
+        const int c = (int)(i % C);
+        const float is = rsqrtf(var[c] + eps);
+        const float xh = (x[i] - mean[c]) * is;
+        dx[i] = g[c] * is * (dy[i] - sums[c] - xh * sums[C + c]);
+    }
+}
+
+extern "C" int xk_bn_train_forward(float *out, float *mean, float *var, float *rm, float *rv,
+                                   const float *x, const float *g, const float *b, int P, int C,
+                                   float momentum, float eps, float *partial, cudaStream_t s) {
+    dim3 grid((C + 31) / 32, BN_CHUNKS), block(32, 8);
+    const unsigned cb = (C + T - 1) / T;
+    bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, P, C, 0, partial);
+    bn_combine<<<cb, T, 0, s>>>(partial, P, C, 0, mean, var, rm, rv, momentum, eps, NULL, NULL,
+                                NULL);
+    bn_partial<<<grid, block, 0, s>>>(x, NULL, mean, P, C, 1, partial);
+    bn_combine<<<cb, T, 0, s>>>(partial, P, C, 1, mean, var, rm, rv, momentum, eps, NULL, NULL,
+                                NULL);
+    const size_t n = (size_t)P * C;
+    bn_normalize<<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps);
+    return launched("bn_train_forward");
+}
+
+extern "C" int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                                    const float *x, const float *g, const float *mean,
+                                    const float *var, int P, int C, float eps, float *partial,
+                                    float *sums, cudaStream_t s) {
+    dim3 grid((C + 31) / 32, BN_CHUNKS), block(32, 8);
+    bn_partial<<<grid, block, 0, s>>>(x, dy, mean, P, C, 2, partial);
+    bn_combine<<<(C + T - 1) / T, T, 0, s>>>(partial, P, C, 2, (float *)mean, (float *)var, NULL,
+                                             NULL, 0.f, eps, dgamma, dbeta, sums);
+    if (dx) {
+        const size_t n = (size_t)P * C;
+        bn_dinp<<<blocks(n), T, 0, s>>>(dx, dy, x, mean, var, g, sums, n, C, eps);
+    }
+    return launched("bn_train_backward");
+}

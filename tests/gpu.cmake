@@ -1,0 +1,20 @@
+# The CUDA backend on a GPU (tests/gpu): every op against the CPU reference in f32 / tf32 / bf16
+# and the deterministic mode (test_gpu_ops), the models forward and backward against the PyTorch
+# dump (test_gpu_models, fixture nn_models_ref of nn_models.cmake) and 20 AdamW steps against
+# the CPU (test_gpu_trajectory). Built whenever CUDA is found (CI compiles and links them); they
+# exit 77 (skipped) on a machine without a GPU. bench_gpu times the models (label bench).
+# On a GPU node without MPI / HDF5 / GDAL: tests/gpu/device_run.sh (the engine-only build).
+if(SWATH_HAVE_CUDA)
+  swath_c_test(test_gpu_ops SOURCES gpu/test_gpu_ops.c LABELS unit;nn;gpu TIMEOUT 300)
+  set_tests_properties(test_gpu_ops PROPERTIES SKIP_RETURN_CODE 77)
+  swath_c_test(test_gpu_models SOURCES gpu/test_gpu_models.c LABELS unit;nn;gpu TIMEOUT 300
+               ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin)
+  set_tests_properties(test_gpu_models PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
+  add_test(NAME test_gpu_trajectory COMMAND test_gpu_models ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --trajectory)
+  set_tests_properties(test_gpu_trajectory PROPERTIES LABELS "nn;gpu;large" TIMEOUT 600
+                       SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
+  add_executable(bench_gpu bench/bench_gpu.c)
+  target_link_libraries(bench_gpu PRIVATE swathlib)
+  add_test(NAME bench_gpu COMMAND bench_gpu)
+  set_tests_properties(bench_gpu PROPERTIES LABELS "bench;gpu" TIMEOUT 600 SKIP_RETURN_CODE 77)
+endif()

@@ -1,0 +1,55 @@
+#!/bin/bash
+# On a GPU machine without MPI / HDF5 / GDAL (the device tool's): the engine-only build
+# (tests/gpu/CMakeLists.txt) against the cuDNN and cuBLAS of the PyTorch wheels, then the op
+# harness, the models against the PyTorch dump, the 20-step trajectory, and (with "bench") the
+# benchmark against PyTorch. Logs to $OUT (default ./gpu-out); a short table last.
+# Usage: tests/gpu/device_run.sh [tests] [bench] [nocompile] [notorch]
+# (BENCH_MODES=tf32,bf16 limits the swath modes timed)
+set -u
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${OUT:-$SRC/gpu-out}
+B=${B:-/tmp/build-gpu-engine}
+mkdir -p "$OUT" "$B"
+want() { case " $* " in *" $1 "*) return 0;; esac; return 1; }
+ARGS=" $* "
+PY=python3
+wheel() { $PY -c "import nvidia.$1 as m, os; print(list(m.__path__)[0])" 2>/dev/null; }
+CUDNN=$(wheel cudnn); CUBLAS=$(wheel cublas)
+[ -e /usr/local/cuda/lib64/libcublas.so ] && CUBLAS_ROOT=/usr/local/cuda || CUBLAS_ROOT=$CUBLAS
+export LD_LIBRARY_PATH=$CUDNN/lib:$CUBLAS/lib:${LD_LIBRARY_PATH:-}
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv
+  nvcc --version | tail -2; cmake --version | head -1
+  echo "cudnn wheel: $CUDNN"; echo "cublas: $CUBLAS_ROOT"; ls "$CUDNN/lib" | head
+} 2>&1 | tee "$OUT/env.log"
+t0=$(date +%s)
+cmake -S "$SRC/tests/gpu" -B "$B" -DCMAKE_BUILD_TYPE=Release -DCUDNN_ROOT="$CUDNN" \
+      -DCUBLAS_ROOT="$CUBLAS_ROOT" > "$OUT/build.log" 2>&1 &&
+  cmake --build "$B" -j16 >> "$OUT/build.log" 2>&1
+rc_build=$?
+echo "build rc=$rc_build ($(( $(date +%s) - t0 )) s)"; tail -5 "$OUT/build.log"
+[ $rc_build -eq 0 ] || exit 1
+declare -A RC
+if [[ $ARGS == *" tests "* ]]; then
+  t0=$(date +%s)
+  OMP_NUM_THREADS=16 $PY "$SRC/tests/ref/nn_models_ref.py" "$B/nn_models_ref.bin" > "$OUT/dump.log" 2>&1
+  echo "dump rc=$? ($(( $(date +%s) - t0 )) s)"
+  timeout 300 "$B/test_gpu_ops" > "$OUT/ops.log" 2>&1; RC[ops]=$?
+  timeout 300 "$B/test_gpu_models" "$B/nn_models_ref.bin" > "$OUT/models.log" 2>&1; RC[models]=$?
+  OMP_NUM_THREADS=16 timeout 300 "$B/test_gpu_models" "$B/nn_models_ref.bin" --trajectory > "$OUT/trajectory.log" 2>&1; RC[trajectory]=$?
+  grep -E "^FAIL" "$OUT/ops.log" | head -30
+  grep -E "^FAIL" "$OUT/models.log" "$OUT/trajectory.log" | head -30
+fi
+if [[ $ARGS == *" bench "* ]]; then
+  timeout 240 "$B/bench_gpu" 16 512 512 5 ${BENCH_MODES:-f32,tf32,bf16} > "$OUT/bench.log" 2>&1; RC[bench]=$?
+  NC=""; [[ $ARGS == *" nocompile "* ]] && NC=--no-compile
+  [[ $ARGS == *" notorch "* ]] || { PYTHONUNBUFFERED=1 timeout 420 $PY "$SRC/tests/bench/bench_gpu_torch.py" 16 512 512 5 $NC > "$OUT/torch.log" 2>&1; RC[torch]=$?; }
+fi
+echo "================ summary"
+for k in "${!RC[@]}"; do echo "$k rc=${RC[$k]}"; done
+[ -f "$OUT/ops.log" ] && tail -1 "$OUT/ops.log"
+[ -f "$OUT/models.log" ] && grep -E "^(ok|FAIL)" "$OUT/models.log" | head -40 && tail -1 "$OUT/models.log"
+[ -f "$OUT/trajectory.log" ] && grep -E "^(ok|FAIL)|losses" "$OUT/trajectory.log" | head -40 && tail -1 "$OUT/trajectory.log"
+[ -f "$OUT/bench.log" ] && cat "$OUT/bench.log"
+[ -f "$OUT/torch.log" ] && grep -E "^torch|Error|error" "$OUT/torch.log" | head -20
+exit 0
