@@ -2,12 +2,14 @@
 #include "io/checkpoint.h"
 
 #include "io/h5.h"
+#include "src/core/fsutil.h"
 
 #include <hdf5.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static sw_status h5err(const char *path, const char *what, const char *name) {
@@ -103,6 +105,79 @@ static sw_status read_tensors(hid_t g, const char *path, const char *group,
     return SW_OK;
 }
 
+static sw_status attr_scalar(hid_t loc, const char *path, const char *name, hid_t ftype,
+                             hid_t mtype, const void *v) {
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp < 0 ? -1 : H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = a < 0 ? -1 : H5Awrite(a, mtype, v);
+    if (a >= 0) H5Aclose(a);
+    if (sp >= 0) H5Sclose(sp);
+    return e < 0 ? sw_fail(SW_ERR_OUTPUT, "%s: cannot write attribute /train_state/%s", path,
+                           name)
+                 : SW_OK;
+}
+
+static sw_status attr_read_scalar(hid_t loc, const char *path, const char *name, hid_t mtype,
+                                  void *v) {
+    if (H5Aexists(loc, name) <= 0) return h5err(path, "has no attribute /train_state/", name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    herr_t e = a < 0 ? -1 : H5Aread(a, mtype, v);
+    if (a >= 0) H5Aclose(a);
+    return e < 0 ? h5err(path, "cannot read attribute /train_state/", name) : SW_OK;
+}
+
+static sw_status save_train_state(hid_t f, const char *path, const sw_ckpt_train *t) {
+    hid_t g = group_create(f, "train_state");
+    if (g < 0) return sw_fail(SW_ERR_OUTPUT, "%s: cannot create /train_state", path);
+    const struct { const char *name; const int32_t *v; } ints[] = {
+        {"epoch", &t->epoch}, {"pos", &t->pos}, {"steps", &t->steps}, {"finished", &t->finished},
+        {"epoch_loss_n", &t->epoch_loss_n}, {"best_epoch", &t->best_epoch},
+        {"bad_epochs", &t->bad_epochs}, {"world_size", &t->world_size}};
+    sw_status st = SW_OK;
+    for (size_t i = 0; st == SW_OK && i < sizeof ints / sizeof ints[0]; i++)
+        st = attr_scalar(g, path, ints[i].name, H5T_STD_I32LE, H5T_NATIVE_INT32, ints[i].v);
+    if (st == SW_OK) st = attr_scalar(g, path, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &t->seed);
+    if (st == SW_OK)
+        st = attr_scalar(g, path, "epoch_loss_sum", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                         &t->epoch_loss_sum);
+    if (st == SW_OK)
+        st = attr_scalar(g, path, "best_val_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                         &t->best_val_loss);
+    if (st == SW_OK) st = sw_h5_attr_write_str((sw_h5_id)g, path, "config", t->config);
+    if (st == SW_OK)
+        st = sw_h5_attr_write_str((sw_h5_id)g, path, "rng",
+                                  "splitmix64 keyed by (seed, epoch, global sample index)");
+    H5Gclose(g);
+    return st;
+}
+
+static sw_status read_train_state(hid_t f, const char *path, sw_ckpt_train *t) {
+    memset(t, 0, sizeof *t);
+    if (H5Lexists(f, "train_state", H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return SW_OK;
+    }
+    hid_t g = H5Gopen2(f, "train_state", H5P_DEFAULT);
+    if (g < 0) return h5err(path, "cannot open", "/train_state");
+    struct { const char *name; int32_t *v; } ints[] = {
+        {"epoch", &t->epoch}, {"pos", &t->pos}, {"steps", &t->steps}, {"finished", &t->finished},
+        {"epoch_loss_n", &t->epoch_loss_n}, {"best_epoch", &t->best_epoch},
+        {"bad_epochs", &t->bad_epochs}, {"world_size", &t->world_size}};
+    sw_status st = SW_OK;
+    for (size_t i = 0; st == SW_OK && i < sizeof ints / sizeof ints[0]; i++)
+        st = attr_read_scalar(g, path, ints[i].name, H5T_NATIVE_INT32, ints[i].v);
+    if (st == SW_OK) st = attr_read_scalar(g, path, "seed", H5T_NATIVE_UINT64, &t->seed);
+    if (st == SW_OK)
+        st = attr_read_scalar(g, path, "epoch_loss_sum", H5T_NATIVE_DOUBLE, &t->epoch_loss_sum);
+    if (st == SW_OK)
+        st = attr_read_scalar(g, path, "best_val_loss", H5T_NATIVE_DOUBLE, &t->best_val_loss);
+    if (st == SW_OK)
+        st = sw_h5_attr_read_str((sw_h5_id)g, path, "config", t->config, (int)sizeof t->config);
+    H5Gclose(g);
+    if (st == SW_OK) t->present = 1;
+    return st;
+}
+
 static sw_status save_body(hid_t f, const char *path, const nn_model *m,
                            const sw_ckpt_meta *meta) {
     const nn_model_config *c = &m->cfg;
@@ -169,6 +244,7 @@ static sw_status save_body(hid_t f, const char *path, const nn_model *m,
         H5Gclose(g);
         if (st != SW_OK) return st;
     }
+    if (meta->train.present && (st = save_train_state(f, path, &meta->train)) != SW_OK) return st;
     /* history: a compound table */
     hid_t ct = H5Tcreate(H5T_COMPOUND, sizeof(sw_ckpt_epoch));
     H5Tinsert(ct, "epoch", HOFFSET(sw_ckpt_epoch, epoch), H5T_NATIVE_INT32);
@@ -201,8 +277,14 @@ sw_status sw_checkpoint_save(const char *path, const nn_model *m, const sw_ckpt_
     st = save_body((hid_t)f, path, m, meta);
     sw_status cst = sw_h5_close(f, tmp);
     if (st == SW_OK) st = cst;
-    if (st == SW_OK && rename(tmp, path) != 0)
-        st = sw_fail(SW_ERR_OUTPUT, "%s: cannot rename the temporary file %s", path, tmp);
+    if (st == SW_OK) { /* the data on disk before the rename: a crash keeps the old or the new */
+        const int fd = open(tmp, O_RDONLY);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+        st = sw_rename_durable(tmp, path);
+    }
     if (st != SW_OK) unlink(tmp);
     return st;
 }
@@ -277,7 +359,8 @@ static sw_status read_meta(hid_t f, const char *path, sw_ckpt_meta *meta) {
     H5Tclose(ct);
     H5Sclose(sp);
     H5Dclose(d);
-    return e < 0 ? h5err(path, "cannot read", "/history") : SW_OK;
+    if (e < 0) return h5err(path, "cannot read", "/history");
+    return read_train_state(f, path, &meta->train);
 }
 
 sw_status sw_checkpoint_read_meta(const char *path, sw_ckpt_meta *meta) {

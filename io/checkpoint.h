@@ -20,6 +20,23 @@ typedef struct {
     float lr, train_loss, val_loss, val_score;
 } sw_ckpt_epoch;
 
+/* The training state for an exact --resume (the optional /train_state group; files without
+ * it still load, they only cannot be resumed). The random state is counter-based: the seed and
+ * the position (epoch, step in the epoch) give every later draw. */
+typedef struct {
+    int present;
+    int32_t epoch, pos;        /* the next epoch (0-based) and the next step inside it */
+    int32_t steps;             /* optimizer steps taken (the schedule's and Adam's t) */
+    int32_t finished;          /* 1: the last epoch ran or early stopping stopped the run */
+    uint64_t seed;
+    double epoch_loss_sum;     /* train loss summed over the steps of the current epoch */
+    int32_t epoch_loss_n;
+    double best_val_loss;      /* early stopping */
+    int32_t best_epoch, bad_epochs;
+    int32_t world_size;        /* ranks of the run that wrote it (information only) */
+    char config[4096];         /* the run's settings, key=value lines (src/train/config.h) */
+} sw_ckpt_train;
+
 typedef struct {
     nn_model_config cfg;               /* arch, in_ch, classes, depth, width */
     int tile_h, tile_w;                /* the input size trained on */
@@ -29,6 +46,7 @@ typedef struct {
     int step;                          /* optimizer steps taken (Adam's t) */
     int nhistory;
     sw_ckpt_epoch *history;            /* (nhistory) */
+    sw_ckpt_train train;               /* train.present 0: no /train_state */
 } sw_ckpt_meta;
 
 /* Writes `path` from the model's arenas (parameters, running statistics, and, when

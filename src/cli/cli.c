@@ -25,6 +25,7 @@ static const sw_command commands[] = {
     {"dataset", sw_cmd_dataset, "build training chips from rasters and labels (swath dataset build -> chips.h5)"},
     {"eval", sw_cmd_eval, "score a class mask against a truth mask: per-class IoU, precision, recall"},
     {"model", sw_cmd_model, "describe an engine model: layers, parameters, activation memory, GFLOP (swath model summary)"},
+    {"train", sw_cmd_train, "train a segmentation model on chips.h5, data-parallel under mpiexec (swath train --chips ...)"},
     {"demo", sw_cmd_demo, "the built-in demo: synthesize a defect mosaic and describe it"},
     {NULL, NULL, NULL},
 };
@@ -35,7 +36,8 @@ static void print_usage(FILE *f) {
                "scene to a national mosaic on a cluster.\n\ncommands:\n");
     for (int i = 0; commands[i].name; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n`swath COMMAND --help` describes each command.\n"
-               "exit codes: 0 success, 1 runtime failure, 2 usage error, 3 bad input, 4 output error\n");
+               "exit codes: 0 success, 1 runtime failure, 2 usage error, 3 bad input, 4 output error,\n"
+               "            75 stopped on SIGUSR1 / SIGTERM, resumable (run again with --resume)\n");
 }
 
 static void print_version(void) {
@@ -55,7 +57,8 @@ static void print_version(void) {
 }
 
 int sw_cli_report(int status) {
-    if (status != SW_OK) fprintf(stderr, "swath: error: %s\n", sw_errmsg());
+    if (status == SW_INTERRUPTED) fprintf(stderr, "swath: stopped: %s\n", sw_errmsg());
+    else if (status != SW_OK) fprintf(stderr, "swath: error: %s\n", sw_errmsg());
     return status;
 }
 

@@ -12,6 +12,7 @@ int sw_cmd_demo(int argc, char **argv);
 int sw_cmd_eval(int argc, char **argv);
 int sw_cmd_run(int argc, char **argv);
 int sw_cmd_model(int argc, char **argv);
+int sw_cmd_train(int argc, char **argv);
 int sw_cmd_dataset(int argc, char **argv);
 
 /* Prints "swath: error: MESSAGE" for a failed status and returns the exit code. */
