@@ -13,6 +13,7 @@
 /* What a run passes to its job (the flags of `swath run` that jobs read). */
 typedef struct {
     const char *model;   /* --model FILE (model.h5), or NULL */
+    const char *device;  /* --device auto|cpu|cuda for jobs that run a model, or NULL (auto) */
 } sw_job_params;
 
 typedef struct sw_job_kind {

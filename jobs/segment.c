@@ -4,10 +4,12 @@
  * a multiple of the model's size step, run in eval mode (batch-norm running statistics), and its
  * softmax probabilities become one score plane per class (0..255, background included); the
  * reducer blends overlapping tiles and takes the argmax (job->argmax). Class names come from the
- * model. */
+ * model. With --device auto or cuda the model runs on the rank's GPU (the CUDA backend, f32):
+ * the tile goes up, the logits come back, the softmax runs on the host. */
 #include "jobs/job.h"
 
 #include "io/checkpoint.h"
+#include "src/core/log.h"
 #include "src/nn/models/model.h"
 #include "src/nn/ops.h"
 
@@ -21,6 +23,7 @@ typedef struct {
     sw_ckpt_meta meta;
     int H, W;          /* the prepared input size (padded) */
     float *x, *prob;   /* (H,W,C) input, (H,W,K) probabilities */
+    float *logits;     /* (H,W,K) host copy of a device model's logits */
     size_t cap;
 } seg_ctx;
 
@@ -30,10 +33,25 @@ static sw_status need_model(const sw_job_params *p) {
     return SW_OK;
 }
 
+/* The backend of --device: the rank's GPU, or NULL for the CPU (auto says once why). */
+static sw_status pick_device(const char *device, const nn_backend **be) {
+    static int said;
+    *be = NULL;
+    if (device && !strcmp(device, "cpu")) return SW_OK;
+    *be = nn_backend_cuda(-1);
+    if (*be) return SW_OK;
+    if (device && !strcmp(device, "cuda")) return sw_fail_ctx(SW_ERR_RUNTIME, "--device cuda");
+    if (!said++) sw_log(1, "segment: no GPU (%s): running the model on the CPU", sw_errmsg());
+    sw_err_clear();
+    return SW_OK;
+}
+
 /* The model's classes become the job's planes; its input channels the bands read. */
 static sw_status seg_configure(sw_job_kind *k, const sw_job_params *p) {
     sw_status st = need_model(p);
     if (st) return st;
+    const nn_backend *be;
+    if ((st = pick_device(p->device, &be))) return st;   /* --device cuda without a GPU: fail now */
     sw_ckpt_meta meta;
     if ((st = sw_checkpoint_read_meta(p->model, &meta))) return st;
     if (!strstr(meta.cfg.arch, "seg") && strcmp(meta.cfg.arch, "unet"))
@@ -62,8 +80,23 @@ static void seg_free(void *ctx) {
     if (!s) return;
     nn_model_free(&s->m);
     sw_ckpt_meta_free(&s->meta);
-    free(s->x), free(s->prob);
+    free(s->x), free(s->prob), free(s->logits);
     free(s);
+}
+
+/* Loads the weights: straight into a CPU model; through a host model for a device one. */
+static sw_status load_model(seg_ctx *s, const char *path, const nn_backend *be) {
+    sw_status st;
+    if (!be) {
+        if ((st = nn_model_create(&s->m, &s->meta.cfg, 0))) return st;
+        return sw_checkpoint_load(path, &s->m, 0);
+    }
+    nn_model host;
+    if ((st = nn_model_create(&host, &s->meta.cfg, 0))) return st;
+    if (!(st = sw_checkpoint_load(path, &host, 0)) && !(st = nn_model_create_on(&s->m, &s->meta.cfg, 0, be)))
+        st = nn_model_params_from_host(&s->m, host.net.params.param_memory, host.net.buffers.param_memory);
+    nn_model_free(&host);
+    return st;
 }
 
 static sw_status seg_init(void **ctx, const sw_job_params *p) {
@@ -71,8 +104,9 @@ static sw_status seg_init(void **ctx, const sw_job_params *p) {
     if (st) return st;
     seg_ctx *s = sw_calloc(1, sizeof *s, "the segment job");
     if (!s) return SW_ERR_RUNTIME;
-    if (!(st = sw_checkpoint_read_meta(p->model, &s->meta)) && !(st = nn_model_create(&s->m, &s->meta.cfg, 0)))
-        st = sw_checkpoint_load(p->model, &s->m, 0);
+    const nn_backend *be = NULL;
+    if (!(st = sw_checkpoint_read_meta(p->model, &s->meta)) && !(st = pick_device(p->device, &be)))
+        st = load_model(s, p->model, be);
     if (!st) {
         nn_model_train(&s->m, 0);
         for (int c = 0; c < s->meta.cfg.in_ch; c++)
@@ -89,10 +123,11 @@ static sw_status prepare(seg_ctx *s, int H, int W) {
     if (H == s->H && W == s->W) return SW_OK;
     size_t n = (size_t)H * W, C = (size_t)s->meta.cfg.in_ch, K = (size_t)s->meta.cfg.classes;
     if (n > s->cap) {
-        free(s->x), free(s->prob);
+        free(s->x), free(s->prob), free(s->logits);
         s->x = sw_malloc(n * C * sizeof *s->x, "a tile's model input");
         s->prob = sw_malloc(n * K * sizeof *s->prob, "a tile's probabilities");
-        s->cap = s->x && s->prob ? n : 0;
+        s->logits = sw_malloc(n * K * sizeof *s->logits, "a tile's logits");
+        s->cap = s->x && s->prob && s->logits ? n : 0;
         if (!s->cap) return SW_ERR_RUNTIME;
     }
     sw_status st = nn_model_prepare(&s->m, 1, H, W);
@@ -116,8 +151,10 @@ static sw_status seg_process(void *ctx, uint8_t *scores, const uint8_t *pix, con
             float *o = x + ((size_t)y * W + i) * C;
             for (int c = 0; c < C; c++) o[c] = ((float)pix[q * C + c] - s->meta.mean[c]) / s->meta.std[c];
         }
-    const float *logits = nn_model_forward(&s->m, x);
-    nn_softmax_forward(s->prob, logits, (size_t)H * W, K);
+    if ((st = nn_model_set_input(&s->m, x))) return st;
+    nn_model_forward(&s->m, nn_model_input(&s->m));
+    if ((st = nn_model_status(&s->m)) || (st = nn_model_logits_to_host(&s->m, s->logits))) return st;
+    nn_softmax_forward(s->prob, s->logits, (size_t)H * W, K);
     size_t n = (size_t)w * h;
     for (int y = 0; y < h; y++)
         for (int i = 0; i < w; i++) {

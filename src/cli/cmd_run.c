@@ -12,6 +12,7 @@
 static const sw_opt run_opts[] = {
     {"job", "NAME", NULL, "the job: pixel-defects (seed 003's stripe noise and pixel missing) or segment (a trained model)"},
     {"model", "FILE", NULL, "the model.h5 of the segment job (from swath train)"},
+    {"device", "auto|cpu|cuda", "auto", "where the segment job runs its model: auto (the rank's GPU when there is one, else the CPU, said once), cpu, or cuda (an error without a GPU)"},
     {"out", "DIR", NULL, "output folder (run.h5, journal.bin, tiles/, blocks/, mask.tif, confidence.tif, defects.gpkg, quicklook.png, report.json)"},
     {"scales", "P1,P2", NULL, "tile sides in pixels, one tile grid per scale (default 512,2048; segment: 512)"},
     {"overlap", "F", "0.2", "overlap of neighbouring tiles, as a fraction of the side (0 .. 0.45)"},
@@ -64,6 +65,10 @@ int sw_cmd_run(int argc, char **argv) {
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --model is for the segment job, not %s", job));
     if (model && snprintf(cfg.model, sizeof cfg.model, "%s", model) >= (int)sizeof cfg.model)
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: path too long"));
+    const char *device = sw_args_str(&a, "device");
+    if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "cuda"))
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --device '%s' is not one of auto, cpu, cuda", device));
+    snprintf(cfg.device, sizeof cfg.device, "%s", device);
     int64_t sc[SW_RUN_MAX_SCALES], v;
     if (!sw_args_str(&a, "scales")) {
         cfg.nscales = segment ? 1 : 2;

@@ -13,6 +13,7 @@ typedef struct {
     char input[4096];        /* the mosaic */
     char out[4096];          /* DIR */
     char model[4096];        /* --model FILE for jobs that run a model (segment), or "" */
+    char device[8];          /* --device auto|cpu|cuda for jobs that run a model */
     int scales[SW_RUN_MAX_SCALES];  /* tile sides in pixels, e.g. 512, 2048 */
     int nscales;
     double overlap;          /* fraction of the side, [0, 0.5) */

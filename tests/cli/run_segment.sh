@@ -27,6 +27,18 @@ mpirun_swath 3 run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --
 [ "$(checksum "$WORK/s1/mask.tif")" = "$(checksum "$WORK/s3/mask.tif")" ] && ok "-n 1 and -n 3 give the same mask" \
     || fail "-n 1 and -n 3 differ"
 
+# --device: cuda fails clearly where there is no GPU (the run above used auto: the CPU here);
+# on a GPU machine the GPU's mask must agree with the CPU's almost everywhere (f32 rounding).
+if "$SWATH" --version | grep -q "devices: [1-9]"; then
+  "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g1" --scales 256 --overlap 0 \
+      --blend crop --device cuda >/dev/null 2>&1 || fail "segment on the GPU"
+  "$SWATH" eval --mask "$WORK/g1/mask.tif" --truth "$WORK/r1/mask.tif" --json | "$PYTHON" -c '
+import json, sys; d = json.load(sys.stdin); a = d["accuracy"]; print("GPU vs CPU mask agreement", a); sys.exit(a < 0.999)' \
+      && ok "GPU and CPU masks agree" || fail "GPU and CPU masks differ"
+else
+  expect_fail 1 "no CUDA device" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g1" --device cuda
+fi
+expect_fail 2 "not one of auto, cpu, cuda" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --device tpu
 expect_fail 2 "needs --model" "$SWATH" run --job segment "$WORK/a/mosaic.tif" --out "$WORK/e1"
 expect_fail 3 "a classifier" "$SWATH" run --job segment --model "$WORK/cls.h5" "$WORK/a/mosaic.tif" --out "$WORK/e2"
 expect_fail 3 "nope.h5" "$SWATH" run --job segment --model "$WORK/nope.h5" "$WORK/a/mosaic.tif" --out "$WORK/e3"
