@@ -25,11 +25,13 @@ esac
 # Debian 12 packages: toolchain, MPI, parallel HDF5, GDAL, libtiff, oneDNN, and what the tests
 # call: gdalinfo / ogrinfo (gdal-bin), gdal_polygonize.py (python3-gdal), h5dump (hdf5-tools),
 # /usr/bin/time, and the reference implementations the tests compare against (Debian's
-# /usr/bin/python3 with OpenCV, scikit-image and PyTorch).
+# /usr/bin/python3 with OpenCV, scikit-image and PyTorch); SLURM 22.05 and munge for the `slurm`
+# tests (tests/slurm/cluster.sh starts private daemons; the packages start none: about 13 MB).
 packages=(build-essential cmake pkg-config git
           libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
           libgdal-dev gdal-bin libtiff-dev libdnnl-dev
-          python3 python3-gdal python3-opencv python3-skimage python3-torch time)
+          python3 python3-gdal python3-opencv python3-skimage python3-torch time
+          slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge)
 
 missing=()
 for p in "${packages[@]}"; do

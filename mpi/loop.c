@@ -1,6 +1,10 @@
-/* The per-rank event loop (one thread) and the outbox of background sends. */
+/* The per-rank event loop (one thread) and the outbox of background sends. A stop request on this
+ * rank (src/core/stop.h) is passed to the master, which stops the run (protocol.h). */
+#include "mpi/protocol.h"
 #include "mpi/roles.h"
 #include "mpi/run_mpi.h"
+
+#include "src/core/stop.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +59,14 @@ sw_status sw_mpi_run_roles(sw_run_ctx *c) {
     if (c->reducer_index >= 0) st = sw_reducer_init(&r, c, &out);
     if (!st && c->rank == 0) st = sw_master_init(&m, c, &out);
     if (!st && c->is_worker) st = sw_worker_init(&w, c, &out);
+    int halt_sent = 0;
     while (!st) {
         int busy = 0, b;
+        if (!halt_sent && sw_stop_requested()) {   /* tell the master once; it decides for all */
+            sw_msg_halt h = {sw_stop_requested(), c->rank};
+            if ((st = sw_outbox_send(&out, &h, sizeof h, 0, SW_TAG_HALT))) break;
+            halt_sent = 1;
+        }
         if (m && !sw_master_done(m)) {
             if ((st = sw_master_step(m, &b))) break;
             busy |= b;
@@ -78,5 +88,12 @@ sw_status sw_mpi_run_roles(sw_run_ctx *c) {
     if (m) sw_master_free(m);
     if (w) sw_worker_free(w);
     if (r) sw_reducer_free(r);
+    /* Stopped, here or on any rank (also a signal after this rank's last message): all stop. */
+    int64_t sig = sw_mpi_max_i64(c->stop_sig ? c->stop_sig : sw_stop_requested());
+    if (!st && sig) {
+        c->stop_sig = (int)sig;
+        st = sw_fail(SW_INTERRUPTED, "%s: the journaled tiles are kept; run again with --resume to continue",
+                     sw_stop_signame((int)sig));
+    }
     return st;
 }

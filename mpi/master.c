@@ -1,10 +1,13 @@
 /* The master role (rank 0): hands out batches of tile ids in plan (locality) order, journals
  * finished tiles, retries failed ones once, tells the reducers which tiles are ready, reports
- * progress, and knows when the run is complete. */
+ * progress, and knows when the run is complete. On a stop request from any rank it hands out no
+ * more tiles, journals the tiles in flight, lets the reducers write the blocks those complete and
+ * ends the run early (protocol.h). */
 #include "mpi/protocol.h"
 #include "mpi/roles.h"
 
 #include "src/core/log.h"
+#include "src/core/stop.h"
 #include "src/run/results.h"
 
 #include <signal.h>
@@ -34,7 +37,21 @@ struct sw_master {
     double px_done, t_start, t_last;
     int64_t tiles_this_run;
     int64_t peak_rss_reducer;
+    /* stopping (protocol.h): per rank, messages received and the totals a halted worker sent */
+    int stopping;                 /* the signal, 0 while running */
+    int64_t *tiles_recv, *requests_recv, *halt_tiles, *halt_requests;   /* (size) */
+    uint8_t *halted;              /* (size) */
+    int nhalted, finish_sent;
+    int64_t *ready_sent, *ready_expected;   /* (nreducers) */
+    int64_t blocks_announced;     /* sum of the reducers' SW_TAG_REDUCED `announced` */
+    double t_stop;
 };
+
+/* Ranks that run the worker role (the rule of assign_roles in src/run/run.c). */
+static int is_worker_rank(const sw_run_ctx *c, int r) {
+    if (c->size > c->nreducers + 1) return r >= 1 && r < c->size - c->nreducers;
+    return 1;
+}
 
 static void note_failed(sw_run_ctx *c, uint32_t id, const char *reason) {
     int n = (int)(sizeof c->failed / sizeof c->failed[0]);
@@ -57,6 +74,7 @@ static sw_status notify_reducers(sw_master *m, uint32_t id, int status) {
             m->sent[r] = 1;
             sw_status st = sw_outbox_send(m->out, &msg, sizeof msg, sw_run_reducer_rank(c, r), SW_TAG_READY);
             if (st) return st;
+            m->ready_sent[r]++;
         }
     return SW_OK;
 }
@@ -75,7 +93,17 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
     m->unwritten = sw_malloc(sizeof *m->unwritten * (size_t)(T + 1), "tile block counts");
     m->nids_cap = sw_plan_max_tiles_in(&c->plan, c->plan.block, c->plan.block);
     m->ids = sw_malloc(sizeof *m->ids * (size_t)m->nids_cap, "a block's tile list");
-    if (!m->status || !m->attempts || !m->queue || !m->retry || !m->waiting || !m->sent || !m->unwritten || !m->ids) {
+    size_t S = (size_t)c->size, R = (size_t)c->nreducers;
+    m->tiles_recv = sw_calloc(S, sizeof(int64_t), "per-rank counts");
+    m->requests_recv = sw_calloc(S, sizeof(int64_t), "per-rank counts");
+    m->halt_tiles = sw_calloc(S, sizeof(int64_t), "per-rank counts");
+    m->halt_requests = sw_calloc(S, sizeof(int64_t), "per-rank counts");
+    m->halted = sw_calloc(S, 1, "per-rank flags");
+    m->ready_sent = sw_calloc(R, sizeof(int64_t), "per-reducer counts");
+    m->ready_expected = sw_calloc(R, sizeof(int64_t), "per-reducer counts");
+    if (!m->status || !m->attempts || !m->queue || !m->retry || !m->waiting || !m->sent || !m->unwritten || !m->ids ||
+        !m->tiles_recv || !m->requests_recv || !m->halt_tiles || !m->halt_requests || !m->halted || !m->ready_sent ||
+        !m->ready_expected) {
         sw_master_free(m);
         return SW_ERR_RUNTIME;
     }
@@ -84,6 +112,13 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
         int bx0, by0, bx1, by1;
         sw_plan_tile_blocks(&c->plan, &c->plan.tiles[i], &bx0, &by0, &bx1, &by1);
         m->unwritten[i] = (uint16_t)((bx1 - bx0 + 1) * (by1 - by0 + 1));
+        /* READY messages each reducer expects in a whole run: one per tile touching its blocks. */
+        memset(m->sent, 0, R);
+        for (int by = by0; by <= by1; by++)
+            for (int bx = bx0; bx <= bx1; bx++) {
+                int r = sw_run_block_owner(c, bx, by);
+                if (!m->sent[r]) m->sent[r] = 1, m->ready_expected[r]++;
+            }
     }
     /* Journal replay: tiles finished by an earlier run are not run again. */
     for (int64_t i = 0; i < c->nprior; i++) {
@@ -160,6 +195,7 @@ static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_til
 
 static sw_status on_tile(sw_master *m, const sw_msg_tile *t, int rank) {
     uint32_t id = t->tile;
+    m->tiles_recv[rank]++;
     if (id >= m->c->plan.ntiles || m->status[id]) return SW_OK;   /* stale or repeated */
     m->attempts[id]++;
     if (t->ok) return journal(m, id, SW_TILE_DONE, t, rank);
@@ -193,6 +229,13 @@ static sw_status serve(sw_master *m) {
         if (!m->waiting[r]) continue;
         uint32_t ids[SW_BATCH_MAX];
         int n = 0;
+        if (m->stopping) {   /* no more tiles: a stop is under way */
+            ids[0] = SW_TILE_STOP;
+            sw_status st = sw_outbox_send(m->out, ids, (int)sizeof(uint32_t), r, SW_TAG_BATCH);
+            if (st) return st;
+            m->waiting[r] = 0;
+            continue;
+        }
         while (n < m->waiting[r] && m->nretry) ids[n++] = m->retry[--m->nretry];
         while (n < m->waiting[r] && m->head < m->tail) ids[n++] = m->queue[m->head++];
         if (n == 0 && m->nfinished < c->plan.ntiles) continue;   /* tiles in flight may come back */
@@ -201,6 +244,61 @@ static sw_status serve(sw_master *m) {
         if (n == 0) m->nstopped++;
         m->waiting[r] = 0;
     }
+    return SW_OK;
+}
+
+static void log_stopped(sw_master *m) {
+    int64_t T = m->c->plan.ntiles;
+    sw_log(1, "run: stopped by %s in %.1f s: %lld of %lld tiles journaled (%lld in this run); run again with --resume",
+           sw_stop_signame(m->stopping), sw_now() - m->t_stop, (long long)m->nfinished, (long long)T,
+           (long long)m->appends);
+}
+
+/* A rank was asked to stop: stop every worker (once). Ignored once every tile is journaled: the run
+ * then ends its tile phase as usual and stops before assembling (sw_mpi_run_roles). */
+static sw_status on_halt(sw_master *m, const sw_msg_halt *h) {
+    sw_run_ctx *c = m->c;
+    if (m->stopping) return SW_OK;
+    if (m->nfinished == c->plan.ntiles) {
+        sw_log(1, "run: %s on rank %d after the last tile: stopping before the assembly", sw_stop_signame(h->sig), h->rank);
+        return SW_OK;
+    }
+    m->stopping = h->sig ? h->sig : 1;
+    c->stop_sig = m->stopping;
+    m->t_stop = sw_now();
+    sw_log(1, "run: %s on rank %d: no new tiles; finishing and journaling the tiles in flight", sw_stop_signame(h->sig),
+           h->rank);
+    sw_msg_halt stop = {m->stopping, h->rank};
+    for (int r = 0; r < c->size; r++) {
+        if (!is_worker_rank(c, r)) continue;
+        sw_status st = sw_outbox_send(m->out, &stop, sizeof stop, r, SW_TAG_STOP);
+        if (st) return st;
+    }
+    return SW_OK;
+}
+
+/* While stopping: every worker halted and each of its tiles and requests handled. */
+static int workers_quiet(const sw_master *m) {
+    const sw_run_ctx *c = m->c;
+    if (m->nhalted < c->nworkers) return 0;
+    for (int r = 0; r < c->size; r++)
+        if (m->halted[r] && (m->tiles_recv[r] != m->halt_tiles[r] || m->requests_recv[r] != m->halt_requests[r] ||
+                             m->waiting[r]))
+            return 0;
+    return 1;
+}
+
+/* While stopping, once no tile can arrive any more: tell each reducer that still waits for READY
+ * messages how many it was sent (the others finish by themselves). */
+static sw_status finish_reducers(sw_master *m) {
+    sw_run_ctx *c = m->c;
+    for (int r = 0; r < c->nreducers; r++) {
+        if (m->ready_sent[r] == m->ready_expected[r]) continue;
+        sw_msg_finish f = {m->ready_sent[r], m->stopping};
+        sw_status st = sw_outbox_send(m->out, &f, sizeof f, sw_run_reducer_rank(c, r), SW_TAG_FINISH);
+        if (st) return st;
+    }
+    m->finish_sent = 1;
     return SW_OK;
 }
 
@@ -224,6 +322,25 @@ sw_status sw_master_step(sw_master *m, int *busy) {
         sw_msg_request q;
         MPI_Recv(&q, sizeof q, MPI_BYTE, s.MPI_SOURCE, SW_TAG_REQUEST, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         m->waiting[s.MPI_SOURCE] = q.want < 1 ? 1 : q.want > SW_BATCH_MAX ? SW_BATCH_MAX : q.want;
+        m->requests_recv[s.MPI_SOURCE]++;
+        *busy = 1;
+    }
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_HALT, MPI_COMM_WORLD, &flag, &s);
+        if (!flag) break;
+        sw_msg_halt h;
+        MPI_Recv(&h, sizeof h, MPI_BYTE, s.MPI_SOURCE, SW_TAG_HALT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if ((st = on_halt(m, &h))) return st;
+        *busy = 1;
+    }
+    for (;;) {
+        MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_HALTED, MPI_COMM_WORLD, &flag, &s);
+        if (!flag) break;
+        sw_msg_halted h;
+        MPI_Recv(&h, sizeof h, MPI_BYTE, s.MPI_SOURCE, SW_TAG_HALTED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (!m->halted[s.MPI_SOURCE]) m->nhalted++;
+        m->halted[s.MPI_SOURCE] = 1;
+        m->halt_tiles[s.MPI_SOURCE] = h.tiles, m->halt_requests[s.MPI_SOURCE] = h.requests;
         *busy = 1;
     }
     for (;;) {
@@ -240,12 +357,21 @@ sw_status sw_master_step(sw_master *m, int *busy) {
         sw_msg_reduced q;
         MPI_Recv(&q, sizeof q, MPI_BYTE, s.MPI_SOURCE, SW_TAG_REDUCED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         m->nreduced++;
+        m->blocks_announced += q.announced;
         sw_log(2, "run: reducer rank %d wrote %d blocks, peak RSS %lld KiB", s.MPI_SOURCE, q.blocks,
                (long long)q.peak_rss_kb);
         *busy = 1;
     }
     if ((st = serve(m))) return st;
+    if (m->stopping && !m->finish_sent && workers_quiet(m)) {
+        if ((st = finish_reducers(m))) return st;
+        *busy = 1;
+    }
     progress(m, 0);
+    if (m->stopping && sw_master_done(m)) {
+        log_stopped(m);
+        return SW_OK;
+    }
     if (sw_master_done(m)) {
         progress(m, 1);
         m->c->tiles_failed = m->nfailed;
@@ -261,6 +387,8 @@ sw_status sw_master_step(sw_master *m, int *busy) {
 }
 
 int sw_master_done(const sw_master *m) {
+    if (m->stopping)
+        return m->finish_sent && m->nreduced == m->c->nreducers && m->nblocks == m->blocks_announced;
     return m->nfinished == m->c->plan.ntiles && m->nreduced == m->c->nreducers && m->nstopped == m->c->nworkers &&
            m->nblocks == (int64_t)m->c->plan.nbx * m->c->plan.nby;
 }
@@ -268,5 +396,8 @@ int sw_master_done(const sw_master *m) {
 void sw_master_free(sw_master *m) {
     if (!m) return;
     free(m->status), free(m->attempts), free(m->queue), free(m->retry), free(m->waiting), free(m->sent);
+    free(m->unwritten), free(m->ids);
+    free(m->tiles_recv), free(m->requests_recv), free(m->halt_tiles), free(m->halt_requests), free(m->halted);
+    free(m->ready_sent), free(m->ready_expected);
     free(m);
 }

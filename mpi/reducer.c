@@ -2,7 +2,8 @@
  * touching each (the plan knows how many there are) and reduces a block (src/run/block.c) as soon
  * as its last tile is ready. It holds no pixels between blocks: a block is blended from the
  * durable tile results when it is complete, then written and freed. Blocks already on disk (a
- * resumed run) are skipped. It expects exactly one READY message per tile touching its blocks. */
+ * resumed run) are skipped. It expects exactly one READY message per tile touching its blocks, or,
+ * when the run is stopping, as many as SW_TAG_FINISH says were sent (protocol.h). */
 #include "mpi/protocol.h"
 #include "mpi/roles.h"
 
@@ -21,6 +22,8 @@ struct sw_reducer {
     sw_block_scratch *scratch;
     int64_t expected, received, pending;
     int announced;
+    int32_t nannounced;       /* SW_TAG_BLOCK messages sent */
+    int finishing;            /* SW_TAG_FINISH received: `expected` is its count */
 };
 
 static int owns(const sw_reducer *r, int bx, int by) {
@@ -29,6 +32,7 @@ static int owns(const sw_reducer *r, int bx, int by) {
 
 static sw_status announce_block(sw_reducer *r, int bx, int by) {
     sw_msg_block m = {bx, by};
+    r->nannounced++;
     return sw_outbox_send(r->out, &m, sizeof m, 0, SW_TAG_BLOCK);
 }
 
@@ -107,11 +111,21 @@ sw_status sw_reducer_step(sw_reducer *r, int *busy) {
                 if (++r->have[b] == r->need[b] && (st = reduce(r, bx, by))) return st;
             }
     }
+    if (!r->finishing) {
+        MPI_Iprobe(0, SW_TAG_FINISH, MPI_COMM_WORLD, &flag, &s);
+        if (flag) {
+            sw_msg_finish f;
+            MPI_Recv(&f, sizeof f, MPI_BYTE, 0, SW_TAG_FINISH, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            r->finishing = 1, r->expected = f.ready;
+            r->c->stop_sig = f.sig;
+            *busy = 1;
+        }
+    }
     if (!r->announced && r->received == r->expected) {
-        if (r->pending != 0)
+        if (r->pending != 0 && !r->finishing)
             return sw_fail(SW_ERR_RUNTIME, "reducer rank %d: all tiles are ready but %lld blocks are not written",
                            r->c->rank, (long long)r->pending);
-        sw_msg_reduced q = {(int32_t)r->c->blocks_written, sw_peak_rss_kb()};
+        sw_msg_reduced q = {(int32_t)r->c->blocks_written, r->nannounced, sw_peak_rss_kb()};
         if ((st = sw_outbox_send(r->out, &q, sizeof q, 0, SW_TAG_REDUCED))) return st;
         r->announced = 1;
         *busy = 1;

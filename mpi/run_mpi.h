@@ -30,7 +30,9 @@ void sw_mpi_abort(sw_status st);
 
 /* Runs this rank's roles until the run is complete. Errors that leave the run unable to finish
  * (journal or block writes) are fatal: with more than one rank they abort the job after printing
- * the message naming the rank. */
+ * the message naming the rank. A stop request (SIGUSR1 / SIGTERM, src/core/stop.h) on any rank
+ * ends the tile phase early with the tiles in flight journaled: every rank then returns
+ * SW_INTERRUPTED (and c->stop_sig is the signal). */
 sw_status sw_mpi_run_roles(sw_run_ctx *c);
 
 #endif

@@ -1,14 +1,17 @@
 /* The worker role: asks the master for batches of tile ids (the next request goes out while the
  * last tile of a batch is processed), runs each tile (src/run/tile_work.c: read, job, durable
- * result) and reports it. A tile that fails is reported with the reason; the master retries it. */
+ * result) and reports it. A tile that fails is reported with the reason; the master retries it.
+ * A stop (protocol.h) lets the tile being processed finish and drops the ids not started. */
 #include "mpi/protocol.h"
 #include "mpi/roles.h"
 
 #include "src/core/log.h"
+#include "src/core/stop.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct sw_worker {
     sw_run_ctx *c;
@@ -21,12 +24,19 @@ struct sw_worker {
     uint32_t inbox[SW_BATCH_MAX];
     MPI_Request req;
     int requested, stopped;
+    int halted;                  /* told to stop (SW_TAG_STOP): HALTED sent, no tile started since */
+    int no_more;                 /* the master answered SW_TILE_STOP: ask no more */
+    int64_t tiles_sent, requests_sent;
+    int delay_ms;                /* SWATH_TEST_TILE_DELAY_MS (tests only) */
 };
 
 sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
     sw_worker *w = sw_calloc(1, sizeof *w, "the worker");
     if (!w) return SW_ERR_RUNTIME;
     w->c = c, w->out = o;
+    /* Testing only: a pause after each tile, so that a test can stop a run half-way. */
+    const char *d = getenv("SWATH_TEST_TILE_DELAY_MS");
+    w->delay_ms = d ? atoi(d) : 0;
     *out = w;
     return SW_OK;
 }
@@ -37,6 +47,7 @@ static sw_status request(sw_worker *w) {
     if (st) return st;
     MPI_Irecv(w->inbox, (int)sizeof w->inbox, MPI_BYTE, 0, SW_TAG_BATCH, MPI_COMM_WORLD, &w->req);
     w->requested = 1;
+    w->requests_sent++;
     return SW_OK;
 }
 
@@ -57,6 +68,8 @@ static sw_status run_tile(sw_worker *w, uint32_t id) {
     if (!t.ok) snprintf(t.reason, sizeof t.reason, "%s", sw_errmsg());
     if (t.ok) c->tiles_done++;
     sw_log(2, "run: rank %d tile %u %s in %.2f s", c->rank, id, t.ok ? "done" : "failed", t.seconds);
+    if (w->delay_ms > 0) usleep((useconds_t)w->delay_ms * 1000);
+    w->tiles_sent++;
     return sw_outbox_send(w->out, &t, sizeof t, 0, SW_TAG_TILE);
 }
 
@@ -73,7 +86,9 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
             int k = bytes / (int)sizeof(uint32_t);
             w->requested = 0;
             *busy = 1;
-            if (k == 0) w->stopped = 1;
+            if (k == 1 && w->inbox[0] == SW_TILE_STOP) w->no_more = 1, k = 0;
+            else if (k == 0) w->stopped = 1;
+            if (w->halted) k = 0;   /* sent before the master was stopping: not started, not journaled */
             if (w->head + w->n + k > (int)(sizeof w->ids / sizeof w->ids[0])) {
                 memmove(w->ids, w->ids + w->head, sizeof w->ids[0] * (size_t)w->n);
                 w->head = 0;
@@ -82,9 +97,27 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
             w->n += k;
         }
     }
+    if (!w->halted) {
+        int flag;
+        MPI_Status s;
+        MPI_Iprobe(0, SW_TAG_STOP, MPI_COMM_WORLD, &flag, &s);
+        if (flag) {
+            sw_msg_halt h;
+            MPI_Recv(&h, sizeof h, MPI_BYTE, 0, SW_TAG_STOP, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            w->halted = 1, w->n = 0;
+            w->c->stop_sig = h.sig;
+            sw_msg_halted q = {w->tiles_sent, w->requests_sent};
+            if ((st = sw_outbox_send(w->out, &q, sizeof q, 0, SW_TAG_HALTED))) return st;
+            *busy = 1;
+        }
+    }
+    /* Told to stop: ask for nothing more. */
+    if (w->halted || w->no_more) return SW_OK;
     /* Ask ahead: the next batch is on its way while the last tile of this one runs. */
     if (!w->requested && !w->stopped && w->n <= 1 && (st = request(w))) return st;
-    if (w->n > 0) {
+    /* A signal here: start no tile until the master answers (SW_TAG_STOP, or the empty batch when
+     * every tile is journaled already). */
+    if (w->n > 0 && !sw_stop_requested()) {
         uint32_t id = w->ids[w->head++];
         w->n--;
         if ((st = run_tile(w, id))) return st;
@@ -93,7 +126,10 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     return SW_OK;
 }
 
-int sw_worker_done(const sw_worker *w) { return w->stopped && w->n == 0 && !w->requested; }
+int sw_worker_done(const sw_worker *w) {
+    if (w->halted) return !w->requested;
+    return w->stopped && w->n == 0 && !w->requested;
+}
 
 void sw_worker_free(sw_worker *w) {
     if (!w) return;

@@ -41,7 +41,10 @@ int sw_cmd_run(int argc, char **argv) {
                            "a killed run continues with --resume and gives the same mask. At the end rank 0\n"
                            "writes DIR/defects.gpkg (one polygon per defect, or per cluster of scattered\n"
                            "pixel defects), DIR/quicklook.png and DIR/report.json (docs/outputs.md).\n"
-                           "Progress: a bar on a terminal, JSON lines otherwise (SWATH_PROGRESS=json|log).");
+                           "Progress: a bar on a terminal, JSON lines otherwise (SWATH_PROGRESS=json|log).\n"
+                           "SIGUSR1 or SIGTERM (any rank; SLURM's warning before the time limit, a\n"
+                           "preemption): the tiles in flight are finished and journaled, exit 75; continue\n"
+                           "with --resume. Under SLURM the job id goes to report.json (slurm/README.md).");
         return 0;
     }
     sw_run_config cfg;

@@ -3,6 +3,7 @@
 #include "src/core/stop.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 static volatile sig_atomic_t stop_sig;
@@ -32,3 +33,14 @@ void sw_stop_install(void) {
 int sw_stop_requested(void) { return (int)stop_sig; }
 
 void sw_stop_request(int sig) { stop_sig = sig; }
+
+const char *sw_stop_signame(int sig) {
+    static char other[32];
+    switch (sig) {
+    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    default: snprintf(other, sizeof other, "signal %d", sig); return other;
+    }
+}

@@ -12,5 +12,7 @@ void sw_stop_install(void);
 int sw_stop_requested(void);
 /* Sets the flag as if `sig` arrived (tests, and a rank told by another to stop). */
 void sw_stop_request(int sig);
+/* "SIGUSR1", "SIGTERM", ... for log lines ("signal N" for others). */
+const char *sw_stop_signame(int sig);
 
 #endif

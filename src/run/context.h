@@ -33,6 +33,9 @@ typedef struct {
         char reason[96];
     } failed[32];
     int nfailed_notes;
+    /* the signal that stopped this run (src/core/stop.h), 0 when none: set by the roles when told
+     * to stop, and on every rank by sw_mpi_run_roles when it returns SW_INTERRUPTED */
+    int stop_sig;
 } sw_run_ctx;
 
 /* Rank of reducer r. */

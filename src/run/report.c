@@ -42,6 +42,35 @@ static void jcount(FILE *f, int64_t v, int known) {
     else fputs("null", f);
 }
 
+/* An optional integer: -1 = unknown (null). */
+static void jint(FILE *f, int v) {
+    if (v >= 0) fprintf(f, "%d", v);
+    else fputs("null", f);
+}
+
+/* The batch job the run ran in: "slurm": {...}, or null outside SLURM. A requeued job keeps its
+ * id; `restarts` counts the requeues. */
+static void write_slurm(FILE *f, const sw_jobenv *e) {
+    fputs("  \"slurm\": ", f);
+    if (!e || !e->in_slurm) {
+        fputs("null,\n", f);
+        return;
+    }
+    fputs("{\"job_id\": ", f);
+    jstr(f, e->job_id);
+    fputs(", \"array_job_id\": ", f);
+    jstr(f, e->array_job_id[0] ? e->array_job_id : NULL);
+    fputs(", \"array_task_id\": ", f);
+    jstr(f, e->array_task_id[0] ? e->array_task_id : NULL);
+    fprintf(f, ", \"restarts\": %d, \"nodes\": ", e->restarts);
+    jint(f, e->nodes);
+    fputs(", \"tasks\": ", f);
+    jint(f, e->ntasks);
+    fputs(", \"gpus_on_node\": ", f);
+    jint(f, e->gpus_on_node);
+    fputs("},\n", f);
+}
+
 static void write_run(FILE *f, const sw_report *r) {
     fputs("  \"input\": ", f);
     jstr(f, r->input);
@@ -91,7 +120,8 @@ static void write_run(FILE *f, const sw_report *r) {
     jnum(f, r->pixels > 0 && r->seconds > 0 ? (double)r->pixels / r->seconds / 1e6 : NAN);
     fputs(", \"ranks\": ", f);
     jcount(f, r->ranks, r->ranks > 0);
-    fputs(",\n", f);
+    fprintf(f, ", \"tiles_resumed\": %lld,\n", (long long)r->tiles_resumed);
+    write_slurm(f, r->jobenv);
 }
 
 static void write_defects(FILE *f, const sw_report *r) {

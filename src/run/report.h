@@ -5,6 +5,7 @@
 
 #include "jobs/defect_classes.h"
 #include "src/core/error.h"
+#include "src/core/jobenv.h"
 
 #include <stdint.h>
 
@@ -46,6 +47,8 @@ typedef struct {
     int64_t pixels;                 /* pixels inspected (for Mpx/s) */
     double seconds;                 /* wall time of the run (for Mpx/s) */
     int ranks;
+    int64_t tiles_resumed;          /* tiles found journaled by an earlier, stopped run (--resume) */
+    const sw_jobenv *jobenv;        /* the batch job (SLURM); NULL or !in_slurm: "slurm": null */
     const char *const *class_names; /* (SW_NCLASSES) by class id, or NULL: the defect names */
 
     /* ---- filled by sw_outputs_write ---- */

@@ -4,7 +4,9 @@
 #include "jobs/defect_classes.h"
 #include "mpi/run_mpi.h"
 #include "src/core/fsutil.h"
+#include "src/core/jobenv.h"
 #include "src/core/log.h"
+#include "src/core/stop.h"
 #include "src/run/assemble.h"
 #include "src/run/context.h"
 #include "src/run/identity.h"
@@ -66,6 +68,10 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
     r->tiles_failed = c->tiles_failed, r->tiles_skipped = c->plan.nskipped;
     r->notes = notes, r->nnotes = c->nfailed_notes, r->timings = tm, r->ntimings = 3;
     r->pixels = (int64_t)c->plan.width * c->plan.height, r->seconds = sw_now() - c->t_start, r->ranks = c->size;
+    sw_jobenv je;
+    sw_jobenv_read(&je);
+    r->jobenv = &je;
+    r->tiles_resumed = c->nprior;
     sw_outputs_spec s;
     sw_outputs_spec_init(&s);
     s.mask_path = mask, s.conf_path = conf, s.mosaic_path = cfg->input, s.out_dir = cfg->out;
@@ -83,12 +89,13 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
 }
 
 /* GDAL's cache and threads from this rank's share of the node: cores from SLURM_CPUS_PER_TASK,
- * else the online cores divided by the ranks on this node; cache 1/8 of the node's memory divided
- * by those ranks, at most 512 MiB. */
+ * else the online cores divided by the ranks on this node (SLURM's tasks on this node, else Open
+ * MPI's local size); cache 1/8 of the node's memory divided by those ranks, at most 512 MiB. */
 static void configure_gdal(void) {
-    int local = sw_mpi_local_size();
-    const char *slurm = getenv("SLURM_CPUS_PER_TASK");
-    long cores = slurm && atoi(slurm) > 0 ? atoi(slurm) : sysconf(_SC_NPROCESSORS_ONLN) / local;
+    sw_jobenv je;
+    sw_jobenv_read(&je);
+    int local = je.local_tasks > 0 ? je.local_tasks : sw_mpi_local_size();
+    long cores = je.cpus_per_task > 0 ? je.cpus_per_task : sysconf(_SC_NPROCESSORS_ONLN) / local;
     if (cores < 1) cores = 1;
     int64_t mem = (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
     int64_t cache = mem > 0 ? mem / 8 / local : (int64_t)256 << 20;
@@ -212,10 +219,21 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
         if (jst) return jst;
     }
     c.job = &job;
+    /* SIGUSR1 / SIGTERM (SLURM's warning before the time limit, a preemption, scancel) now only set
+     * a flag: the run journals the tiles in flight and exits 75 (docs/cli.md). Before MPI_Init, so
+     * that a signal during start-up does not kill the rank (MPI installs no handler for these). */
+    sw_stop_install();
     sw_status st = sw_mpi_start(&c.rank, &c.size);
     if (st) return st;
     *print = c.rank == 0;
     configure_gdal();
+    if (c.rank == 0) {
+        sw_jobenv je;
+        sw_jobenv_read(&je);
+        if (je.in_slurm)
+            sw_log(1, "run: SLURM job %s%s%s%s, restart %d, %d ranks", je.job_id, je.array_task_id[0] ? " (array task " : "",
+                   je.array_task_id, je.array_task_id[0] ? ")" : "", je.restarts, c.size);
+    }
     sw_run_meta *meta = sw_calloc(1, sizeof *meta, "the run metadata");
     st = meta ? SW_OK : SW_ERR_RUNTIME;
     if (c.rank == 0 && !st) st = setup(&c, meta);
@@ -239,6 +257,10 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
             st = sw_run_assemble(&c, meta);
             c.t_assemble = sw_now() - t0;
             if (!st) sw_log(1, "run: wrote %s/mask.tif and confidence.tif in %.1f s", cfg->out, sw_now() - t0);
+            /* A stop request during the assembly: the vector outputs are left to the resumed run. */
+            if (!st && sw_stop_requested())
+                st = sw_fail(SW_INTERRUPTED, "stopped by %s after mask.tif; run again with --resume to write the "
+                                             "polygons, quicklook and report", sw_stop_signame(sw_stop_requested()));
         }
         st = sw_mpi_agree(st, 0);
     }
