@@ -28,6 +28,7 @@ typedef struct {
     char allreduce[16];      /* blocking, progress, thread */
     float bucket_mb;
     char progress[8];        /* auto, json, bar (not stored for --resume) */
+    char device[8];          /* auto, cpu, cuda (not stored for --resume) */
 } sw_train_config;
 
 void sw_train_config_defaults(sw_train_config *c);

@@ -65,8 +65,8 @@ static uint64_t param_hash(const nn_model *m) {
 
 /* Rank 0 writes model.h5 with the full state; every rank gets its status. */
 static sw_status checkpoint(trainer *T) {
-    sw_status st = SW_OK;
-    if (T->rank == 0) {
+    sw_status st = sw_step_to_host(&T->sc);   /* a GPU model's state into the host model */
+    if (T->rank == 0 && !st) {
         sw_ckpt_meta *mt = &T->meta;
         mt->cfg = T->m.cfg;
         mt->tile_h = mt->tile_w = T->cfg->crop;
@@ -258,7 +258,8 @@ static sw_status setup(trainer *T) {
     if (T->m.net.buffers.numel &&
         (st = sw_train_bcast_f32(T->m.net.buffers.param_memory, T->m.net.buffers.numel)))
         return st;
-    return SW_OK;
+    /* --device: a one-rank run may train on the GPU from here on */
+    return sw_step_device_init(&T->sc, c->device, T->nloc, c->crop, c->crop);
 }
 
 static sw_status train_epochs(trainer *T) {
@@ -319,6 +320,7 @@ static sw_status train_epochs(trainer *T) {
             S->finished = 1;
         /* every rank holds the same model (a broken allreduce or step shows here) */
         unsigned long long lo, hi;
+        if ((st = sw_step_to_host(&T->sc))) return st;
         sw_train_minmax_u64(param_hash(&T->m), &lo, &hi);
         if (lo != hi)
             return sw_fail(SW_ERR_RUNTIME, "the ranks' models differ after epoch %d (the "
@@ -353,6 +355,7 @@ sw_status sw_train_run(const sw_train_config *cfg) {
     st = sw_mpi_agree_all(setup(&T));
     if (st == SW_OK) {
         st = train_epochs(&T);
+        if (st == SW_OK) st = sw_step_to_host(&T.sc);
         if (st == SW_OK && T.rank == 0 && T.json) {
             printf("{\"done\":true,\"steps\":%d,\"epoch\":%d,\"param_hash\":\"%016llx\"}\n",
                    T.meta.train.steps, T.meta.train.epoch,
@@ -360,6 +363,7 @@ sw_status sw_train_run(const sw_train_config *cfg) {
             fflush(stdout);
         }
     }
+    sw_step_device_free(&T.sc);
     sw_grad_comm_free(T.gc);
     if (T.chips) sw_chips_close(T.chips);
     free(T.x), free(T.y), free(T.img), free(T.mask), free(T.perm), free(T.sync.scratch);

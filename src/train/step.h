@@ -14,7 +14,8 @@ typedef enum { SW_LOSS_CE = 0, SW_LOSS_FOCAL = 1, SW_LOSS_DICE = 2 } sw_loss_kin
 typedef enum { SW_OPT_SGD = 0, SW_OPT_ADAM = 1, SW_OPT_ADAMW = 2 } sw_opt_kind;
 
 typedef struct {
-    nn_model *m;
+    nn_model *m;      /* the host model: checkpoints, initialization, the CPU step */
+    nn_model *dm;     /* the same model on the GPU (sw_step_device_init), or NULL */
     sw_grad_comm *gc;
     const sw_train_config *cfg;
     sw_loss_kind loss;
@@ -24,6 +25,17 @@ typedef struct {
     /* timings of the last step (seconds) */
     double t_compute, t_exposed_comm, t_total;
 } sw_step_ctx;
+
+/* --device: with a GPU (auto or cuda), a one-rank cross-entropy run trains a copy of s->m on it
+ * (the CUDA backend, f32), prepared for (N,H,W) and started from s->m's parameters, statistics
+ * and optimizer state. auto without a GPU, or with a setting the GPU path lacks (several ranks:
+ * the NCCL allreduce is not wired into training yet; focal or dice loss), says so once and
+ * stays on the CPU; cuda there is an error. */
+sw_status sw_step_device_init(sw_step_ctx *s, const char *device, int N, int H, int W);
+/* Copies the device model's parameters, statistics and optimizer state into s->m (before a
+ * checkpoint or a hash); nothing without a device model. */
+sw_status sw_step_to_host(sw_step_ctx *s);
+void sw_step_device_free(sw_step_ctx *s);
 
 /* Valid (non-ignored) pixels of y (n pixels). */
 long long sw_count_valid(const uint8_t *y, size_t n);

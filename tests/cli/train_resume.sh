@@ -37,6 +37,22 @@ ok "--init starts from the trained model (lower first loss)"
 train pat 1 --arch unet --depth 3 --width 8 --crop 32 --batch 4 --epochs 5 --lr 0 --patience 1 || fail "--patience: $(tail -3 "$WORK/pat.log")"
 [ "$(field "$WORK/pat.jsonl" epoch)" = 2 ] && [ "$(grep -c val_loss "$WORK/pat.jsonl")" = 2 ] || fail "--patience 1 did not stop after 2 epochs: $(tail -2 "$WORK/pat.jsonl")"
 ok "--patience 1 stops when the val loss does not improve"
+# --device: on a GPU machine a one-rank run trains there and follows the CPU's losses (f32,
+# cuDNN's summation order: 1e-4 + 1e-4 per step); without a GPU cuda is a usage error naming
+# the reason and auto trains on the CPU and says so
+DEV="--arch unet --depth 3 --width 8 --crop 32 --batch 4 --max-steps 8 --seed 4"
+if "$SWATH" --version | grep -q "devices: [1-9]"; then
+  train gpu 1 $DEV --device cuda || fail "--device cuda: $(tail -3 "$WORK/gpu.log")"
+  train cpu 1 $DEV --device cpu || fail "--device cpu: $(tail -3 "$WORK/cpu.log")"
+  compare "$WORK/gpu.jsonl" "$WORK/cpu.jsonl" 1e-4 1e-4 && ok "GPU training follows the CPU's losses" \
+    || fail "GPU and CPU losses differ"
+else
+  expect_fail 2 "device cuda" "$SWATH" train --chips "$CHIPS" --out "$WORK/dev.h5" $DEV --device cuda
+  train auto 1 $DEV --device auto || fail "--device auto: $(tail -3 "$WORK/auto.log")"
+  grep -q "train: on the CPU (no GPU" "$WORK/auto.log" && ok "--device auto without a GPU trains on the CPU and says so" \
+    || fail "--device auto: no message: $(cat "$WORK/auto.log")"
+fi
+expect_fail 2 "auto, cpu or cuda" "$SWATH" train --chips "$CHIPS" --out "$WORK/dev2.h5" --device tpu
 expect_fail 3 "cannot open" "$SWATH" train --out "$WORK/missing.h5" --resume
 ok "--resume of a missing model.h5 is an input error naming it"
 finish

@@ -1,0 +1,38 @@
+#!/bin/bash
+# On the lent GPU machine, with .carry/swath-carry.tar.xz from tests/gpu/make_carry.sh: the whole
+# program on the GPU. Chips from a synthesized mosaic, `swath train` on the GPU and on the CPU
+# (same seed, 20 steps: the losses compared), then `swath run --job segment` with a model on
+# the GPU and on the CPU (the masks compared with swath eval). Logs and JSON lines to $OUT.
+# Run through the device tool: command "bash tests/gpu/device_e2e.sh", carry [".carry"].
+set -u
+OUT=${OUT:-/tmp/e2e-out}; mkdir -p "$OUT"
+R=/tmp/swroot; mkdir -p $R && tar -C $R -xJf .carry/swath-carry.tar.xz || exit 1
+# Open MPI / PMIx plugins, orted and GDAL / PROJ data at their Debian paths (absent there)
+cp -a --update=none $R/usr/lib/x86_64-linux-gnu/openmpi $R/usr/lib/x86_64-linux-gnu/pmix2 /usr/lib/x86_64-linux-gnu/
+mkdir -p /usr/share/proj; cp -a --update=none $R/usr/bin/orted /usr/bin/; cp -a --update=none $R/etc/openmpi /etc/
+cp -a --update=none $R/usr/share/openmpi $R/usr/share/gdal /usr/share/; cp -a --update=none $R/usr/share/proj/proj.db /usr/share/proj/
+SP=$(python3 -c "import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))")/nvidia
+export LD_LIBRARY_PATH=$R/sw/lib:$SP/cudnn/lib:$SP/cublas/lib:$SP/nccl/lib:/usr/local/cuda/lib64
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=16
+S=$R/sw/bin/swath; W=/tmp/w; mkdir -p $W
+$S --version | tee "$OUT/version.txt"
+$S --quiet synth defects --size 2048 --seed 5 --out $W/m >/dev/null 2>&1
+$S --quiet dataset build $W/m/mosaic.tif --labels $W/m/truth.tif --tile 128 --stride 128 --out $W/chips.h5
+A="--chips $W/chips.h5 --arch unet --depth 4 --width 16 --crop 128 --batch 16 --max-steps 20 --seed 3 --progress json"
+for d in cuda cpu; do
+  /usr/bin/time -f "train $d: %e s wall" $S train $A --out $W/$d.h5 --device $d > $W/$d.jsonl 2> $W/$d.log
+  echo "train $d: rc=$?"; grep -E "train:|error|wall" $W/$d.log | head -4
+done
+python3 - <<'PY'
+import json
+def L(p): return {d["step"]: d["loss"] for d in map(json.loads, open(p)) if "loss" in d and "step" in d}
+g, c = L("/tmp/w/cuda.jsonl"), L("/tmp/w/cpu.jsonl")
+print("train: steps", len(g), len(c), "worst relative loss difference GPU vs CPU",
+      max(abs(g[k] - c[k]) / abs(c[k]) for k in c if k in g))
+PY
+for d in cuda cpu; do
+  /usr/bin/time -f "segment $d: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_$d \
+      --device $d 2>&1 | grep -E "done in|error|GPU|wall"
+done
+$S eval --mask $W/seg_cuda/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
+cp $W/*.jsonl $W/*.log "$OUT/" 2>/dev/null
