@@ -159,5 +159,7 @@ int sw_cmd_train(int argc, char **argv) {
         }
         if ((st = sw_train_config_set(&c, k, v))) return sw_cli_report(st);
     }
-    return sw_cli_report(sw_train_run(&c));
+    int print = 1;
+    st = sw_train_run(&c, &print);
+    return print ? sw_cli_report(st) : st;
 }

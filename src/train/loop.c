@@ -331,7 +331,8 @@ static sw_status train_epochs(trainer *T) {
     return SW_OK;
 }
 
-sw_status sw_train_run(const sw_train_config *cfg) {
+sw_status sw_train_run(const sw_train_config *cfg, int *print) {
+    *print = 1;
     sw_status st = sw_train_config_check(cfg);
     if (st) return st;
     trainer T;
@@ -340,6 +341,7 @@ sw_status sw_train_run(const sw_train_config *cfg) {
     const sw_ar_mode mode = !strcmp(cfg->allreduce, "blocking") ? SW_AR_BLOCKING
                             : !strcmp(cfg->allreduce, "thread") ? SW_AR_THREAD : SW_AR_PROGRESS;
     if ((st = sw_train_mpi_start(mode, &T.rank, &T.size))) return st;
+    *print = T.rank == 0;
 #ifdef _OPENMP
     if (!getenv("OMP_NUM_THREADS")) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN) / sw_mpi_local_size();

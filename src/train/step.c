@@ -1,6 +1,7 @@
 /* The training step (see step.h). */
 #include "src/train/step.h"
 
+#include "kernels/backend_info.h"
 #include "src/core/log.h"
 #include "src/nn/loss.h"
 #include "src/nn/optim.h"
@@ -23,15 +24,20 @@ static sw_status state_copy(nn_model *dm, nn_model *m, nn_copy_kind kind) {
 sw_status sw_step_device_init(sw_step_ctx *s, const char *device, int N, int H, int W) {
     s->dm = NULL;
     if (!strcmp(device, "cpu")) return SW_OK;
-    const char *why = s->size > 1 ? "several ranks (the NCCL allreduce is not wired into training yet)"
+    char dev[256], cudnn[64];
+    const int ngpu = sw_cuda_probe(dev, sizeof dev, cudnn, sizeof cudnn);
+    const char *why = ngpu <= 0 ? NULL
+                      : s->size > 1 ? "several ranks (the NCCL allreduce is not wired into training yet)"
                       : s->loss != SW_LOSS_CE ? "--loss focal or dice (the GPU has cross-entropy only)"
                                               : NULL;
-    const nn_backend *be = why ? NULL : nn_backend_cuda(-1);
+    const nn_backend *be = why || ngpu <= 0 ? NULL : nn_backend_cuda(-1);
     if (!be) {
         char msg[512];
-        snprintf(msg, sizeof msg, "%s", why ? why : sw_errmsg());
+        if (why) snprintf(msg, sizeof msg, "the GPU path does not take %s", why);
+        else if (ngpu <= 0) snprintf(msg, sizeof msg, "no GPU: %s", ngpu < 0 ? "built without CUDA" : dev);
+        else snprintf(msg, sizeof msg, "no usable GPU: %s", sw_errmsg());
         if (!strcmp(device, "cuda")) return sw_fail(SW_ERR_USAGE, "swath train: --device cuda: %s", msg);
-        if (s->rank == 0) sw_log(1, "train: on the CPU (%s%s)", why ? "the GPU path does not take " : "no GPU: ", msg);
+        if (s->rank == 0) sw_log(1, "train: on the CPU (%s)", msg);
         sw_err_clear();
         return SW_OK;
     }

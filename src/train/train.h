@@ -9,6 +9,8 @@
 /* Trains as configured; progress as JSON lines on stdout (rank 0) unless stdout is a terminal
  * (then a progress line on stderr). Returns SW_INTERRUPTED after a stop request (SIGUSR1 /
  * SIGTERM) once model.h5 holds the state to --resume from. */
-sw_status sw_train_run(const sw_train_config *cfg);
+sw_status sw_train_run(const sw_train_config *cfg, int *print);
+/* *print: whether this process should print the returned status (every rank returns the same
+ * one after the ranks agree: only rank 0 prints it; before MPI starts, every process). */
 
 #endif
