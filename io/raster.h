@@ -98,6 +98,9 @@ typedef struct {
     const uint8_t (*palette)[4];  /* colour table of band 1 (Byte, one band): RGBA of values
                                      0..npalette-1, the others transparent; NULL: none */
     int npalette;
+    const char *const *class_names;  /* category names of band 1's values 0..nclass_names-1 (GDAL
+                                        category names: QGIS and gdalinfo show them); NULL: none */
+    int nclass_names;
 } sw_raster_spec;
 
 typedef struct sw_raster_writer sw_raster_writer;

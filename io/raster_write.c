@@ -134,6 +134,15 @@ static sw_status create_in(sw_raster_writer *wr, const sw_raster_spec *spec, OGR
             return sw_fail(SW_ERR_USAGE, "cannot set a colour table on %s (one Byte band only): %s", wr->part,
                            sw_gdal_reason());
     }
+    if (spec->class_names && spec->nclass_names > 0) {
+        char **names = NULL;
+        for (int i = 0; i < spec->nclass_names; i++)
+            names = CSLAddString(names, spec->class_names[i] ? spec->class_names[i] : "");
+        CPLErr e = GDALSetRasterCategoryNames(GDALGetRasterBand(wr->ds, 1), names);
+        CSLDestroy(names);
+        if (e != CE_None)
+            return sw_fail(SW_ERR_OUTPUT, "cannot set the class names of %s: %s", wr->part, sw_gdal_reason());
+    }
     if (spec->mask) {
         /* Inside the TIFF (not a .msk file beside it), so that the rename moves everything. */
         char *old = CPLStrdup(CPLGetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", NULL));

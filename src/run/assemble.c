@@ -31,9 +31,14 @@ sw_status sw_run_assemble(const sw_run_ctx *c, const sw_run_meta *m) {
     for (int k = 0; k < SW_NCLASSES; k++)
         for (int i = 0; i < 4; i++) pal[k][i] = i < 3 ? sw_quicklook_palette[k][i] : k ? 255 : 0;
     spec.palette = (const uint8_t (*)[4])pal, spec.npalette = SW_NCLASSES;
+    /* The class names by value (the job's own for a model's classes, else seed 003's). */
+    const char *names[SW_NCLASSES];
+    for (int k = 0; k < SW_NCLASSES; k++) names[k] = sw_job_class_name(c->job, k);
+    /* a model's job (argmax over its classes 0..K-1) names those only */
+    spec.class_names = names, spec.nclass_names = c->job->argmax ? c->job->nclasses : SW_NCLASSES;
     sw_raster_writer *wm = NULL, *wc = NULL;
     if ((st = sw_raster_create(&wm, mpath, &spec))) return st;
-    spec.has_nodata = 0, spec.palette = NULL, spec.npalette = 0;
+    spec.has_nodata = 0, spec.palette = NULL, spec.npalette = 0, spec.class_names = NULL, spec.nclass_names = 0;
     if ((st = sw_raster_create(&wc, cpath, &spec))) {
         sw_raster_abort(wm);
         return st;

@@ -21,6 +21,7 @@ refc=$(checksum "$WORK/n1/confidence.tif")
 [ -n "$ref" ] || fail "no checksum for n1/mask.tif"
 [ "$(georef "$WORK/n1/mask.tif")" = "$ref_georef" ] || fail "mask.tif CRS / geotransform / size differ from the mosaic's"
 gdalinfo "$WORK/n1/mask.tif" | grep -q 'NoData Value=255' || fail "mask.tif has no nodata 255"
+gdalinfo "$WORK/n1/mask.tif" | grep -A11 'Categories:' | grep -q '10: pixel_missing' || fail "mask.tif lacks the class names"
 h5dump -H "$WORK/n1/run.h5" > "$WORK/h5dump.txt" 2>&1 || fail "h5dump cannot read run.h5"
 grep -q 'DATASET "tiles"' "$WORK/h5dump.txt" && grep -q '"swath_format"' "$WORK/h5dump.txt" || fail "run.h5 lacks /tiles or swath_format"
 [ -z "$(ls "$WORK/n1/tiles")" ] || fail "tile results left in n1/tiles after their blocks were written"

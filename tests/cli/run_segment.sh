@@ -19,6 +19,8 @@ B=$(dirname "$SWATH")/tests
     --blend crop >"$WORK/r2.log" 2>&1 && "$B/test_segment_job" "$WORK/b/mosaic.tif" "$WORK/unet.h5" "$WORK/r2/mask.tif" 256 \
     && ok "a mosaic smaller than a tile (padded input)" || { cat "$WORK/r2.log"; fail "padded tile"; }
 grep -q '"name": "class_1"' "$WORK/r1/report.json" && ok "report names the model's classes" || fail "report class names"
+[ "$(gdalinfo "$WORK/r1/mask.tif" | sed -n '/Categories:/,/Color Table/p' | grep -c ': class_')" = 3 ] \
+  && ok "mask.tif carries the model's 3 class names" || fail "mask.tif class names: $(gdalinfo "$WORK/r1/mask.tif" | grep -A5 Categories)"
 
 "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/s1" --scales 256 --overlap 0.25 \
     >/dev/null 2>&1 || fail "overlap run -n 1"
