@@ -23,7 +23,7 @@ static const sw_command commands[] = {
     {"synth", sw_cmd_synth, "generate synthetic data with exact ground truth (swath synth defects)"},
     {"run", sw_cmd_run, "run a job over a mosaic in tiles, as one process or under mpiexec (swath run --job ...)"},
     {"dataset", sw_cmd_dataset, "build training chips from rasters and labels (swath dataset build -> chips.h5)"},
-    {"eval", sw_cmd_eval, "score a class mask against a truth mask: per-class IoU, precision, recall"},
+    {"eval", sw_cmd_eval, "score a class mask against a truth mask, or a model on chips: IoU, F1, precision, recall"},
     {"model", sw_cmd_model, "describe an engine model: layers, parameters, activation memory, GFLOP (swath model summary)"},
     {"train", sw_cmd_train, "train a segmentation model on chips.h5, data-parallel under mpiexec (swath train --chips ...)"},
     {"demo", sw_cmd_demo, "the built-in demo: synthesize a defect mosaic and describe it"},

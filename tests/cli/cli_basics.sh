@@ -11,7 +11,7 @@ done
 ok "--version lists MPI, parallel HDF5, GDAL, oneDNN, CUDA"
 
 "$SWATH" --help | grep -q "exit codes" || fail "swath --help lacks exit codes"
-for c in info synth "synth defects" demo run eval model "model summary"; do
+for c in info synth "synth defects" demo run dataset "dataset build" eval model "model summary" train; do
   # shellcheck disable=SC2086
   "$SWATH" $c --help > "$WORK/help.txt" || fail "swath $c --help exited $?"
   grep -q "usage: swath" "$WORK/help.txt" || fail "swath $c --help prints no usage"

@@ -13,7 +13,7 @@ B=$(dirname "$SWATH")/tests
 
 "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/r1" --scales 256 --overlap 0 \
     --blend crop >"$WORK/r1.log" 2>&1 && ok "segment run, one process" || { cat "$WORK/r1.log"; fail "segment run"; }
-"$B/test_segment_job" "$WORK/a/mosaic.tif" "$WORK/unet.h5" "$WORK/r1/mask.tif" 256 && ok "mask = the job's argmax per tile" \
+"$B/test_segment_job" "$WORK/a/mosaic.tif" "$WORK/unet.h5" "$WORK/r1/mask.tif" 256 2 && ok "mask = the job's argmax per tile" \
     || fail "mask differs from the job's argmax"
 "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/b/mosaic.tif" --out "$WORK/r2" --scales 256 --overlap 0 \
     --blend crop >"$WORK/r2.log" 2>&1 && "$B/test_segment_job" "$WORK/b/mosaic.tif" "$WORK/unet.h5" "$WORK/r2/mask.tif" 256 \

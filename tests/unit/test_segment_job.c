@@ -1,7 +1,9 @@
 /* The segment job through the runtime against the job run by hand: for a run with one scale,
  * no overlap and crop blending, every pixel of mask.tif must be the argmax (first maximum) of
  * the job's own scores on the tile that covers it, 255 where the mosaic is invalid.
- * usage: test_segment_job MOSAIC MODEL.h5 MASK.tif SIDE */
+ * With MIN_CLASSES, at least that many classes must occur (a model that predicts one class
+ * everywhere would make the comparison weak).
+ * usage: test_segment_job MOSAIC MODEL.h5 MASK.tif SIDE [MIN_CLASSES] */
 #include "io/raster.h"
 #include "jobs/job.h"
 
@@ -10,8 +12,8 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: test_segment_job MOSAIC MODEL.h5 MASK.tif SIDE\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: test_segment_job MOSAIC MODEL.h5 MASK.tif SIDE [MIN_CLASSES]\n");
         return 2;
     }
     int side = atoi(argv[4]);
@@ -54,6 +56,12 @@ int main(int argc, char **argv) {
     printf("%lld pixels checked, %lld differ; classes:", checked, bad);
     for (int c = 0; c < K; c++) printf(" %d:%lld", c, classes[c]);
     printf("\n");
+    int present = 0, min_classes = argc == 6 ? atoi(argv[5]) : 0;
+    for (int c = 0; c < K && c < 16; c++) present += classes[c] > 0;
+    if (present < min_classes) {
+        fprintf(stderr, "only %d class(es) occur, fewer than %d: the check is too weak\n", present, min_classes);
+        bad++;
+    }
     k.free(ctx);
     sw_raster_close(img), sw_raster_close(mask);
     free(pix), free(val), free(sc), free(m), free(mv);
