@@ -45,17 +45,19 @@ sw_status sw_run_assemble(const sw_run_ctx *c, const sw_run_meta *m) {
     }
     size_t n = (size_t)p->block * p->block;
     uint8_t *cls = sw_malloc(2 * n, "an output block");
+    sw_result_buf rb = {0};
     st = cls ? SW_OK : SW_ERR_RUNTIME;
     for (int by = 0; !st && by < p->nby; by++)
         for (int bx = 0; !st && bx < p->nbx; bx++) {
             int x, y, w, h;
             sw_plan_block_rect(p, bx, by, &x, &y, &w, &h);
             uint8_t *conf = cls + (size_t)w * h;
-            if (!(st = sw_block_read(c->cfg->out, bx, by, w, h, cls, conf)) &&
+            if (!(st = sw_block_read(c->cfg->out, bx, by, w, h, cls, &rb)) &&
                 !(st = sw_raster_write(wm, x, y, w, h, cls, NULL)))
                 st = sw_raster_write(wc, x, y, w, h, conf, NULL);
         }
     free(cls);
+    sw_result_buf_free(&rb);
     if (st) {
         sw_raster_abort(wm), sw_raster_abort(wc);
         return st;

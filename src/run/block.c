@@ -14,11 +14,34 @@
 #include <string.h>
 
 typedef struct {
-    uint32_t *num;     /* (nscales, nclasses, n) */
+    uint32_t *num;     /* (nscales, nclasses, n); all 0 between blocks (rows hit are cleared) */
     uint32_t *den;     /* (nscales, n) */
-    uint8_t *buf, *vbuf;
+    uint8_t *vbuf;     /* one row of validity */
+    uint8_t *hit;      /* (block) rows where some score was added */
     uint16_t *wx, *wy;
+    sw_tile_result tr;
 } accum;
+
+/* num[i] += v[i] ? wx[i] * wy * q : 0 over a score row, skipping its runs of 0 (almost all of a
+ * pixel-defect tile). Returns 1 when anything was added. */
+static int add_scores(const sw_row *q, int cx, int rw, const uint8_t *v, const uint16_t *wx, uint32_t wy, uint32_t *num) {
+    if (q->raw) {
+        const uint8_t *s = q->raw + cx;
+        for (int i = 0; i < rw; i++) num[i] += v[i] ? wx[i] * wy * s[i] : 0;
+        return 1;
+    }
+    int x = 0, hit = 0;
+    for (int r = 0; r < q->nruns && x < cx + rw; r++) {
+        const uint8_t *run = q->runs + 3 * r;
+        int len = run[0] | run[1] << 8, val = run[2];
+        int a = x > cx ? x : cx, b = x + len < cx + rw ? x + len : cx + rw;
+        x += len;
+        if (!val || b <= a) continue;
+        for (int i = a - cx; i < b - cx; i++) num[i] += v[i] ? wx[i] * wy * (uint32_t)val : 0;
+        hit = 1;
+    }
+    return hit;
+}
 
 static sw_status add_tile(const sw_run_ctx *c, const sw_tile *t, int bx0, int by0, int bw, int bh, accum *a) {
     const sw_plan *p = &c->plan;
@@ -30,72 +53,84 @@ static sw_status add_tile(const sw_run_ctx *c, const sw_tile *t, int bx0, int by
     int rw = x1 - x0, rh = y1 - y0, s = t->scale;
     sw_blend_axis(c->cfg->blend, p->width, p->side[s], p->ovl[s], t->x, t->w, a->wx);
     sw_blend_axis(c->cfg->blend, p->height, p->side[s], p->ovl[s], t->y, t->h, a->wy);
-    sw_tile_result tr;
-    sw_status st = sw_tile_result_open(&tr, c->cfg->out, t->id, t->w, t->h, 1 + nk);
+    sw_status st = sw_tile_result_load(&a->tr, c->cfg->out, t->id, t->w, t->h, 1 + nk);
     if (st) return st;
-    /* Whole tile rows (one read per plane), used from column x0 - t->x. */
-    int tw = t->w, cx = x0 - t->x;
-    if ((st = sw_tile_result_read(&tr, 0, 0, y0 - t->y, tw, rh, a->vbuf))) goto done;
-    uint32_t *den = a->den + (size_t)s * n;
+    int cx = x0 - t->x;
+    const uint16_t *wx = a->wx + cx;
     for (int j = 0; j < rh; j++) {
-        uint32_t wyj = a->wy[y0 - t->y + j];
-        const uint8_t *v = a->vbuf + (size_t)j * tw + cx;
-        const uint16_t *wx = a->wx + (x0 - t->x);
-        uint32_t *d = den + (size_t)(y0 - by0 + j) * bw + (x0 - bx0);
-        for (int i = 0; i < rw; i++) d[i] += v[i] ? wx[i] * wyj : 0;
-    }
-    for (int k = 0; k < nk; k++) {
-        if ((st = sw_tile_result_read(&tr, 1 + k, 0, y0 - t->y, tw, rh, a->buf))) goto done;
-        uint32_t *num = a->num + ((size_t)s * nk + k) * n;
-        for (int j = 0; j < rh; j++) {
-            uint32_t wyj = a->wy[y0 - t->y + j];
-            const uint8_t *v = a->vbuf + (size_t)j * tw + cx, *q = a->buf + (size_t)j * tw + cx;
-            const uint16_t *wx = a->wx + (x0 - t->x);
-            uint32_t *u = num + (size_t)(y0 - by0 + j) * bw + (x0 - bx0);
-            for (int i = 0; i < rw; i++) u[i] += v[i] ? wx[i] * wyj * q[i] : 0;
+        int ty = y0 - t->y + j, oy = y0 - by0 + j;
+        uint32_t wy = a->wy[ty];
+        sw_row row;
+        sw_tile_result_row(&a->tr, 0, ty, &row);
+        sw_row_expand(&row, cx, rw, a->vbuf);
+        const uint8_t *v = a->vbuf;
+        uint32_t *d = a->den + (size_t)s * n + (size_t)oy * bw + (x0 - bx0);
+        for (int i = 0; i < rw; i++) d[i] += v[i] ? wx[i] * wy : 0;
+        for (int k = 0; k < nk; k++) {
+            sw_tile_result_row(&a->tr, 1 + k, ty, &row);
+            uint32_t *u = a->num + ((size_t)s * nk + k) * n + (size_t)oy * bw + (x0 - bx0);
+            if (add_scores(&row, cx, rw, v, wx, wy, u)) a->hit[oy] = 1;
         }
     }
-done:
-    sw_tile_result_close(&tr);
-    return st;
+    return SW_OK;
 }
 
-/* Class and confidence per pixel from the accumulators. */
-static void resolve(const sw_run_ctx *c, const accum *a, size_t n, uint8_t *cls, uint8_t *conf) {
+/* Class and confidence of pixel i from the accumulators. */
+static void resolve_pixel(const sw_run_ctx *c, const accum *a, size_t n, size_t i, uint8_t *cls, uint8_t *conf) {
     int nk = c->job->nclasses, ns = c->plan.nscales;
-    for (size_t i = 0; i < n; i++) {
-        int any = 0;
-        for (int s = 0; s < ns; s++) any |= a->den[(size_t)s * n + i] != 0;
-        if (!any) {
-            cls[i] = SW_CLS_IGNORE, conf[i] = 0;
+    int any = 0;
+    for (int s = 0; s < ns; s++) any |= a->den[(size_t)s * n + i] != 0;
+    if (!any) {
+        cls[i] = SW_CLS_IGNORE, conf[i] = 0;
+        return;
+    }
+    int win = -1;
+    uint64_t wnum = 0, wden = 1, mnum = 0, mden = 1;   /* winner's score, largest score */
+    for (int k = 0; k < nk; k++) {
+        uint64_t bn = 0, bd = 1;   /* max over scales of num / den */
+        for (int s = 0; s < ns; s++) {
+            uint64_t d = a->den[(size_t)s * n + i];
+            if (!d) continue;
+            uint64_t u = a->num[((size_t)s * nk + k) * n + i];
+            if (u * bd > bn * d) bn = u, bd = d;
+        }
+        if (bn * mden > mnum * bd) mnum = bn, mden = bd;
+        if (c->job->argmax) {   /* the highest blended score wins, background included */
+            if (win < 0 || bn * wden > wnum * bd) win = k, wnum = bn, wden = bd;
             continue;
         }
-        int win = -1;
-        uint64_t wnum = 0, wden = 1, mnum = 0, mden = 1;   /* winner's score, largest score */
-        for (int k = 0; k < nk; k++) {
-            uint64_t bn = 0, bd = 1;   /* max over scales of num / den */
-            for (int s = 0; s < ns; s++) {
-                uint64_t d = a->den[(size_t)s * n + i];
-                if (!d) continue;
-                uint64_t u = a->num[((size_t)s * nk + k) * n + i];
-                if (u * bd > bn * d) bn = u, bd = d;
-            }
-            if (bn * mden > mnum * bd) mnum = bn, mden = bd;
-            if (c->job->argmax) {   /* the highest blended score wins, background included */
-                if (win < 0 || bn * wden > wnum * bd) win = k, wnum = bn, wden = bd;
-                continue;
-            }
-            if (2 * bn < 255 * bd) continue;   /* score < 0.5 */
-            float sc = (float)bn / (255.0f * (float)bd);
-            if (win < 0 || sw_class_wins(c->job->classes[k], sc, c->job->classes[win], (float)wnum / (255.0f * (float)wden)))
-                win = k, wnum = bn, wden = bd;
+        if (2 * bn < 255 * bd) continue;   /* score < 0.5 */
+        float sc = (float)bn / (255.0f * (float)bd);
+        if (win < 0 || sw_class_wins(c->job->classes[k], sc, c->job->classes[win], (float)wnum / (255.0f * (float)wden)))
+            win = k, wnum = bn, wden = bd;
+    }
+    if (win < 0) {
+        cls[i] = SW_CLS_BACKGROUND;
+        conf[i] = (uint8_t)(255 - (2 * mnum + mden) / (2 * mden));
+    } else {
+        cls[i] = c->job->classes[win];
+        conf[i] = (uint8_t)((2 * wnum + wden) / (2 * wden));
+    }
+}
+
+/* Classes and confidence of a (bw, bh) block. A row where no tile added a score (a->hit) has
+ * every score 0: resolve_pixel gives background with confidence 255 where a tile is valid, 255
+ * (outside) elsewhere; that is done directly here (not for argmax jobs, where a zero score still
+ * competes). */
+static void resolve(const sw_run_ctx *c, const accum *a, int bw, int bh, uint8_t *cls, uint8_t *conf) {
+    size_t n = (size_t)bw * bh;
+    int ns = c->plan.nscales;
+    for (int y = 0; y < bh; y++) {
+        size_t r = (size_t)y * bw;
+        if (a->hit[y] || c->job->argmax) {
+            for (int x = 0; x < bw; x++) resolve_pixel(c, a, n, r + (size_t)x, cls, conf);
+            continue;
         }
-        if (win < 0) {
-            cls[i] = SW_CLS_BACKGROUND;
-            conf[i] = (uint8_t)(255 - (2 * mnum + mden) / (2 * mden));
-        } else {
-            cls[i] = c->job->classes[win];
-            conf[i] = (uint8_t)((2 * wnum + wden) / (2 * wden));
+        for (int x = 0; x < bw; x++) {
+            uint32_t any = 0;
+            for (int s = 0; s < ns; s++) any |= a->den[(size_t)s * n + r + (size_t)x];
+            cls[r + (size_t)x] = any ? SW_CLS_BACKGROUND : SW_CLS_IGNORE;
+            conf[r + (size_t)x] = any ? 255 : 0;
         }
     }
 }
@@ -105,11 +140,14 @@ struct sw_block_scratch {
     uint8_t *cls;      /* (2, block, block): classes, confidence */
     uint32_t *ids;     /* (cap) tiles touching a block */
     int cap;
+    sw_result_buf wbuf; /* the block file's encoding */
 };
 
 void sw_block_scratch_free(sw_block_scratch *b) {
     if (!b) return;
-    free(b->a.num), free(b->a.den), free(b->a.buf), free(b->a.vbuf), free(b->a.wx), free(b->a.wy);
+    free(b->a.num), free(b->a.den), free(b->a.vbuf), free(b->a.hit), free(b->a.wx), free(b->a.wy);
+    sw_tile_result_free(&b->a.tr);
+    sw_result_buf_free(&b->wbuf);
     free(b->cls), free(b->ids);
     free(b);
 }
@@ -121,16 +159,16 @@ sw_status sw_block_scratch_new(sw_block_scratch **out, const sw_run_ctx *c) {
     for (int s = 0; s < ns; s++) maxside = p->side[s] > maxside ? p->side[s] : maxside;
     sw_block_scratch *b = sw_calloc(1, sizeof *b, "the reducer's scratch");
     if (!b) return SW_ERR_RUNTIME;
-    b->a.num = sw_malloc(sizeof *b->a.num * (size_t)ns * nk * n, "a block's score sums");
+    b->a.num = sw_calloc((size_t)ns * nk * n, sizeof *b->a.num, "a block's score sums");
     b->a.den = sw_malloc(sizeof *b->a.den * (size_t)ns * n, "a block's weight sums");
-    b->a.buf = sw_malloc((size_t)maxside * p->block, "a block read buffer");   /* whole tile rows */
-    b->a.vbuf = sw_malloc((size_t)maxside * p->block, "a block read buffer");
+    b->a.vbuf = sw_malloc((size_t)maxside, "a validity row");
+    b->a.hit = sw_calloc((size_t)p->block, 1, "a block's row flags");
     b->a.wx = sw_malloc(sizeof *b->a.wx * (size_t)maxside, "blend weights");
     b->a.wy = sw_malloc(sizeof *b->a.wy * (size_t)maxside, "blend weights");
     b->cls = sw_malloc(2 * n, "a block's classes");
     b->cap = sw_plan_max_tiles_in(p, p->block, p->block);
     b->ids = sw_malloc(sizeof *b->ids * (size_t)b->cap, "a block's tile list");
-    if (!b->a.num || !b->a.den || !b->a.buf || !b->a.vbuf || !b->a.wx || !b->a.wy || !b->cls || !b->ids) {
+    if (!b->a.num || !b->a.den || !b->a.vbuf || !b->a.hit || !b->a.wx || !b->a.wy || !b->cls || !b->ids) {
         sw_block_scratch_free(b);
         return SW_ERR_RUNTIME;
     }
@@ -145,7 +183,6 @@ sw_status sw_block_reduce(const sw_run_ctx *c, sw_block_scratch *b, int bx, int 
     size_t n = (size_t)bw * bh;
     int nk = c->job->nclasses, ns = p->nscales;
     accum *a = &b->a;
-    memset(a->num, 0, sizeof *a->num * (size_t)ns * nk * n);
     memset(a->den, 0, sizeof *a->den * (size_t)ns * n);
     uint8_t *cls = b->cls;
     sw_status st = SW_OK;
@@ -154,12 +191,17 @@ sw_status sw_block_reduce(const sw_run_ctx *c, sw_block_scratch *b, int bx, int 
     for (int i = 0; !st && i < nids; i++)
         if (tile_status[b->ids[i]] == SW_TILE_DONE) st = add_tile(c, &p->tiles[b->ids[i]], x, y, bw, bh, a);
     if (!st) {
-        resolve(c, a, n, cls, cls + n);
+        resolve(c, a, bw, bh, cls, cls + n);
         /* Region-class post-processing (dilation, hole fill, small-region removal) goes here for
          * jobs that emit classes 1-6; pixel-based classes stay exact. */
         if (c->job->postprocess_block) st = c->job->postprocess_block(NULL, cls, bw, bh);
     }
-    if (!st) st = sw_block_write(c->cfg->out, bx, by, bw, bh, cls, cls + n);
+    /* Back to all-zero score sums for the next block: the rows hit only (all after an error). */
+    for (int r = 0; r < bh; r++)
+        if (a->hit[r] || st)
+            for (int q = 0; q < ns * nk; q++) memset(a->num + (size_t)q * n + (size_t)r * bw, 0, sizeof *a->num * (size_t)bw);
+    memset(a->hit, 0, (size_t)p->block);
+    if (!st) st = sw_block_write(c->cfg->out, bx, by, bw, bh, cls, &b->wbuf);
     if (st) return sw_fail_ctx(st, "block %d,%d on rank %d", bx, by, c->rank);
     return SW_OK;
 }

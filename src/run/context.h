@@ -8,6 +8,7 @@
 #include "jobs/job.h"
 #include "src/run/config.h"
 #include "src/run/plan.h"
+#include "src/run/results.h"
 
 #include <stdint.h>
 
@@ -51,6 +52,7 @@ typedef struct {
     void *job_ctx;
     uint8_t *pix, *valid, *planes;
     size_t cap;
+    sw_result_buf enc;   /* the tile result's encoding */
 } sw_worker_state;
 
 sw_status sw_worker_state_init(sw_worker_state *w, const sw_run_ctx *c);

@@ -30,6 +30,7 @@ void sw_worker_state_free(sw_worker_state *w, const sw_run_ctx *c) {
     if (w->job_ctx && c->job->free) c->job->free(w->job_ctx);
     if (w->r) sw_raster_close(w->r);
     free(w->pix), free(w->valid), free(w->planes);
+    sw_result_buf_free(&w->enc);
     memset(w, 0, sizeof *w);
 }
 
@@ -50,7 +51,7 @@ sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uin
     if (!st) st = c->job->process(w->job_ctx, w->planes + n, w->pix, w->valid, t->w, t->h);
     if (!st) {
         memcpy(w->planes, w->valid, n);
-        st = sw_tile_result_write(c->cfg->out, id, t->w, t->h, np, w->planes, bytes);
+        st = sw_tile_result_write(c->cfg->out, id, t->w, t->h, np, w->planes, &w->enc, bytes);
     }
     if (st) return sw_fail_ctx(st, "tile %u (%d,%d %dx%d) on rank %d", id, t->x, t->y, t->w, t->h, c->rank);
     return SW_OK;

@@ -1,11 +1,13 @@
 /* Unit tests of the run runtime's pure parts: tile grids (shifted last tile, full coverage, crop
  * cores that partition the axis), blending weights, the journal (append, reopen, torn tail
- * truncated), run.h5 round trip, CRC-32, block contributor counts. */
+ * truncated), run.h5 round trip, CRC-32, block contributor counts, tile result and block files
+ * (row encoding round trip on sparse, dense and long-run planes; truncated and corrupt files). */
 #include "io/raster.h"
 #include "io/store.h"
 #include "src/core/fsutil.h"
 #include "src/run/blend.h"
 #include "src/run/plan.h"
+#include "src/run/results.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +250,79 @@ static void test_read_valid(const char *dir) {
     }
 }
 
+static uint32_t lcg(uint32_t *s) { return *s = *s * 1664525u + 1013904223u; }
+
+/* Every row of every plane, whole and in windows, decodes to the bytes written. */
+static int planes_match(const sw_tile_result *t, const uint8_t *planes, uint8_t *row) {
+    for (int k = 0; k < t->nplanes; k++)
+        for (int y = 0; y < t->h; y++) {
+            const uint8_t *want = planes + ((size_t)k * t->h + y) * t->w;
+            sw_row r;
+            sw_tile_result_row(t, k, y, &r);
+            sw_row_expand(&r, 0, t->w, row);
+            if (memcmp(row, want, (size_t)t->w)) return 0;
+            int x0 = (y * 37) % t->w, n = t->w - x0 > 1 ? (t->w - x0) / 2 + 1 : 1;
+            sw_row_expand(&r, x0, n, row);
+            if (memcmp(row, want + x0, (size_t)n)) return 0;
+        }
+    return 1;
+}
+
+static void test_results(const char *dir) {
+    CHECK(sw_results_mkdirs(dir) == SW_OK, "mkdirs: %s", sw_errmsg());
+    /* w, h, planes: a pixel-defect-like tile, an odd size, a row longer than a run can be */
+    int shapes[3][3] = {{512, 300, 3}, {97, 31, 4}, {70000, 3, 2}};
+    uint32_t seed = 7;
+    sw_result_buf enc = {0};
+    sw_tile_result t = {0};
+    for (int c = 0; c < 3; c++) {
+        int w = shapes[c][0], h = shapes[c][1], np = shapes[c][2];
+        size_t n = (size_t)w * h;
+        uint8_t *pl = malloc(n * np), *row = malloc((size_t)w);
+        memset(pl, 1, n);                               /* validity: all valid ... */
+        for (size_t i = 0; i < n / 10; i++) pl[i] = 0; /* ... but the first tenth */
+        memset(pl + n, 0, n);                           /* plane 1: sparse scores */
+        for (int i = 0; i < 50; i++) pl[n + lcg(&seed) % n] = 255;
+        for (size_t i = 0; np > 2 && i < n; i++) pl[2 * n + i] = (uint8_t)(lcg(&seed) >> 24);   /* plane 2: dense */
+        for (int k = 3; k < np; k++) memset(pl + k * n, 9, n);
+        uint32_t bytes = 0;
+        CHECK(sw_tile_result_write(dir, (uint32_t)c, w, h, np, pl, &enc, &bytes) == SW_OK, "write tile %d: %s", c, sw_errmsg());
+        CHECK(bytes < SW_RESULT_HEADER + n * np + (size_t)np * h * 5 + 4, "tile %d: %u bytes, more than raw", c, bytes);
+        if (c == 0) CHECK(bytes < n + n / 2, "sparse planes encode small: %u bytes for %zu raw", bytes, n * np);
+        CHECK(sw_tile_result_load(&t, dir, (uint32_t)c, w, h, np) == SW_OK, "load tile %d: %s", c, sw_errmsg());
+        CHECK(planes_match(&t, pl, row), "tile %d (%dx%d, %d planes): rows decode to what was written", c, w, h, np);
+        CHECK(sw_tile_result_load(&t, dir, (uint32_t)c, w, h + 1, np) != SW_OK && strstr(sw_errmsg(), "does not match"),
+              "a tile of another size is refused: %s", sw_errmsg());
+        free(pl), free(row);
+    }
+    /* A block round trip: classes and confidence. */
+    uint8_t blk[2 * 64 * 40], back[2 * 64 * 40];
+    for (size_t i = 0; i < sizeof blk; i++) blk[i] = i < sizeof blk / 2 ? (uint8_t)(i % 640 < 5 ? 10 : 0) : 255;
+    CHECK(sw_block_write(dir, 3, 1, 64, 40, blk, &enc) == SW_OK && sw_block_exists(dir, 3, 1), "block write: %s", sw_errmsg());
+    CHECK(sw_block_read(dir, 3, 1, 64, 40, back, &enc) == SW_OK && !memcmp(blk, back, sizeof blk), "block round trip: %s",
+          sw_errmsg());
+    /* Truncated and corrupt tile files are errors naming the file. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/tiles/0.bin", dir);
+    FILE *f = fopen(path, "r+b");
+    long size = -1;
+    if (f && !fseek(f, 0, SEEK_END)) size = ftell(f);
+    if (f) fclose(f);
+    CHECK(size > 100 && truncate(path, size - 1) == 0, "truncate %s", path);
+    CHECK(sw_tile_result_load(&t, dir, 0, 512, 300, 3) != SW_OK && strstr(sw_errmsg(), "truncated") && strstr(sw_errmsg(), path),
+          "truncated tile: %s", sw_errmsg());
+    snprintf(path, sizeof path, "%s/tiles/1.bin", dir);
+    f = fopen(path, "r+b");
+    uint32_t bad = 0x7fffffff;
+    CHECK(f && !fseek(f, SW_RESULT_HEADER + 4 * 5, SEEK_SET) && fwrite(&bad, 4, 1, f) == 1, "corrupt %s", path);
+    if (f) fclose(f);
+    CHECK(sw_tile_result_load(&t, dir, 1, 97, 31, 4) != SW_OK && strstr(sw_errmsg(), "corrupt"), "corrupt row index: %s",
+          sw_errmsg());
+    CHECK(sw_tile_result_load(&t, dir, 2, 70000, 3, 2) == SW_OK, "the other tiles still load: %s", sw_errmsg());
+    sw_tile_result_free(&t);
+    sw_result_buf_free(&enc);
+}
+
 int main(void) {
     char dir[] = "/tmp/swath_run_unit_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -258,6 +333,7 @@ int main(void) {
     test_contributors();
     test_index();
     test_read_valid(dir);
+    test_results(dir);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) printf("note: could not remove %s\n", dir);
