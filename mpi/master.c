@@ -1,4 +1,6 @@
-/* The master role (rank 0): hands out batches of tile ids in plan (locality) order, journals
+/* The master role (rank 0): hands out batches of tile ids in plan (locality) order, a group of
+ * tiles (a largest-scale tile and the smaller ones after it, src/run/plan.c) to one worker at a
+ * time so that its reader decodes their source blocks once; then it journals
  * finished tiles, retries failed ones once, tells the reducers which tiles are ready, reports
  * progress, and knows when the run is complete. On a stop request from any rank it hands out no
  * more tiles, journals the tiles in flight, lets the reducers write the blocks those complete and
@@ -22,8 +24,10 @@ struct sw_master {
     sw_run_ctx *c;
     sw_outbox *out;
     uint8_t *status, *attempts;   /* (ntiles) */
-    uint32_t *queue;              /* pending tile ids, served from head */
-    int64_t head, tail;
+    uint32_t *queue;              /* pending tile ids in plan order; groups from head are unclaimed */
+    int64_t head, tail, left;     /* left: ids in the queue not served yet */
+    int64_t *gcur, *gend;         /* (size) the group a rank works through: queue[gcur, gend) */
+    int maxside;                  /* a tile of this side starts a group */
     uint32_t *retry;              /* failed once: served before the queue */
     int64_t nretry;
     int32_t *waiting;             /* ranks whose request is deferred; want per rank */
@@ -87,6 +91,9 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
     m->status = sw_calloc((size_t)T + 1, 1, "tile states");
     m->attempts = sw_calloc((size_t)T + 1, 1, "tile attempts");
     m->queue = sw_malloc(sizeof *m->queue * (size_t)(T + 1), "the tile queue");
+    m->gcur = sw_calloc((size_t)c->size, sizeof *m->gcur, "per-rank groups");
+    m->gend = sw_calloc((size_t)c->size, sizeof *m->gend, "per-rank groups");
+    for (int s = 0; s < c->plan.nscales; s++) m->maxside = c->plan.side[s] > m->maxside ? c->plan.side[s] : m->maxside;
     m->retry = sw_malloc(sizeof *m->retry * (size_t)(T + 1), "the retry queue");
     m->waiting = sw_calloc((size_t)c->size, sizeof *m->waiting, "deferred requests");
     m->sent = sw_calloc((size_t)c->nreducers, 1, "reducer flags");
@@ -101,7 +108,7 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
     m->halted = sw_calloc(S, 1, "per-rank flags");
     m->ready_sent = sw_calloc(R, sizeof(int64_t), "per-reducer counts");
     m->ready_expected = sw_calloc(R, sizeof(int64_t), "per-reducer counts");
-    if (!m->status || !m->attempts || !m->queue || !m->retry || !m->waiting || !m->sent || !m->unwritten || !m->ids ||
+    if (!m->status || !m->attempts || !m->queue || !m->gcur || !m->gend || !m->retry || !m->waiting || !m->sent || !m->unwritten || !m->ids ||
         !m->tiles_recv || !m->requests_recv || !m->halt_tiles || !m->halt_requests || !m->halted || !m->ready_sent ||
         !m->ready_expected) {
         sw_master_free(m);
@@ -132,7 +139,7 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
     }
     for (int64_t i = 0; i < T; i++)
         if (!m->status[i]) m->queue[m->tail++] = (uint32_t)i;
-    m->tiles_this_run = m->tail;
+    m->tiles_this_run = m->left = m->tail;
     if (c->nprior)
         sw_log(1, "run: resuming: %lld of %lld tiles already journaled, %lld to go", (long long)m->nfinished,
                (long long)T, (long long)m->tail);
@@ -149,7 +156,7 @@ static void progress(sw_master *m, int force) {
     if (sw_log_level() < 1) return;
     int64_t T = m->c->plan.ntiles, done = m->nfinished;
     double el = t - m->t_start, mpx = m->px_done / 1e6 / (el > 1e-9 ? el : 1e-9);
-    int64_t this_run = m->tiles_this_run - (m->tail - m->head) - m->nretry;
+    int64_t this_run = m->tiles_this_run - m->left - m->nretry;
     double frac = m->tiles_this_run ? (double)this_run / (double)m->tiles_this_run : 1.0;
     double eta = frac > 0 ? el * (1 - frac) / frac : 0;
     double pct = T ? 100.0 * done / T : 100.0;
@@ -222,6 +229,29 @@ static void on_block(sw_master *m, int bx, int by) {
     }
 }
 
+/* The next tile for rank r, or -1: from r's group; else the next unclaimed group, which becomes
+ * r's; else the last tile of the largest group another rank still works through. */
+static int64_t take(sw_master *m, int r) {
+    if (m->gcur[r] < m->gend[r]) {
+        m->left--;
+        return m->queue[m->gcur[r]++];
+    }
+    if (m->head < m->tail) {
+        int64_t a = m->head, b = a + 1;
+        while (b < m->tail && m->c->plan.side[m->c->plan.tiles[m->queue[b]].scale] != m->maxside) b++;
+        m->head = b, m->gcur[r] = a + 1, m->gend[r] = b;
+        m->left--;
+        return m->queue[a];
+    }
+    int v = -1;
+    int64_t most = 0;
+    for (int q = 0; q < m->c->size; q++)
+        if (m->gend[q] - m->gcur[q] > most) most = m->gend[q] - m->gcur[q], v = q;
+    if (v < 0) return -1;
+    m->left--;
+    return m->queue[--m->gend[v]];
+}
+
 /* Answers deferred requests: a batch when there is work, an empty batch once all is finished. */
 static sw_status serve(sw_master *m) {
     sw_run_ctx *c = m->c;
@@ -237,7 +267,7 @@ static sw_status serve(sw_master *m) {
             continue;
         }
         while (n < m->waiting[r] && m->nretry) ids[n++] = m->retry[--m->nretry];
-        while (n < m->waiting[r] && m->head < m->tail) ids[n++] = m->queue[m->head++];
+        for (int64_t id; n < m->waiting[r] && (id = take(m, r)) >= 0;) ids[n++] = (uint32_t)id;
         if (n == 0 && m->nfinished < c->plan.ntiles) continue;   /* tiles in flight may come back */
         sw_status st = sw_outbox_send(m->out, ids, n * (int)sizeof(uint32_t), r, SW_TAG_BATCH);
         if (st) return st;
@@ -395,7 +425,7 @@ int sw_master_done(const sw_master *m) {
 
 void sw_master_free(sw_master *m) {
     if (!m) return;
-    free(m->status), free(m->attempts), free(m->queue), free(m->retry), free(m->waiting), free(m->sent);
+    free(m->status), free(m->attempts), free(m->queue), free(m->gcur), free(m->gend), free(m->retry), free(m->waiting), free(m->sent);
     free(m->unwritten), free(m->ids);
     free(m->tiles_recv), free(m->requests_recv), free(m->halt_tiles), free(m->halt_requests), free(m->halted);
     free(m->ready_sent), free(m->ready_expected);

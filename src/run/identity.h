@@ -7,7 +7,7 @@
 #include "src/run/config.h"
 
 /* Fills m from the config and the open input: size, geotransform, CRS, and a fingerprint (FNV-1a
- * over the size and the pixels and validity of 16 sampled 64 x 64 windows: content, not mtime). */
+ * over the size and the pixels and validity of 4 sampled 64 x 64 windows: content, not mtime). */
 sw_status sw_run_identity(sw_run_meta *m, const sw_run_config *cfg, sw_raster *r);
 /* Compares the stored run (`stored`, from DIR/run.h5) with this command's (`now`); a difference is
  * an error (SW_ERR_USAGE for flags, SW_ERR_INPUT for the input) naming the key and both values. */

@@ -56,13 +56,30 @@ static uint64_t morton(uint32_t x, uint32_t y) {
 
 typedef struct {
     sw_tile t;
-    uint64_t key;
+    uint64_t key, sub;   /* the anchor's Morton key; then scale rank and own Morton key */
 } keyed;
 
 static int cmp_keyed(const void *a, const void *b) {
     const keyed *u = a, *v = b;
     if (u->key != v->key) return u->key < v->key ? -1 : 1;
+    if (u->sub != v->sub) return u->sub < v->sub ? -1 : 1;
     return 0;
+}
+
+/* Grid position, on the axis of the largest scale (side, ovl), of the tile whose crop core holds
+ * coordinate c (the cores partition the axis, sw_grid_core). */
+static int anchor_pos(int extent, int side, int ovl, int c) {
+    int n = sw_grid_origins(extent, side, ovl, NULL, 0);
+    if (n == 1) return 0;
+    int i = c / (side - ovl);
+    if (i > n - 1) i = n - 1;
+    for (int d = -1; d <= 1; d++) {
+        int k = i + d, lo, hi;
+        if (k < 0 || k > n - 1) continue;
+        sw_grid_core(extent, side, ovl, k < n - 1 ? k * (side - ovl) : extent - side, &lo, &hi);
+        if (c >= lo && c < hi) return k;
+    }
+    return i;
 }
 
 /* Any valid pixel in cells [cx0, cx1) x [cy0, cy1)? Uses the summed-area table of cell flags. */
@@ -125,7 +142,11 @@ sw_status sw_plan_build(sw_plan *p, const sw_run_config *cfg, sw_raster *r) {
         free(k), free(ox), free(oy), free(sat);
         return SW_ERR_RUNTIME;
     }
-    /* Scales from the largest side down (long tiles first balance better), Morton inside a scale. */
+    /* The order tiles are handed out in: grouped by the largest-scale tile whose crop core holds
+     * their centre (anchors in Morton order), and inside a group the largest scale first, then
+     * Morton. A worker then reads a large window and right after it the small ones inside it,
+     * whose source tiles its reader still holds decoded (io/raster_tiff.c), and an output block's
+     * tiles all finish close together, so reducers hold few blocks in flight. */
     int order[SW_RUN_MAX_SCALES];
     for (int s = 0; s < p->nscales; s++) order[s] = s;
     for (int a = 0; a < p->nscales; a++)
@@ -149,7 +170,10 @@ sw_status sw_plan_build(sw_plan *p, const sw_run_config *cfg, sw_raster *r) {
                     continue;
                 }
                 k[n].t = t;
-                k[n].key = (uint64_t)si << 62 | morton((uint32_t)i, (uint32_t)j);
+                int L = order[0];
+                k[n].key = morton((uint32_t)anchor_pos(W, p->side[L], p->ovl[L], t.x + t.w / 2),
+                                  (uint32_t)anchor_pos(H, p->side[L], p->ovl[L], t.y + t.h / 2));
+                k[n].sub = (uint64_t)si << 58 | morton((uint32_t)i, (uint32_t)j);
                 n++;
             }
     }
