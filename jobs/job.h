@@ -25,6 +25,9 @@ typedef struct sw_job_kind {
      * score >= 0.5, the conflict rule picks among present ones, none: background); 1 = argmax
      * of the blended scores (the planes cover every class, background included). */
     int argmax;
+    /* 1 when a rank may process several tiles at once on its threads (each thread gets its own
+     * ctx from init); 0 for jobs that use the rank's cores themselves (a model's kernels). */
+    int tile_threads;
     /* Names of the emitted classes, per plane ("" = the defect class name of jobs/
      * defect_classes.h). */
     char class_names[SW_JOB_MAX_CLASSES][SW_JOB_CLASS_NAME];

@@ -44,6 +44,7 @@ const sw_job_kind sw_job_pixel_defects = {
     .classes = {9, 10},
     .nbands = 3,
     .init = pd_init,
+    .tile_threads = 1,
     .free = pd_free,
     .process = pd_process,
     .postprocess_block = NULL,

@@ -184,6 +184,7 @@ static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_til
     sw_journal_rec r = {0};
     r.tile = id, r.status = (uint8_t)status, r.attempts = m->attempts[id], r.rank = rank;
     r.seconds = t->seconds, r.bytes = t->bytes;
+    for (int k = 0; k < 3; k++) m->c->t_part[k] += t->part[k];
     memcpy(r.reason, t->reason, sizeof r.reason);
     sw_status st = sw_journal_append(m->c->journal, &r);
     if (st) return st;

@@ -68,6 +68,7 @@ typedef struct {
     float seconds;
     uint32_t bytes;          /* size of DIR/tiles/T.bin */
     char reason[96];
+    float part[3];           /* seconds reading the window, in the job, writing the result */
 } sw_msg_tile;
 
 typedef struct {

@@ -1,7 +1,9 @@
 /* The worker role: asks the master for batches of tile ids (the next request goes out while the
- * last tile of a batch is processed), runs each tile (src/run/tile_work.c: read, job, durable
- * result) and reports it. A tile that fails is reported with the reason; the master retries it.
- * A stop (protocol.h) lets the tile being processed finish and drops the ids not started. */
+ * last tiles of a batch are processed), runs the tiles (src/run/tile_work.c: read, job, durable
+ * result), up to c->threads at once on OpenMP threads (each with its own raster handle and job
+ * state; MPI stays on this thread), and reports them. A tile that fails is reported with the
+ * reason; the master retries it. A stop (protocol.h) lets the tiles being processed finish and
+ * drops the ids not started. */
 #include "mpi/protocol.h"
 #include "mpi/roles.h"
 
@@ -16,9 +18,9 @@
 struct sw_worker {
     sw_run_ctx *c;
     sw_outbox *out;
-    sw_worker_state ws;
-    int ready;                   /* ws opened */
-    char init_error[96];         /* why ws could not be opened: every tile fails with it */
+    sw_worker_state ws[SW_RUN_MAX_THREADS];
+    int ready[SW_RUN_MAX_THREADS];          /* ws[t] opened */
+    char init_error[SW_RUN_MAX_THREADS][96]; /* why ws[t] could not be opened: its tiles fail with it */
     uint32_t ids[2 * SW_BATCH_MAX];
     int head, n;                 /* ids[head .. head + n) to do */
     uint32_t inbox[SW_BATCH_MAX];
@@ -42,7 +44,7 @@ sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
 }
 
 static sw_status request(sw_worker *w) {
-    sw_msg_request q = {w->c->cfg->batch};
+    sw_msg_request q = {w->c->cfg->batch > w->c->threads ? w->c->cfg->batch : w->c->threads};
     sw_status st = sw_outbox_send(w->out, &q, sizeof q, 0, SW_TAG_REQUEST);
     if (st) return st;
     MPI_Irecv(w->inbox, (int)sizeof w->inbox, MPI_BYTE, 0, SW_TAG_BATCH, MPI_COMM_WORLD, &w->req);
@@ -51,26 +53,45 @@ static sw_status request(sw_worker *w) {
     return SW_OK;
 }
 
-static sw_status run_tile(sw_worker *w, uint32_t id) {
+/* Tile `id` on thread slot k (no MPI here: it may run on an OpenMP thread): fills *t. */
+static void work_tile(sw_worker *w, int k, uint32_t id, sw_msg_tile *t) {
     sw_run_ctx *c = w->c;
-    sw_msg_tile t = {0};
-    t.tile = id;
+    memset(t, 0, sizeof *t);
+    t->tile = id;
     double t0 = sw_now();
-    if (!w->ready && !w->init_error[0]) {
-        if (sw_worker_state_init(&w->ws, c)) snprintf(w->init_error, sizeof w->init_error, "%s", sw_errmsg());
-        else w->ready = 1;
+    if (!w->ready[k] && !w->init_error[k][0]) {
+        if (sw_worker_state_init(&w->ws[k], c)) snprintf(w->init_error[k], sizeof w->init_error[k], "%s", sw_errmsg());
+        else w->ready[k] = 1;
     }
     sw_status st = SW_ERR_INPUT;
-    if (w->ready) st = sw_tile_work(&w->ws, c, id, &t.bytes);
-    else sw_fail(SW_ERR_INPUT, "%s", w->init_error);
-    t.ok = st == SW_OK;
-    t.seconds = (float)(sw_now() - t0);
-    if (!t.ok) snprintf(t.reason, sizeof t.reason, "%s", sw_errmsg());
-    if (t.ok) c->tiles_done++;
-    sw_log(2, "run: rank %d tile %u %s in %.2f s", c->rank, id, t.ok ? "done" : "failed", t.seconds);
-    if (w->delay_ms > 0) usleep((useconds_t)w->delay_ms * 1000);
-    w->tiles_sent++;
-    return sw_outbox_send(w->out, &t, sizeof t, 0, SW_TAG_TILE);
+    if (w->ready[k]) st = sw_tile_work(&w->ws[k], c, id, &t->bytes, t->part);
+    else sw_fail(SW_ERR_INPUT, "%s", w->init_error[k]);
+    t->ok = st == SW_OK;
+    t->seconds = (float)(sw_now() - t0);
+    if (!t->ok) snprintf(t->reason, sizeof t->reason, "%s", sw_errmsg());
+}
+
+/* The next n ids (n <= c->threads), at once, then their reports in order. */
+static sw_status run_tiles(sw_worker *w, int n) {
+    sw_run_ctx *c = w->c;
+    uint32_t ids[SW_RUN_MAX_THREADS];
+    sw_msg_tile t[SW_RUN_MAX_THREADS];
+    for (int k = 0; k < n; k++) ids[k] = w->ids[w->head++];
+    w->n -= n;
+    if (n == 1) work_tile(w, 0, ids[0], &t[0]);
+    else {
+#pragma omp parallel for num_threads(n) schedule(static, 1)
+        for (int k = 0; k < n; k++) work_tile(w, k, ids[k], &t[k]);
+    }
+    for (int k = 0; k < n; k++) {
+        if (t[k].ok) c->tiles_done++;
+        sw_log(2, "run: rank %d tile %u %s in %.2f s", c->rank, ids[k], t[k].ok ? "done" : "failed", t[k].seconds);
+        if (w->delay_ms > 0) usleep((useconds_t)w->delay_ms * 1000);
+        w->tiles_sent++;
+        sw_status st = sw_outbox_send(w->out, &t[k], sizeof t[k], 0, SW_TAG_TILE);
+        if (st) return st;
+    }
+    return SW_OK;
 }
 
 sw_status sw_worker_step(sw_worker *w, int *busy) {
@@ -113,14 +134,13 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     }
     /* Told to stop: ask for nothing more. */
     if (w->halted || w->no_more) return SW_OK;
-    /* Ask ahead: the next batch is on its way while the last tile of this one runs. */
-    if (!w->requested && !w->stopped && w->n <= 1 && (st = request(w))) return st;
+    /* Ask ahead: the next batch is on its way while the last tiles of this one run. */
+    int T = w->c->threads > 0 ? w->c->threads : 1;
+    if (!w->requested && !w->stopped && w->n <= T && (st = request(w))) return st;
     /* A signal here: start no tile until the master answers (SW_TAG_STOP, or the empty batch when
      * every tile is journaled already). */
     if (w->n > 0 && !sw_stop_requested()) {
-        uint32_t id = w->ids[w->head++];
-        w->n--;
-        if ((st = run_tile(w, id))) return st;
+        if ((st = run_tiles(w, w->n < T ? w->n : T))) return st;
         *busy = 1;
     }
     return SW_OK;
@@ -133,6 +153,7 @@ int sw_worker_done(const sw_worker *w) {
 
 void sw_worker_free(sw_worker *w) {
     if (!w) return;
-    if (w->ready) sw_worker_state_free(&w->ws, w->c);
+    for (int k = 0; k < SW_RUN_MAX_THREADS; k++)
+        if (w->ready[k]) sw_worker_state_free(&w->ws[k], w->c);
     free(w);
 }

@@ -19,6 +19,7 @@ static const sw_opt run_opts[] = {
     {"blend", "MODE", "linear", "blending of overlapping tiles: crop, mean, linear, cosine"},
     {"reducers", "R", "1", "ranks that stitch output blocks (the last R ranks)"},
     {"batch", "N", "2", "tile ids per scheduler reply"},
+    {"threads", "N", NULL, "tiles a worker rank processes at once, each on its own thread (default: the rank's share of the node's cores, SLURM_CPUS_PER_TASK when set; 1 for jobs that run a model, which use the cores themselves)"},
     {"block", "N", "1024", "output block side (multiple of 512)"},
     {"resume", NULL, NULL, "continue the run in DIR: journaled tiles and written blocks are kept"},
     {"cog", NULL, NULL, "also write DIR/mask.cog.tif (Cloud Optimized GeoTIFF)"},
@@ -90,6 +91,10 @@ int sw_cmd_run(int argc, char **argv) {
     cfg.reducers = (int)v;
     if ((st = sw_args_int(&a, "batch", 1, 64, &v))) return sw_cli_report(st);
     cfg.batch = (int)v;
+    if (sw_args_str(&a, "threads")) {
+        if ((st = sw_args_int(&a, "threads", 1, SW_RUN_MAX_THREADS, &v))) return sw_cli_report(st);
+        cfg.threads = (int)v;
+    }
     if ((st = sw_args_int(&a, "block", 512, 16384, &v))) return sw_cli_report(st);
     if (v % 512) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --block %lld is not a multiple of 512", (long long)v));
     cfg.block = (int)v;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define SW_RUN_MAX_SCALES 4
+#define SW_RUN_MAX_THREADS 64   /* tile threads per worker rank */
 
 typedef enum { SW_BLEND_CROP = 0, SW_BLEND_MEAN, SW_BLEND_LINEAR, SW_BLEND_COSINE } sw_blend;
 
@@ -20,6 +21,7 @@ typedef struct {
     sw_blend blend;
     int reducers;            /* R >= 1 (clamped to the rank count) */
     int batch;               /* tile ids per scheduler reply */
+    int threads;             /* tiles a worker processes at once (0: the rank's share of the cores) */
     int block;               /* output block side (multiple of 512) */
     int resume;
     int cog;                 /* also write DIR/mask.cog.tif */

@@ -21,6 +21,7 @@ typedef struct {
     int is_worker;            /* this rank processes tiles */
     int reducer_index;        /* 0..R-1, or -1 */
     int nworkers;             /* ranks that process tiles */
+    int threads;              /* tiles this rank's worker processes at once */
     /* rank 0 only */
     sw_journal *journal;
     sw_journal_rec *prior;    /* journal records found at start (resume) */
@@ -28,6 +29,7 @@ typedef struct {
     /* per-rank statistics */
     int64_t tiles_done, tiles_failed, blocks_written;
     double t_start, t_plan, t_tiles, t_assemble;
+    double t_part[3];         /* rank 0: the workers' seconds reading, in the job, writing, summed */
     /* rank 0: the failed tiles with their reasons (the first SW_RUN_MAX_NOTES), for the report */
     struct {
         uint32_t tile;
@@ -57,8 +59,9 @@ typedef struct {
 
 sw_status sw_worker_state_init(sw_worker_state *w, const sw_run_ctx *c);
 void sw_worker_state_free(sw_worker_state *w, const sw_run_ctx *c);
-/* Reads tile `id`, runs the job, writes DIR/tiles/id.bin durably; *bytes = its size. */
-sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uint32_t *bytes);
+/* Reads tile `id`, runs the job, writes DIR/tiles/id.bin durably; *bytes = its size, part[3] the
+ * seconds spent reading, in the job and writing. */
+sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uint32_t *bytes, float part[3]);
 
 /* ---- reducer: one output block from the tiles touching it ---- */
 /* The accumulators of one block, allocated once per reducer (the reducer's memory is this, not a

@@ -41,7 +41,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
     }
     /* The runtime's part of the report. */
     const sw_run_config *cfg = c->cfg;
-    char run_id[32], scales[64] = "", overlap[32], reducers[16], batch[16], block[16], ranks[16];
+    char run_id[32], scales[64] = "", overlap[32], reducers[16], batch[16], block[16], ranks[16], threads[16];
     snprintf(run_id, sizeof run_id, "%016llx", (unsigned long long)meta->fingerprint);
     for (int i = 0, k = 0; i < cfg->nscales; i++) k += snprintf(scales + k, sizeof scales - (size_t)k, "%s%d", i ? "," : "", cfg->scales[i]);
     snprintf(overlap, sizeof overlap, "%g", cfg->overlap);
@@ -49,15 +49,21 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
     snprintf(batch, sizeof batch, "%d", cfg->batch);
     snprintf(block, sizeof block, "%d", cfg->block);
     snprintf(ranks, sizeof ranks, "%d", c->size);
+    snprintf(threads, sizeof threads, "%d", c->threads);
     sw_report_kv kv[] = {{"job", cfg->job}, {"scales", scales}, {"overlap", overlap}, {"blend", sw_blend_name(cfg->blend)},
-                         {"reducers", reducers}, {"batch", batch}, {"block", block}, {"ranks", ranks}};
+                         {"reducers", reducers}, {"batch", batch}, {"block", block}, {"ranks", ranks},
+                         {"threads", threads}};
     sw_report_tile_note notes[32];
     char tids[32][12];
     for (int i = 0; i < c->nfailed_notes; i++) {
         snprintf(tids[i], sizeof tids[i], "%u", c->failed[i].tile);
         notes[i] = (sw_report_tile_note){tids[i], "failed", c->failed[i].reason};
     }
-    sw_report_timing tm[] = {{"plan", c->t_plan}, {"tiles", c->t_tiles}, {"assemble", c->t_assemble}};
+    /* wall seconds of the phases; then the workers' seconds in the three parts of a tile, summed
+     * over the workers (with W workers they add up to about W x "tiles") */
+    sw_report_timing tm[] = {{"plan", c->t_plan},           {"tiles", c->t_tiles},
+                             {"assemble", c->t_assemble},   {"tile_read_sum", c->t_part[0]},
+                             {"tile_job_sum", c->t_part[1]}, {"tile_write_sum", c->t_part[2]}};
     sw_report *r = sw_calloc(1, sizeof *r, "the report");
     if (!r) {
         free(rects), free(ids);
@@ -66,7 +72,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
     r->input = cfg->input, r->run_id = run_id, r->config = kv, r->nconfig = (int)(sizeof kv / sizeof kv[0]);
     r->tiles_total = c->plan.ntiles + c->plan.nskipped, r->tiles_done = c->plan.ntiles - c->tiles_failed;
     r->tiles_failed = c->tiles_failed, r->tiles_skipped = c->plan.nskipped;
-    r->notes = notes, r->nnotes = c->nfailed_notes, r->timings = tm, r->ntimings = 3;
+    r->notes = notes, r->nnotes = c->nfailed_notes, r->timings = tm, r->ntimings = (int)(sizeof tm / sizeof tm[0]);
     r->pixels = (int64_t)c->plan.width * c->plan.height, r->seconds = sw_now() - c->t_start, r->ranks = c->size;
     sw_jobenv je;
     sw_jobenv_read(&je);
@@ -91,7 +97,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
 /* GDAL's cache and threads from this rank's share of the node: cores from SLURM_CPUS_PER_TASK,
  * else the online cores divided by the ranks on this node (SLURM's tasks on this node, else Open
  * MPI's local size); cache 1/8 of the node's memory divided by those ranks, at most 512 MiB. */
-static void configure_gdal(void) {
+static int configure_gdal(void) {
     sw_jobenv je;
     sw_jobenv_read(&je);
     int local = je.local_tasks > 0 ? je.local_tasks : sw_mpi_local_size();
@@ -108,6 +114,7 @@ static void configure_gdal(void) {
     sw_raster_configure(cache, 1);
     sw_log(2, "run: GDAL cache %lld MiB, %ld cores for this rank (%d ranks on this node)", (long long)(cache >> 20),
            cores, local);
+    return cores > SW_RUN_MAX_THREADS ? SW_RUN_MAX_THREADS : (int)cores;
 }
 
 static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *path) {
@@ -226,7 +233,10 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_status st = sw_mpi_start(&c.rank, &c.size);
     if (st) return st;
     *print = c.rank == 0;
-    configure_gdal();
+    int cores = configure_gdal();
+    /* Tiles processed at once on this rank: --threads, else the rank's cores; 1 for a job that
+     * uses the cores itself. */
+    c.threads = !job.tile_threads ? 1 : cfg->threads > 0 ? cfg->threads : cores;
     if (c.rank == 0) {
         sw_jobenv je;
         sw_jobenv_read(&je);

@@ -1,6 +1,7 @@
 /* A worker's unit of work: read one tile window, run the job, store the result durably. */
 #include "src/run/context.h"
 
+#include "src/core/log.h"
 #include "src/run/results.h"
 
 #include <stdlib.h>
@@ -34,7 +35,7 @@ void sw_worker_state_free(sw_worker_state *w, const sw_run_ctx *c) {
     memset(w, 0, sizeof *w);
 }
 
-sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uint32_t *bytes) {
+sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uint32_t *bytes, float part[3]) {
     const sw_tile *t = &c->plan.tiles[id];
     size_t n = (size_t)t->w * t->h;
     int np = 1 + c->job->nclasses;
@@ -46,13 +47,17 @@ sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uin
         w->cap = w->pix && w->valid && w->planes ? n : 0;
         if (!w->cap) return SW_ERR_RUNTIME;
     }
+    double t0 = sw_now();
     sw_status st = sw_raster_read_u8(w->r, t->x, t->y, t->w, t->h, w->pix, w->valid);
+    double t1 = sw_now();
     if (!st && (int64_t)id == c->cfg->fail_tile) st = sw_fail(SW_ERR_INPUT, "failure injected by --test-fail-tile");
     if (!st) st = c->job->process(w->job_ctx, w->planes + n, w->pix, w->valid, t->w, t->h);
+    double t2 = sw_now();
     if (!st) {
         memcpy(w->planes, w->valid, n);
         st = sw_tile_result_write(c->cfg->out, id, t->w, t->h, np, w->planes, &w->enc, bytes);
     }
+    part[0] = (float)(t1 - t0), part[1] = (float)(t2 - t1), part[2] = (float)(sw_now() - t2);
     if (st) return sw_fail_ctx(st, "tile %u (%d,%d %dx%d) on rank %d", id, t->x, t->y, t->w, t->h, c->rank);
     return SW_OK;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # swath run --job pixel-defects on a 3072 x 3072 synthetic mosaic as one process and under
-# mpiexec -n 2 and -n 4 (oversubscribed), with 1 and 2 reducers: class-10 IoU vs the truth >= 0.95,
+# mpiexec -n 2 and -n 4 (oversubscribed), with 1 and 2 reducers, and with several tile threads: class-10 IoU vs the truth >= 0.95,
 # the same mask (decoded pixels) and confidence every time, the source CRS and geotransform on
 # mask.tif, run.h5 readable by h5dump.
 set -u
@@ -41,6 +41,16 @@ for cfg in "n2 2 1" "n4 4 1" "n4r2 4 2"; do
   [ "$(georef "$WORK/$1/mask.tif")" = "$ref_georef" ] || fail "-n $2: georeference differs"
   ok "-n $2 --reducers $3: same mask as one process"
 done
+
+# Tiles on several threads of one rank (the default above uses the rank's cores; 3 threads on 2
+# cores, and 2 ranks x 2 threads): the same mask.
+"$SWATH" run --job pixel-defects "$M" --out "$WORK/t3" --threads 3 2> "$WORK/t3.log" || fail "--threads 3: $(tail -3 "$WORK/t3.log")"
+grep -q '"threads": "3"' "$WORK/t3/report.json" || fail "--threads 3: report.json does not say 3 threads"
+[ "$(checksum "$WORK/t3/mask.tif")" = "$ref" ] && [ "$(checksum "$WORK/t3/confidence.tif")" = "$refc" ] ||
+  fail "--threads 3: mask or confidence differs from the one-process run"
+mpirun_swath 2 run --job pixel-defects "$M" --out "$WORK/n2t2" --threads 2 2> "$WORK/n2t2.log" || fail "-n 2 --threads 2: $(tail -3 "$WORK/n2t2.log")"
+[ "$(checksum "$WORK/n2t2/mask.tif")" = "$ref" ] || fail "-n 2 --threads 2: mask differs from the one-process run"
+ok "--threads 3, and -n 2 --threads 2: same mask"
 
 # The crop blend (each pixel from the one tile whose core holds it) gives the same class 10.
 for b in crop; do
