@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int we_initialized;
 
@@ -45,6 +46,17 @@ sw_status sw_mpi_bcast(void *buf, size_t n, int root) {
     return SW_OK;
 }
 
+/* Completes a non-blocking collective, sleeping 0.5 ms between tests: a rank that waits here (for
+ * rank 0 writing mask.tif and the polygons, say) leaves its core to the ranks that work, where
+ * Open MPI's blocking collectives would spin on it. */
+static void wait_idle(MPI_Request *r) {
+    for (int done = 0;;) {
+        MPI_Test(r, &done, MPI_STATUS_IGNORE);
+        if (done) return;
+        usleep(500);
+    }
+}
+
 typedef struct {
     int32_t st;
     char msg[2048];
@@ -53,7 +65,9 @@ typedef struct {
 sw_status sw_mpi_agree(sw_status st, int root) {
     status_msg m = {st, ""};
     snprintf(m.msg, sizeof m.msg, "%s", sw_errmsg());
-    MPI_Bcast(&m, sizeof m, MPI_BYTE, root, MPI_COMM_WORLD);
+    MPI_Request r;
+    MPI_Ibcast(&m, sizeof m, MPI_BYTE, root, MPI_COMM_WORLD, &r);
+    wait_idle(&r);
     if (m.st) return sw_fail(m.st, "%s", m.msg);
     return SW_OK;
 }
@@ -62,12 +76,18 @@ sw_status sw_mpi_agree_all(sw_status st) {
     int rank, in[2], out[2];
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     in[0] = st ? rank : 1 << 30, in[1] = 0;
-    MPI_Allreduce(in, out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Request r;
+    MPI_Iallreduce(in, out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &r);
+    wait_idle(&r);
     if (out[0] == 1 << 30) return SW_OK;
     return sw_mpi_agree(st, out[0]);
 }
 
-void sw_mpi_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
+void sw_mpi_barrier(void) {
+    MPI_Request r;
+    MPI_Ibarrier(MPI_COMM_WORLD, &r);
+    wait_idle(&r);
+}
 
 int64_t sw_mpi_max_i64(int64_t v) {
     long long in = v, out = v;
