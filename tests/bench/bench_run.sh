@@ -84,6 +84,8 @@ for n in ("n1", "n2"):
         j = json.load(open(f"{work}/run_{n}_{r}/report.json"))
         tm = j["timings_s"]
         for k, v in (("plan", tm["plan"]), ("tiles", tm["tiles"]), ("assemble", tm["assemble"]),
+                     ("read", tm.get("tile_read_sum", 0)), ("job", tm.get("tile_job_sum", 0)),
+                     ("write", tm.get("tile_write_sum", 0)), ("seconds", j["seconds"]),
                      ("vectorize", j["vectorize"]["seconds"]), ("quicklook", j["outputs"]["quicklook_seconds"]),
                      ("polygons", j["totals"]["polygons"])):
             rep.setdefault((n, k), []).append(v)
@@ -103,10 +105,12 @@ row("read floor: gdal_translate -of MEM (decode only)", "translate_mem")
 row("swath run --job pixel-defects, 1 process", "run_n1")
 row("swath run, mpiexec -n 2, OMP_NUM_THREADS=1", "run_n2")
 row(f"gdal_polygonize.py mask.tif -> GPKG ({poly_n} features)", "polygonize")
-print("\nswath run phases (report.json, medians, s): plan / tiles / assemble / vectorize / quicklook; polygons")
+print("\nswath run phases (report.json, medians, s): plan / tiles / assemble / vectorize / quicklook; "
+      "report's own total; polygons; inside the tiles, summed over workers: read / job / write")
 for n, name in (("n1", "1 process"), ("n2", "mpiexec -n 2")):
     print(f"  {name}: {rmed[(n, 'plan')]:.2f} / {rmed[(n, 'tiles')]:.2f} / {rmed[(n, 'assemble')]:.2f} / "
-          f"{rmed[(n, 'vectorize')]:.2f} / {rmed[(n, 'quicklook')]:.2f}; {rmed[(n, 'polygons')]:.0f}")
+          f"{rmed[(n, 'vectorize')]:.2f} / {rmed[(n, 'quicklook')]:.2f}; {rmed[(n, 'seconds')]:.2f}; "
+          f"{rmed[(n, 'polygons')]:.0f}; {rmed[(n, 'read')]:.2f} / {rmed[(n, 'job')]:.2f} / {rmed[(n, 'write')]:.2f}")
 floor = med["translate_tmpfs"]
 print("\nratios (goal):")
 for n, step in (("1 process", "run_n1"), ("mpiexec -n 2", "run_n2")):
