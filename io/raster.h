@@ -41,9 +41,12 @@ const sw_raster_info *sw_raster_get_info(const sw_raster *r);
 /* 1 when sw_raster_read_u8 decodes this file's tiles with libtiff directly (io/raster_tiff.c: about
  * 1.5x the speed of GDAL in tests/bench/bench_read.c, same pixels and validity), 0 when GDAL reads
  * it. Chosen once at open, only for tiled pixel-interleaved GeoTIFFs of 3 or 4 Byte bands without
- * nodata whose validity is all valid or GDAL's internal mask IFD, and only when SWATH_READER=tiff
- * is in the environment at open (opt-in: whole runs were not faster with it, docs/performance.md). */
+ * nodata whose validity is all valid or GDAL's internal mask IFD; the default, unless SWATH_READER=gdal
+ * is in the environment at open (docs/performance.md). */
 int sw_raster_fast_path(const sw_raster *r);
+/* Tiles (image and mask) the fast path's window reads have decoded so far: the misses of its cache
+ * of decoded tiles; 0 on GDAL's path. For tests and benches. */
+int64_t sw_raster_tiles_decoded(const sw_raster *r);
 
 /* Chooses the bands a window read delivers (1-based, 1..SW_RASTER_MAX_BANDS of them). The default
  * is info.rgb, by this rule, first match wins:
@@ -77,6 +80,13 @@ sw_status sw_raster_read_u8(sw_raster *r, int64_t x, int64_t y, int w, int h, ui
  * cheaper: the footprint scan of `swath run`'s plan); with nodata values or float bands it reads
  * the bands through sw_raster_read_u8. */
 sw_status sw_raster_read_valid(sw_raster *r, int64_t x, int64_t y, int w, int h, uint8_t *valid);
+
+/* Which cell x cell cells of the image hold a valid pixel (validity as sw_raster_read_valid):
+ * cells (ceil(height / cell), ceil(width / cell)), 1 or 0; the cells of the last row and column
+ * are cut at the image edges. On the libtiff fast path it reads the 1-bit mask IFD's tiles (or
+ * answers at once when every pixel is valid), else full-resolution validity strips through GDAL;
+ * both give the same cells (tests/unit/test_raster_cells.c). The scan of `swath run`'s plan. */
+sw_status sw_raster_valid_cells(sw_raster *r, int cell, uint8_t *cells);
 
 /* The stretch used for band b (1-based): out = clamp((v - lo) * 255 / (hi - lo)). Byte bands
  * report lo = 0, hi = 255. */

@@ -261,6 +261,8 @@ const sw_raster_info *sw_raster_get_info(const sw_raster *r) { return &r->info; 
 
 int sw_raster_fast_path(const sw_raster *r) { return r->tiff != NULL; }
 
+int64_t sw_raster_tiles_decoded(const sw_raster *r) { return r->tiff ? sw_tiff_decoded(r->tiff) : 0; }
+
 sw_status sw_raster_select_bands(sw_raster *r, const int *bands, int nbands) {
     if (nbands < 1 || nbands > SW_RASTER_MAX_BANDS)
         return sw_fail(SW_ERR_INPUT, "%d bands chosen for %s: a read delivers 1 to %d bands", nbands, r->info.path,
@@ -660,5 +662,31 @@ sw_status sw_raster_read_valid(sw_raster *r, int64_t x, int64_t y, int w, int h,
             uint8_t *p = valid + off + (size_t)j * w;
             for (int i = 0; i < iw; i++) p[i] = p[i] != 0;
         }
+    return st;
+}
+
+#define CELL_STRIP 256   /* rows per validity read of the GDAL path */
+
+sw_status sw_raster_valid_cells(sw_raster *r, int cell, uint8_t *cells) {
+    const sw_raster_info *in = &r->info;
+    if (cell < 1) return sw_fail(SW_ERR_RUNTIME, "validity cells of %d pixels of %s", cell, in->path);
+    int W = in->width, H = in->height, ncx = (W + cell - 1) / cell, ncy = (H + cell - 1) / cell;
+    if (r->tiff && sw_tiff_cells_supported(r->tiff, cell)) return sw_tiff_valid_cells(r->tiff, cell, cells);
+    int strip = CELL_STRIP < H ? CELL_STRIP : H;
+    uint8_t *val = malloc((size_t)W * strip);
+    if (!val) return sw_fail(SW_ERR_RUNTIME, "out of memory for a validity strip of %s", in->path);
+    memset(cells, 0, (size_t)ncx * ncy);
+    sw_status st = SW_OK;
+    for (int y = 0; !st && y < H; y += strip) {
+        int h = H - y < strip ? H - y : strip;
+        if ((st = sw_raster_read_valid(r, 0, y, W, h, val))) break;
+        for (int j = 0; j < h; j++) {
+            const uint8_t *v = val + (size_t)j * W;
+            uint8_t *c = cells + (size_t)((y + j) / cell) * ncx;
+            for (int i = 0; i < W; i++)
+                if (v[i]) c[i / cell] = 1;
+        }
+    }
+    free(val);
     return st;
 }

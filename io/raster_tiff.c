@@ -18,7 +18,12 @@
  * full rows of tiles (at most GDAL's block cache size, GDALGetCacheMax64 from sw_raster_configure,
  * which this handle's reads no longer fill). Not the whole budget at once: fresh tile buffers cost
  * more than decoding again (a cache of the whole 4096^2 image read 512-windows 1.4x slower). Two TIFF handles (image and
- * mask IFD), so reads never switch directories. libtiff's messages go to this reader only. */
+ * mask IFD), so reads never switch directories. libtiff's messages go to this reader only.
+ *
+ * Whole-image passes decode each tile once into a scratch buffer, outside the cache: the validity
+ * cells of the plan (from the mask IFD's bits), the quicklook's average (GDAL's GRIORA_Average at
+ * integer factors) and nearest reads (sw_tiff_open_raw: any tiled Byte GeoTIFF, since GDAL's
+ * nearest read ignores nodata and masks). tests/unit/test_raster_cells.c checks them against GDAL. */
 #include "io/raster_tiff.h"
 #include "io/raster.h"
 
@@ -47,6 +52,7 @@ typedef struct {
     tile_slot *slots;
     int nslots, cap;   /* slots now, and at most (the budget) */
     uint64_t clock;
+    int64_t decoded;   /* tiles decoded into the cache so far */
     char err[256];   /* libtiff's last error on this handle */
 } tiff_ifd;
 
@@ -173,13 +179,9 @@ static int gdal_eligible(GDALDatasetH ds, const char *path) {
     return kind;
 }
 
-sw_tiff *sw_tiff_open(GDALDatasetH ds, const char *path) {
-    /* Opt-in (SWATH_READER=tiff): window reads are 1.5x faster, but whole `swath run`s measured
-     * 3-6 % slower with it (docs/performance.md), so GDAL stays the default reader until that
-     * is understood. */
-    const char *env = getenv("SWATH_READER");
-    if (!env || strcasecmp(env, "tiff") != 0) return NULL;
-    int kind = gdal_eligible(ds, path);
+/* The handle on its image IFD (photometric RGB or MINISBLACK, or also PALETTE when `palette`), and
+ * with kind 2 on GDAL's mask IFD too; NULL when a condition fails. */
+static sw_tiff *open_checked(GDALDatasetH ds, const char *path, int kind, int palette) {
     if (!kind || strlen(path) >= sizeof ((sw_tiff *)0)->path) return NULL;
     sw_tiff *t = calloc(1, sizeof *t);
     if (!t) return NULL;
@@ -196,7 +198,8 @@ sw_tiff *sw_tiff_open(GDALDatasetH ds, const char *path) {
         ok = (int)w == t->width && (int)h == t->height && u16_field(tif, TIFFTAG_SAMPLESPERPIXEL, &spp) && spp == nb &&
              u16_field(tif, TIFFTAG_BITSPERSAMPLE, &bits) && bits == 8 && u16_field(tif, TIFFTAG_SAMPLEFORMAT, &fmt) &&
              fmt == SAMPLEFORMAT_UINT && u16_field(tif, TIFFTAG_PLANARCONFIG, &planar) && planar == PLANARCONFIG_CONTIG &&
-             TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) && (photo == PHOTOMETRIC_RGB || photo == PHOTOMETRIC_MINISBLACK) &&
+             TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) &&
+             (photo == PHOTOMETRIC_RGB || photo == PHOTOMETRIC_MINISBLACK || (palette && photo == PHOTOMETRIC_PALETTE)) &&
              u16_field(tif, TIFFTAG_COMPRESSION, &comp) && comp != COMPRESSION_OJPEG && TIFFIsCODECConfigured(comp) &&
              ifd_setup(&t->img, t->width, t->height, budget) == 0;
     }
@@ -217,6 +220,31 @@ sw_tiff *sw_tiff_open(GDALDatasetH ds, const char *path) {
     }
     return t;
 }
+
+/* The default reader where the file qualifies; SWATH_READER=gdal turns it off (the reference path
+ * of the tests; docs/performance.md has the figures of both). */
+static int turned_off(void) {
+    const char *env = getenv("SWATH_READER");
+    return env && strcasecmp(env, "gdal") == 0;
+}
+
+sw_tiff *sw_tiff_open(GDALDatasetH ds, const char *path) {
+    return turned_off() ? NULL : open_checked(ds, path, gdal_eligible(ds, path), 0);
+}
+
+sw_tiff *sw_tiff_open_raw(GDALDatasetH ds, const char *path) {
+    if (turned_off()) return NULL;
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") != 0) return NULL;
+    if (strncmp(path, "/vsi", 4) == 0 || strchr(path, ':')) return NULL;
+    int nb = GDALGetRasterCount(ds);
+    if (nb < 1 || nb > SW_RASTER_MAX_BANDS) return NULL;
+    for (int b = 1; b <= nb; b++)
+        if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != GDT_Byte) return NULL;
+    return open_checked(ds, path, 1, 1);
+}
+
+int64_t sw_tiff_decoded(const sw_tiff *t) { return t->img.decoded + t->mask.decoded; }
 
 void sw_tiff_close(sw_tiff *t) {
     if (!t) return;
@@ -247,7 +275,7 @@ static const uint8_t *ifd_tile(tiff_ifd *d, int tx, int ty) {
         if (!d->err[0]) snprintf(d->err, sizeof d->err, "no reason given by libtiff");
         return NULL;
     }
-    s->key = key, s->used = ++d->clock;
+    s->key = key, s->used = ++d->clock, d->decoded++;
     return s->data;
 }
 
@@ -310,4 +338,212 @@ sw_status sw_tiff_read(sw_tiff *t, int x, int y, int w, int h, const int *sel, i
             if (!vr[i]) memset(pr + (size_t)i * nb, 0, (size_t)nb);
     }
     return SW_OK;
+}
+
+/* ---- whole-image passes: every tile decoded once into a scratch buffer (not the window cache) ---- */
+
+static sw_status decode_into(const sw_tiff *t, tiff_ifd *d, int tx, int ty, uint8_t *buf, const char *what) {
+    d->err[0] = 0;
+    if (TIFFReadEncodedTile(d->tif, (uint32_t)((int64_t)ty * d->ntx + tx), buf, (tmsize_t)d->tile_bytes) >= 0) return SW_OK;
+    if (!d->err[0]) snprintf(d->err, sizeof d->err, "no reason given by libtiff");
+    return sw_fail(SW_ERR_INPUT, "%s of %s: libtiff cannot decode %s tile %d,%d: %s", what, t->path,
+                   d == &t->mask ? "mask" : "image", tx, ty, d->err);
+}
+
+int sw_tiff_cells_supported(const sw_tiff *t, int cell) {
+    return cell > 0 && cell % 8 == 0 && (!t->mask.tif || t->mask.tw % 8 == 0);
+}
+
+sw_status sw_tiff_valid_cells(sw_tiff *t, int cell, uint8_t *cells) {
+    int ncx = (t->width + cell - 1) / cell, ncy = (t->height + cell - 1) / cell;
+    if (!sw_tiff_cells_supported(t, cell))
+        return sw_fail(SW_ERR_RUNTIME, "validity cells of %d pixels of %s: not a multiple of 8 bits", cell, t->path);
+    if (!t->mask.tif) {   /* all valid */
+        memset(cells, 1, (size_t)ncx * ncy);
+        return SW_OK;
+    }
+    memset(cells, 0, (size_t)ncx * ncy);
+    tiff_ifd *m = &t->mask;
+    uint8_t *buf = malloc(m->tile_bytes);
+    if (!buf) return sw_fail(SW_ERR_RUNTIME, "out of memory for a mask tile of %s", t->path);
+    size_t mline = ((size_t)m->tw + 7) / 8;   /* bytes per row of a 1-bit tile, most significant bit first */
+    sw_status st = SW_OK;
+    for (int ty = 0; ty < m->nty && !st; ty++)
+        for (int tx = 0; tx < m->ntx && !st; tx++) {
+            if ((st = decode_into(t, m, tx, ty, buf, "the validity scan"))) break;
+            /* A byte holds pixels x0 + 8k .. x0 + 8k + 7, all in one cell (x0 and cell are multiples of 8);
+             * bits past the image's right edge (padding of the last tile column) are not pixels. */
+            int x0 = tx * m->tw, x1 = t->width - x0 < m->tw ? t->width : x0 + m->tw;
+            int nbytes = (x1 - x0 + 7) / 8, rows = t->height - ty * m->th < m->th ? t->height - ty * m->th : m->th;
+            uint8_t last = (uint8_t)((x1 - x0) % 8 ? 0xFF << (8 - (x1 - x0) % 8) : 0xFF);
+            for (int j = 0; j < rows; j++) {
+                const uint8_t *row = buf + (size_t)j * mline;
+                uint8_t *c = cells + (size_t)((ty * m->th + j) / cell) * ncx;
+                for (int cx = x0 / cell; cx * cell < x1; cx++) {
+                    if (c[cx]) continue;
+                    int a = cx * cell > x0 ? cx * cell : x0, e = (cx + 1) * cell < x1 ? (cx + 1) * cell : x1;
+                    uint8_t any = 0;
+                    for (int q = (a - x0) / 8; q < (e - x0 + 7) / 8; q++) any |= q == nbytes - 1 ? row[q] & last : row[q];
+                    if (any) c[cx] = 1;
+                }
+            }
+        }
+    free(buf);
+    return st;
+}
+
+/* GDAL's source pixel for output i of a nearest-neighbour decimated read of n pixels into `out`
+ * (GDALRasterBand::IRasterIO: floor((i + 0.5) * n / out + 1e-10), at most n - 1). */
+static int nearest_src(int i, int n, int out) {
+    double s = (i + 0.5) * ((double)n / out) + 1e-10;
+    int k = (int)s;
+    return k < n - 1 ? k : n - 1;
+}
+
+int sw_tiff_reduce_supported(const sw_tiff *t, int kx, int ky) {
+    const tiff_ifd *d = &t->img, *m = &t->mask;
+    return kx >= 1 && ky >= 1 && t->width % kx == 0 && t->height % ky == 0 &&
+           (!m->tif || (m->tw == d->tw && m->th == d->th));
+}
+
+/* Adds one tile row (cols pixels of spp samples at s) into per-column sums col (cols x nb: band b
+ * from sample off[b]) and counts cnt, only pixels whose mask bit is set (mrow: 1-bit, most
+ * significant first; NULL: all). Whole valid bytes of the mask take a plain loop the compiler
+ * vectorizes where the samples are the bands in order (ident). */
+static void add_rows(uint32_t *col, uint32_t *cnt, const uint8_t *s, int spp, const uint8_t *mrow, int cols, int nb,
+                     const int *off, int ident) {
+    for (int i0 = 0; i0 < cols; i0 += 8) {
+        int n = cols - i0 < 8 ? cols - i0 : 8;
+        unsigned bits = mrow ? mrow[i0 >> 3] : 0xFF;
+        if (!bits) continue;
+        const uint8_t *p = s + (size_t)i0 * spp;
+        uint32_t *o = col + (size_t)i0 * nb, *c = cnt + i0;
+        if (bits == 0xFF && ident) {
+            for (int k = 0; k < n * nb; k++) o[k] += p[k];
+            for (int q = 0; q < n; q++) c[q]++;
+            continue;
+        }
+        for (int q = 0; q < n; q++, p += spp, o += nb) {
+            if (!(bits & (0x80u >> q))) continue;
+            for (int b = 0; b < nb; b++) o[b] += p[off[b]];
+            c[q]++;
+        }
+    }
+}
+
+sw_status sw_tiff_reduce_average(sw_tiff *t, int kx, int ky, const int *sel, int nb, sw_tiff_row_fn emit, void *ctx,
+                                 uint8_t *valid) {
+    int W = t->width, H = t->height;
+    if (!sw_tiff_reduce_supported(t, kx, ky) || nb < 1 || nb > SW_RASTER_MAX_BANDS)
+        return sw_fail(SW_ERR_RUNTIME, "reduced read of %s by %d x %d: not on the libtiff path", t->path, kx, ky);
+    int ow = W / kx, oh = H / ky, plain = kx == 1 && ky == 1;
+    tiff_ifd *d = &t->img, *m = t->mask.tif ? &t->mask : NULL;
+    /* Output rows of one tile row, plus one begun in the tile row before: a strip reused all along
+     * (whole-image sums cost more in page faults than in additions). */
+    int R = d->th / ky + 2;
+    uint32_t *sum = calloc((size_t)R * ow * nb, sizeof *sum), *cnt = calloc((size_t)R * ow, sizeof *cnt);
+    uint32_t *col = malloc(sizeof(uint32_t) * (size_t)d->tw * (nb + 1)), *ccnt = col ? col + (size_t)d->tw * nb : NULL;
+    int *ox = malloc(sizeof(int) * (size_t)(d->tw + W)), *xs = ox ? ox + d->tw : NULL;   /* per tile column; picks */
+    float *row = malloc(sizeof(float) * (size_t)ow * nb);
+    uint8_t *ibuf = malloc(d->tile_bytes), *mbuf = m ? malloc(m->tile_bytes) : NULL;
+    if (!sum || !cnt || !col || !ox || !row || !ibuf || (m && !mbuf)) {
+        free(sum), free(cnt), free(col), free(ox), free(row), free(ibuf), free(mbuf);
+        return sw_fail(SW_ERR_RUNTIME, "out of memory for a reduced read of %s", t->path);
+    }
+    for (int o = 0; o < ow; o++) xs[o] = nearest_src(o, W, ow);
+    if (valid) memset(valid, 1, (size_t)ow * oh);   /* all valid without a mask */
+    int off[SW_RASTER_MAX_BANDS], ident = nb == d->spp;
+    for (int b = 0; b < nb; b++) off[b] = sel[b] - 1, ident = ident && off[b] == b;
+    size_t mline = m ? ((size_t)m->tw + 7) / 8 : 0;   /* 1-bit rows, most significant bit first */
+    sw_status st = SW_OK;
+    int base = 0;   /* output row of strip row 0 */
+    for (int ty = 0; ty < d->nty && !st; ty++) {
+        int y0 = ty * d->th, rows = H - y0 < d->th ? H - y0 : d->th;
+        /* Per tile: the rows of one output row are summed per column first (col, ccnt), then across
+         * the columns into the strip (sum, cnt) when the output row or the tile ends. */
+        for (int tx = 0; tx < d->ntx && !st; tx++) {
+            if ((st = decode_into(t, d, tx, ty, ibuf, "a reduced read"))) break;
+            if (m && (st = decode_into(t, m, tx, ty, mbuf, "a reduced read"))) break;
+            int x0 = tx * d->tw, cols = W - x0 < d->tw ? W - x0 : d->tw;
+            for (int i = 0; i < cols; i++) ox[i] = (x0 + i) / kx;
+            int o0 = x0 / kx;
+            while (o0 < ow && xs[o0] < x0) o0++;
+            memset(col, 0, sizeof(uint32_t) * (size_t)d->tw * (nb + 1));   /* col and ccnt */
+            for (int j = 0; j < rows; j++) {
+                int y = y0 + j, oy = y / ky;
+                const uint8_t *s = ibuf + (size_t)j * d->tw * d->spp, *mrow = m ? mbuf + (size_t)j * mline : NULL;
+                /* GDAL's plain read (1 x 1) ignores the mask */
+                add_rows(col, ccnt, s, d->spp, plain ? NULL : mrow, cols, nb, off, ident);
+                if (valid && m && nearest_src(oy, H, oh) == y)   /* GDAL's nearest pick of the mask */
+                    for (int o = o0; o < ow && xs[o] < x0 + cols; o++) {
+                        int c = xs[o] - x0;
+                        valid[(size_t)oy * ow + o] = (mrow[c >> 3] >> (7 - (c & 7))) & 1;
+                    }
+                if ((y + 1) % ky && j + 1 < rows) continue;
+                uint32_t *srow = sum + (size_t)(oy - base) * ow * nb, *crow = cnt + (size_t)(oy - base) * ow;
+                for (int i = 0; i < cols; i++) {
+                    uint32_t *o = srow + (size_t)ox[i] * nb, *c = col + (size_t)i * nb;
+                    for (int b = 0; b < nb; b++) o[b] += c[b];
+                    crow[ox[i]] += ccnt[i];
+                }
+                memset(col, 0, sizeof(uint32_t) * (size_t)d->tw * (nb + 1));
+            }
+        }
+        if (st) break;
+        /* Emit the output rows this tile row completed: GDAL's average, the double mean of the valid
+         * samples stored as float, 0 where none is valid. An output row begun here moves to row 0. */
+        int done = (y0 + rows) / ky;
+        for (int oy = base; oy < done; oy++) {
+            const uint32_t *srow = sum + (size_t)(oy - base) * ow * nb, *crow = cnt + (size_t)(oy - base) * ow;
+            for (int o = 0; o < ow; o++) {
+                double c = (double)crow[o];
+                for (int b = 0; b < nb; b++) row[(size_t)o * nb + b] = c > 0 ? (float)((double)srow[(size_t)o * nb + b] / c) : 0.0f;
+            }
+            emit(ctx, oy, row);
+        }
+        int left = done < oh ? (y0 + rows - 1) / ky - done + 1 : 0;   /* 0 or 1 output row begun */
+        if (left > 0 && done > base) {
+            memmove(sum, sum + (size_t)(done - base) * ow * nb, sizeof *sum * (size_t)left * ow * nb);
+            memmove(cnt, cnt + (size_t)(done - base) * ow, sizeof *cnt * (size_t)left * ow);
+        }
+        memset(sum + (size_t)left * ow * nb, 0, sizeof *sum * (size_t)(R - left) * ow * nb);
+        memset(cnt + (size_t)left * ow, 0, sizeof *cnt * (size_t)(R - left) * ow);
+        base = done;
+    }
+    free(sum), free(cnt), free(col), free(ox), free(row), free(ibuf), free(mbuf);
+    return st;
+}
+
+sw_status sw_tiff_reduce_nearest(sw_tiff *t, int band, int ow, int oh, uint8_t *out) {
+    tiff_ifd *d = &t->img;
+    if (band < 1 || band > d->spp || ow < 1 || oh < 1)
+        return sw_fail(SW_ERR_RUNTIME, "nearest read of band %d of %s to %dx%d: not on the libtiff path", band, t->path, ow, oh);
+    int *xs = malloc(sizeof(int) * ((size_t)ow + oh)), *ys = xs ? xs + ow : NULL;
+    uint8_t *buf = malloc(d->tile_bytes);
+    if (!xs || !buf) {
+        free(xs), free(buf);
+        return sw_fail(SW_ERR_RUNTIME, "out of memory for a nearest read of %s", t->path);
+    }
+    for (int o = 0; o < ow; o++) xs[o] = nearest_src(o, t->width, ow);
+    for (int o = 0; o < oh; o++) ys[o] = nearest_src(o, t->height, oh);
+    sw_status st = SW_OK;
+    /* Only tiles that hold a picked row and column are decoded, each once. */
+    for (int oy0 = 0, ty = 0; ty < d->nty && !st; ty++) {
+        int y1 = (ty + 1) * d->th, oy1 = oy0;
+        while (oy1 < oh && ys[oy1] < y1) oy1++;
+        for (int ox0 = 0, tx = 0; tx < d->ntx && oy1 > oy0 && !st; tx++) {
+            int x1 = (tx + 1) * d->tw, ox1 = ox0;
+            while (ox1 < ow && xs[ox1] < x1) ox1++;
+            if (ox1 > ox0 && !(st = decode_into(t, d, tx, ty, buf, "a nearest read")))
+                for (int oy = oy0; oy < oy1; oy++) {
+                    const uint8_t *r = buf + (size_t)(ys[oy] - ty * d->th) * d->tw * d->spp + (band - 1);
+                    uint8_t *o = out + (size_t)oy * ow;
+                    for (int ox = ox0; ox < ox1; ox++) o[ox] = r[(size_t)(xs[ox] - tx * d->tw) * d->spp];
+                }
+            ox0 = ox1;
+        }
+        oy0 = oy1;
+    }
+    free(xs), free(buf);
+    return st;
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #define CELL 16        /* validity is summarized per CELL x CELL cell: any valid pixel */
-#define STRIP 256      /* rows per validity read */
 
 int sw_grid_origins(int extent, int side, int ovl, int *origins, int cap) {
     if (side >= extent) {
@@ -89,30 +88,21 @@ static int any_valid(const uint32_t *sat, int ncx, int cx0, int cy0, int cx1, in
     return s > 0;
 }
 
-/* Cell validity flags, as a summed-area table ((ncy+1) x (ncx+1)). */
+/* Cell validity flags, as a summed-area table ((ncy+1) x (ncx+1)). The cells come from
+ * sw_raster_valid_cells: the mask IFD's bits on the libtiff path, validity strips through GDAL else. */
 static sw_status read_validity(sw_raster *r, int W, int H, uint32_t **sat_out, int *ncx_out, int *ncy_out) {
     int ncx = (W + CELL - 1) / CELL, ncy = (H + CELL - 1) / CELL;
     uint8_t *cell = sw_calloc((size_t)ncx * ncy, 1, "the validity cells of the plan");
-    uint8_t *val = sw_malloc((size_t)W * STRIP, "a validity strip");
     uint32_t *sat = sw_calloc((size_t)(ncx + 1) * (ncy + 1), sizeof *sat, "the validity table");
-    sw_status st = (!cell || !val || !sat) ? SW_ERR_RUNTIME : SW_OK;
-    for (int y = 0; !st && y < H; y += STRIP) {
-        int h = H - y < STRIP ? H - y : STRIP;
-        if ((st = sw_raster_read_valid(r, 0, y, W, h, val))) break;
-        for (int j = 0; j < h; j++) {
-            const uint8_t *v = val + (size_t)j * W;
-            uint8_t *c = cell + (size_t)((y + j) / CELL) * ncx;
-            for (int i = 0; i < W; i++)
-                if (v[i]) c[i / CELL] = 1;
-        }
-    }
+    sw_status st = (!cell || !sat) ? SW_ERR_RUNTIME : SW_OK;
+    if (!st) st = sw_raster_valid_cells(r, CELL, cell);
     if (!st)
         for (int cy = 0; cy < ncy; cy++)
             for (int cx = 0; cx < ncx; cx++)
                 sat[(size_t)(cy + 1) * (ncx + 1) + cx + 1] = cell[(size_t)cy * ncx + cx] +
                     sat[(size_t)cy * (ncx + 1) + cx + 1] + sat[(size_t)(cy + 1) * (ncx + 1) + cx] -
                     sat[(size_t)cy * (ncx + 1) + cx];
-    free(cell), free(val);
+    free(cell);
     if (st) {
         free(sat);
         return sw_fail_ctx(st, "planning tiles");

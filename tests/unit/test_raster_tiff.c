@@ -3,7 +3,8 @@
  * GeoTIFFs with an internal mask or none (DEFLATE, LZW, uncompressed, JPEG; tiles 256 and 512;
  * 1000 x 777 so edge tiles are partial), over windows at every corner and edge, past the edges,
  * straddling tiles, 1x1, the whole image, a row-major sweep of overlapping windows (the tile
- * cache) and pseudo-random windows, for several band selections, also with a tile cache of 4 tiles. Files the fast path must leave to
+ * cache) and pseudo-random windows, for several band selections, also with a tile cache of 4 tiles;
+ * windows inside a larger one read before decode no tile again. Files the fast path must leave to
  * GDAL (strips, nodata, 16-bit, VRT, alpha band, YCbCr JPEG) are checked to take GDAL's path and to
  * read as the fast path reads the same pixels. */
 #include "io/raster.h"
@@ -76,10 +77,11 @@ static int make(const char *path, const fixture *f) {
     return rc;
 }
 
-/* Opens `path` with the reader SWATH_READER chooses (NULL: the libtiff fast path requested,
- * SWATH_READER=tiff; it is taken only where the file qualifies). */
+/* Opens `path` with the reader SWATH_READER chooses (NULL: the default, the libtiff fast path
+ * where the file qualifies; "gdal": GDAL's path). */
 static sw_raster *open_with(const char *path, const char *reader) {
-    setenv("SWATH_READER", reader ? reader : "tiff", 1);
+    if (reader) setenv("SWATH_READER", reader, 1);
+    else unsetenv("SWATH_READER");
     sw_raster *r = NULL;
     if (sw_raster_open(&r, path)) {
         CHECK(0, "open %s: %s", path, sw_errmsg());
@@ -217,6 +219,29 @@ static void check_gdal(const char *name, const char *path, sw_raster *ref) {
     sw_raster_close(a), sw_raster_close(b);
 }
 
+/* The cache of decoded tiles serves the windows inside a larger window read before (the run reads a
+ * 2048-px tile, then the 512-px tiles inside it): after the large read, no tile is decoded again. */
+static void check_cache(const char *path) {
+    sw_raster *r = open_with(path, NULL);
+    if (!r) return;
+    CHECK(sw_raster_fast_path(r) == 1, "cache: %s does not take the fast path", path);
+    uint8_t *pix = malloc((size_t)600 * 500 * 3), *v = malloc((size_t)600 * 500);
+    CHECK(sw_raster_read_u8(r, 100, 90, 600, 500, pix, v) == SW_OK, "cache: large window: %s", sw_errmsg());
+    int64_t after_large = sw_raster_tiles_decoded(r);
+    /* 600 x 500 at (100, 90) touches 3 x 3 tiles of 256, image and mask */
+    CHECK(after_large == 18, "cache: the large window decoded %lld tiles, expected 18", (long long)after_large);
+    for (int y = 90; y + 128 <= 590; y += 93)
+        for (int x = 100; x + 128 <= 700; x += 101)
+            CHECK(sw_raster_read_u8(r, x, y, 128, 128, pix, v) == SW_OK, "cache: window %d,%d: %s", x, y, sw_errmsg());
+    CHECK(sw_raster_tiles_decoded(r) == after_large, "cache: windows inside the large one decoded %lld tiles again",
+          (long long)(sw_raster_tiles_decoded(r) - after_large));
+    /* a window outside decodes its own tiles */
+    CHECK(sw_raster_read_u8(r, 800, 600, 100, 100, pix, v) == SW_OK && sw_raster_tiles_decoded(r) > after_large,
+          "cache: a window outside the large one decoded nothing: the counter does not count");
+    free(pix), free(v);
+    sw_raster_close(r);
+}
+
 int main(void) {
     char dir[1024];
     t_dir(dir, sizeof dir, "raster_tiff");
@@ -236,6 +261,9 @@ int main(void) {
     /* ZSTD and lossy JPEG in RGB (not YCbCr): GDAL decodes with the same libtiff */
     check_fast(dir, "rgb_ZSTD_256_mask", &(fixture){3, 256, GDT_Byte, "ZSTD", "RGB", NULL, 1, 0});
     check_fast(dir, "rgb_JPEG_256_mask", &(fixture){3, 256, GDT_Byte, "JPEG", "RGB", NULL, 1, 0});
+    char cache_path[1200];
+    snprintf(cache_path, sizeof cache_path, "%s/rgb_DEFLATE_256_mask.tif", dir);
+    check_cache(cache_path);
     /* a cache of the fewest tiles (its budget is GDAL's cache size): tiles evicted and decoded again */
     int64_t cache = GDALGetCacheMax64();
     GDALSetCacheMax64(1);
