@@ -1,37 +1,44 @@
 /* Polygons of a class mask (see mask_vectorize.h).
  *
- * Why GDALPolygonize on the whole raster: it is seam-free by construction (no per-block stitching
- * and no dissolve), gives polygons with holes, and streams: two passes over the band one scanline
- * at a time (pass 1 builds the id-equivalence map, pass 2 traces the boundaries and emits each
- * polygon as soon as it is complete; GDAL >= 3.7 traces with two-arm chains, PR #7344, the 3.6
- * here with its older arc builder), so its memory is a few scanlines + the open arcs + the id
- * map, never the raster. The polygons go to a temporary
- * GeoPackage inside one transaction (GDAL PR #7353: per-feature commits are ~10x slower), so our
- * memory stays bounded too; the caller reads them back one at a time or by id (the fid index).
- * Connectivity: 4 by default (gdal_polygonize's default; every polygon is then a valid simple
- * polygon), 8 on request (8CONNECTED=8: diagonal neighbours join, rings may touch at a vertex).
- * A per-block polygonizer with arc stitching across ranks is the parallel alternative (anchors
- * (b) 2); this one is single-threaded and runs once per run on rank 0.
+ * Two steps, so that the cost follows the defects, not the raster:
+ * 1. Scan (one pass, strips of whole rows of the mask's block height, read block by block through
+ *    io/byte_blocks.h, which inflates GeoTIFF tiles itself where it can): each row is cut into runs
+ *    of one class (0 and 255 are skipped 8 bytes at a time), and a run joins the runs of the row
+ *    above that it touches with the same class (4-connected: sharing an edge; 8-connected: also a
+ *    corner) by union-find (the smaller index stays the root, so a region's root is its first run
+ *    in raster order and regions are numbered in the raster order of their first pixel). A region
+ *    keeps its class, pixel count, confidence sum (an integer sum; the confidence is read only
+ *    for the block columns that hold runs) and bounding box. This replaces GDALPolygonize over the
+ *    whole raster through a VRT (a float LUT per pixel, two passes each reading the mask twice)
+ *    and burning every polygon back into a strip to sum its confidence.
+ * 2. Trace: the regions are grouped into windows (by the WINDOW_CELL cell of the top-left corner
+ *    of their bounding box, at most 255 per window; a region over BIG_PIXELS gets a window of its
+ *    own); a window's regions are painted into a MEM raster as labels 1..n (0 elsewhere; the band
+ *    is its own mask) and GDALPolygonize traces it with the geotransform (X0, 1, 0, Y0, 0, 1), so
+ *    vertices are exact pixel-corner integers. A region's polygon depends only on its own pixels
+ *    (its edges are where its label changes; neighbours of another label or masked out make the
+ *    same edges), so it is the polygon GDALPolygonize gives on the whole raster; the mask's
+ *    geotransform is then applied as GDAL applies it (gt[0] + x gt[1] + y gt[2]).
+ *    tests/cli/outputs_vectorize.sh checks polygon by polygon (class, the edges between corners of
+ *    every ring) against gdal_polygonize.py, with tiny windows too (region edges on window edges).
+ *    Why GDALPolygonize and not a tracer of our own: its ring assembly (holes, rings touching at a
+ *    vertex under 8-connectivity) is the reference the output must equal, and the cost was never
+ *    the tracing but the passes over every pixel of the raster.
+ * The polygons stay in memory as int32 vertices (8 bytes a vertex); the runs (20 bytes each) until
+ * they are traced.
  *
- * Which pixels: a VRT over the mask maps 0 and 255 to 0 (a LUT) and declares 0 nodata; its mask
- * band is GDALPolygonize's mask, so background and the outside of the footprint make no polygons.
- *
- * Areas: projected CRS: planar area (OGR_G_Area) times the linear unit squared. Geographic CRS:
- * OGR_G_GeodesicArea is GDAL 3.9+ (here 3.6), so the ellipsoidal area is computed here, exactly
- * for the edges a mask's polygons have (along parallels and meridians) with the zone integral
+ * Areas: projected CRS: pixels x pixel area (the planar area of a union of pixels) times the
+ * linear unit squared. Geographic CRS: OGR_G_GeodesicArea is GDAL 3.9+ (here 3.6), so the
+ * ellipsoidal area is computed here, exactly for the edges a mask's polygons have (along
+ * parallels and meridians) with the zone integral
  *   A = | sum over edges of dlon * S(lat) |,  S(lat) = b^2/2 (sin(lat)/(1-e^2 sin^2(lat)) + atanh(e sin(lat))/e),
  * S being the area of the zone between the equator and lat per radian of longitude (the authalic
  * formula). Edges that are not along a parallel (rotated geotransforms) are integrated in steps of
  * 1e-4 rad (midpoint rule). This is the area of the pixels as cells bounded by parallels and
  * meridians, not of geodesic-edged polygons (they differ by the edges' sagitta: < 1e-6 relative
- * for defect-sized polygons). Polygons crossing the antimeridian are not handled.
- *
- * Pixels: planar area / pixel area, rounded (polygons are unions of whole pixels). Confidence
- * sums: a rectangle's pixels are its bounding box; other polygons are burned into a bounding-box
- * strip (GDALRasterizeGeometries, pixel-centre rule: exact for pixel-aligned polygons) in strips
- * of at most STRIP_PIXELS pixels, and the confidence is summed under the burned pixels; the
- * confidence comes from a cache of whole rows (CACHE_BYTES) when the polygon's rows fit in it. */
+ * for defect-sized polygons). Polygons crossing the antimeridian are not handled. */
 #include "io/mask_vectorize.h"
+#include "io/byte_blocks.h"
 #include "io/gdal_common.h"
 #include "src/core/log.h"
 
@@ -47,30 +54,65 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-enum { STRIP_PIXELS = 1 << 22, CACHE_BYTES = 1 << 24, PATH_CAP = 4096 };
+enum {
+    PATH_CAP = 4096,
+    WINDOW_CELL = 128,            /* default grouping cell (pixels) */
+    WINDOW_MAX_REGIONS = 255,     /* Byte labels */
+    STRIP_BYTES = 1 << 26,        /* at most this many bytes of mask rows per strip */
+};
+#define BIG_PIXELS ((int64_t)1 << 22)
+
+typedef struct {
+    int32_t y, x0, x1;   /* columns x0 .. x1-1 of row y */
+    int32_t node;        /* union-find node; after the scan, the region index */
+    uint8_t cls;
+} run_t;
+
+typedef struct {
+    int64_t pixels, conf;     /* pixel count, confidence sum */
+    int32_t x0, y0, x1, y1;   /* bounding box, x1 / y1 exclusive */
+    int32_t cls, nrings;      /* nrings: 0 until traced */
+    int64_t ring0;            /* first ring in the ring table */
+} region;
 
 struct sw_mask_vec {
     sw_mask_vec_info info;
-    GDALDatasetH mask_ds, conf_ds, spool_ds;
-    OGRLayerH layer;
-    double inv_gt[6];
+    GDALDatasetH mask_ds, conf_ds;
     double a, inv_f;          /* ellipsoid (geographic CRS) */
-    char mask_path[PATH_CAP], conf_path[PATH_CAP], spool_path[PATH_CAP];
-    OGRFeatureH feat;         /* the feature the last polygon came from */
-    double *xy;               /* ring points of the last polygon */
-    size_t cap_xy;
+    int conn, cell;
+    char mask_path[PATH_CAP], conf_path[PATH_CAP];
+    run_t *runs;
+    size_t nruns, cap_runs;
+    int32_t *parent;          /* union-find over nodes */
+    region *node;             /* per node during the scan; per region (compacted) after */
+    size_t nnodes, cap_nodes, cap_parent;
+    int64_t nreg;
+    int64_t *ring_pt;         /* per ring: first point; ring_n: its point count */
+    int32_t *ring_n;
+    size_t nrings, cap_ring_pt, cap_ring_n;
+    int32_t *pts;             /* (x, y) pixel corners of every ring */
+    size_t npts, cap_pts;
+    int64_t next_id;
+    double *xy, *tmp;         /* the last polygon's points in the CRS; a traced ring's points */
+    size_t cap_xy, cap_tmp;
     sw_ring *rings;
-    int cap_rings;
-    uint8_t *burn, *conf;     /* strip buffers */
-    uint8_t *cache;           /* confidence rows cache_y0 .. cache_y0 + cache_h - 1, whole width */
-    int64_t cache_y0, cache_h;
-    size_t cap_strip, cap_burn;
+    size_t cap_rings;
 };
 
 static sw_status gdal_fail(sw_status code, const char *what) {
     return sw_fail(code, "%s: %s", what, sw_gdal_reason());
+}
+
+static sw_status grow(void **buf, size_t *cap, size_t need, size_t elem, const char *what) {
+    if (need <= *cap) return SW_OK;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *p = realloc(*buf, n * elem);
+    if (!p) return sw_fail(SW_ERR_RUNTIME, "out of memory for %s (%zu)", what, need);
+    *buf = p;
+    *cap = n;
+    return SW_OK;
 }
 
 /* ---- ellipsoidal area ---- */
@@ -99,8 +141,6 @@ double sw_ring_area_ellipsoidal(const double *xy, int npts, double a, double inv
     }
     return fabs(sum);
 }
-
-/* ---- open ---- */
 
 static sw_status open_band1(GDALDatasetH *ds, const char *path, const char *role) {
     *ds = GDALOpen(path, GA_ReadOnly);
@@ -141,72 +181,349 @@ static sw_status read_crs(sw_mask_vec *v) {
     return SW_OK;
 }
 
-/* A VRT over band 1 of the mask whose nodata (and so whose mask band) is "0 or 255". */
-static GDALDatasetH open_class_vrt(const sw_mask_vec *v) {
-    char *esc = CPLEscapeString(v->mask_path, -1, CPLES_XML);
-    size_t n = strlen(esc) + 1024;
-    char *xml = malloc(n);
-    GDALDatasetH ds = NULL;
-    if (xml) {
-        snprintf(xml, n,
-                 "<VRTDataset rasterXSize=\"%d\" rasterYSize=\"%d\"><VRTRasterBand dataType=\"Byte\" band=\"1\">"
-                 "<NoDataValue>0</NoDataValue><ComplexSource><SourceFilename relativeToVRT=\"0\">%s</SourceFilename>"
-                 "<SourceBand>1</SourceBand><LUT>0:0,1:1,254:1,255:0</LUT></ComplexSource></VRTRasterBand></VRTDataset>",
-                 v->info.width, v->info.height, esc);
-        ds = GDALOpen(xml, GA_ReadOnly);
-    }
-    free(xml);
-    CPLFree(esc);
-    return ds;
+/* ---- scan: runs and regions ---- */
+
+/* 1 when none of the 8 bytes at p is a class (each is 0 or 255): b + 1 (mod 256) is 0 or 1, per
+ * byte without carries (the low 7 bits + 1 never carry out of a byte). */
+static inline int quiet8(const uint8_t *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t s = ((w & 0x7F7F7F7F7F7F7F7Full) + 0x0101010101010101ull) ^ (w & 0x8080808080808080ull);
+    return (s & 0xFEFEFEFEFEFEFEFEull) == 0;
 }
 
-static sw_status make_spool(sw_mask_vec *v) {
-    GDALDriverH drv = GDALGetDriverByName("GPKG");
-    if (!drv) return sw_fail(SW_ERR_RUNTIME, "GDAL has no GPKG driver (needed to spool polygons)");
-    unlink(v->spool_path);
-    v->spool_ds = GDALCreate(drv, v->spool_path, 0, 0, 0, GDT_Unknown, NULL);
-    if (!v->spool_ds)
-        return sw_fail(SW_ERR_OUTPUT, "cannot create the polygon spool '%s': %s", v->spool_path, sw_gdal_reason());
-    OGRSpatialReferenceH srs = GDALGetSpatialRef(v->mask_ds);
-    char **lopts = CSLSetNameValue(NULL, "SPATIAL_INDEX", "NO");
-    v->layer = GDALDatasetCreateLayer(v->spool_ds, "polygons", srs, wkbPolygon, lopts);
-    CSLDestroy(lopts);
-    if (!v->layer) return sw_fail(SW_ERR_OUTPUT, "'%s': cannot create layer: %s", v->spool_path, sw_gdal_reason());
-    OGRFieldDefnH fd = OGR_Fld_Create("class", OFTInteger);
-    OGRErr e = OGR_L_CreateField(v->layer, fd, TRUE);
-    OGR_Fld_Destroy(fd);
-    if (e != OGRERR_NONE) return sw_fail(SW_ERR_OUTPUT, "'%s': cannot create field: %s", v->spool_path, sw_gdal_reason());
+static inline int quiet1(uint8_t b) { return (uint8_t)(b + 1) < 2; }
+
+static int32_t find(int32_t *parent, int32_t i) {
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+/* Joins the sets of roots a and b (the smaller index stays the root, taking the other's totals);
+ * returns the root. */
+static int32_t unite(sw_mask_vec *v, int32_t a, int32_t b) {
+    if (a == b) return a;
+    int32_t r = a < b ? a : b, o = a < b ? b : a;
+    region *R = &v->node[r], *O = &v->node[o];
+    v->parent[o] = r;
+    R->pixels += O->pixels, R->conf += O->conf;
+    R->x0 = O->x0 < R->x0 ? O->x0 : R->x0, R->y0 = O->y0 < R->y0 ? O->y0 : R->y0;
+    R->x1 = O->x1 > R->x1 ? O->x1 : R->x1, R->y1 = O->y1 > R->y1 ? O->y1 : R->y1;
+    return r;
+}
+
+/* Appends the runs of one row (m: W bytes). */
+static sw_status row_runs(sw_mask_vec *v, const uint8_t *m, int32_t W, int32_t y) {
+    int32_t x = 0;
+    for (;;) {
+        while (x + 8 <= W && quiet8(m + x)) x += 8;
+        while (x < W && quiet1(m[x])) x++;
+        if (x >= W) return SW_OK;
+        uint8_t c = m[x];
+        int32_t s = x;
+        while (x < W && m[x] == c) x++;
+        if (v->nruns >= (size_t)INT32_MAX)
+            return sw_fail(SW_ERR_RUNTIME, "'%s': more than %d runs of equal class", v->mask_path, INT32_MAX);
+        sw_status st = grow((void **)&v->runs, &v->cap_runs, v->nruns + 1, sizeof *v->runs, "mask runs");
+        if (st) return st;
+        v->runs[v->nruns++] = (run_t){y, s, x, -1, c};
+    }
+}
+
+static sw_status new_node(sw_mask_vec *v, const run_t *r, int32_t *out) {
+    size_t cp = v->cap_parent;
+    sw_status st = grow((void **)&v->node, &v->cap_nodes, v->nnodes + 1, sizeof *v->node, "mask regions");
+    if (!st) st = grow((void **)&v->parent, &cp, v->nnodes + 1, sizeof *v->parent, "mask regions");
+    if (st) return st;
+    v->cap_parent = cp;
+    int32_t n = (int32_t)v->nnodes++;
+    v->parent[n] = n;
+    v->node[n] = (region){0, 0, r->x0, r->y, r->x1, r->y + 1, r->cls, 0, 0};
+    *out = n;
     return SW_OK;
 }
 
-static sw_status polygonize(sw_mask_vec *v, int connectivity) {
-    GDALDatasetH vrt = open_class_vrt(v);
-    if (!vrt) return sw_fail(SW_ERR_INPUT, "'%s': cannot make the class VRT: %s", v->mask_path, sw_gdal_reason());
-    char **opts = connectivity == 8 ? CSLSetNameValue(NULL, "8CONNECTED", "8") : NULL;
-    double start = sw_now();
-    sw_status st = SW_OK;
-    if (GDALDatasetStartTransaction(v->spool_ds, FALSE) != OGRERR_NONE)
-        st = sw_fail(SW_ERR_OUTPUT, "'%s': cannot start a transaction: %s", v->spool_path, sw_gdal_reason());
-    else if (GDALPolygonize(GDALGetRasterBand(v->mask_ds, 1), GDALGetMaskBand(GDALGetRasterBand(vrt, 1)), v->layer,
-                            0, opts, NULL, NULL) != CE_None)
-        st = sw_fail(SW_ERR_INPUT, "polygonizing '%s' (GDALPolygonize): %s", v->mask_path, sw_gdal_reason());
-    else if (GDALDatasetCommitTransaction(v->spool_ds) != OGRERR_NONE)
-        st = sw_fail(SW_ERR_OUTPUT, "'%s': cannot commit the polygons: %s", v->spool_path, sw_gdal_reason());
-    v->info.seconds_polygonize = sw_now() - start;
+/* Links the runs [c0, c1) of row y to those of row y - 1, [p0, p1) (both sorted by x0), and adds
+ * each run to its set's totals; conf (NULL: none) is the confidence of row y. */
+static sw_status link_row(sw_mask_vec *v, size_t c0, size_t c1, size_t p0, size_t p1, const uint8_t *conf) {
+    int32_t d = v->conn == 8 ? 1 : 0;
+    size_t j = p0;
+    for (size_t i = c0; i < c1; i++) {
+        run_t *r = &v->runs[i];
+        int32_t lo = r->x0 - d, hi = r->x1 + d, node = -1;
+        while (j < p1 && v->runs[j].x1 <= lo) j++;
+        for (size_t k = j; k < p1 && v->runs[k].x0 < hi; k++) {
+            if (v->runs[k].cls != r->cls) continue;
+            int32_t a = find(v->parent, v->runs[k].node);
+            node = node < 0 ? a : unite(v, node, a);
+        }
+        if (node < 0) {
+            sw_status st = new_node(v, r, &node);
+            if (st) return st;
+            r = &v->runs[i];
+        }
+        r->node = node;
+        region *R = &v->node[node];
+        R->pixels += r->x1 - r->x0;
+        R->x0 = r->x0 < R->x0 ? r->x0 : R->x0, R->x1 = r->x1 > R->x1 ? r->x1 : R->x1;
+        R->y1 = r->y + 1 > R->y1 ? r->y + 1 : R->y1;
+        if (conf) {
+            int64_t s = 0;
+            for (int32_t x = r->x0; x < r->x1; x++) s += conf[x];
+            R->conf += s;
+        }
+    }
+    return SW_OK;
+}
+
+static sw_status scan(sw_mask_vec *v) {
+    int32_t W = v->info.width, H = v->info.height;
+    int bw = 0, bh = 0, cbw = 0, cbh = 0;
+    GDALGetBlockSize(GDALGetRasterBand(v->mask_ds, 1), &bw, &bh);
+    if (v->conf_ds) GDALGetBlockSize(GDALGetRasterBand(v->conf_ds, 1), &cbw, &cbh);
+    /* Block mode when a row of blocks is not too large (and the confidence has the same blocks). */
+    int blocks = bw > 0 && bh > 0 && (int64_t)bh * W <= STRIP_BYTES;
+    int cblocks = blocks && v->conf_ds && cbw == bw && cbh == bh;
+    int64_t sh = blocks ? bh : STRIP_BYTES / W > 0 ? STRIP_BYTES / W : 1;
+    if (!blocks && sh > 256) sh = 256;
+    if (sh > H) sh = H;
+    int32_t nbx = blocks ? (W + bw - 1) / bw : 1;
+    sw_byte_blocks *mr = sw_byte_blocks_open(v->mask_ds, v->mask_path, blocks), *cr = NULL;
+    uint8_t *buf = sw_malloc((size_t)(sh * W), "mask strip"), *cbuf = NULL, *need = sw_malloc((size_t)nbx, "flags");
+    sw_status st = mr && buf && need ? SW_OK : SW_ERR_RUNTIME;
+    if (!st && v->conf_ds && (!(cr = sw_byte_blocks_open(v->conf_ds, v->conf_path, cblocks)) ||
+                              !(cbuf = sw_malloc((size_t)(sh * W), "confidence strip"))))
+        st = SW_ERR_RUNTIME;
+    if (!st) v->info.inflated = sw_byte_blocks_inflates(mr) + (cr && sw_byte_blocks_inflates(cr));
+    size_t p0 = 0, p1 = 0;   /* the runs of the row above */
+    for (int32_t y0 = 0; !st && y0 < H; y0 += (int32_t)sh) {
+        int32_t h = H - y0 < sh ? H - y0 : (int32_t)sh;
+        if (sw_byte_blocks_read_rows(mr, y0, h, buf, NULL) != CE_None) {
+            st = sw_fail(SW_ERR_INPUT, "reading the mask '%s', rows %d..%d: %s", v->mask_path, y0, y0 + h - 1,
+                         sw_byte_blocks_reason(mr));
+            break;
+        }
+        size_t first = v->nruns;
+        for (int32_t r = 0; !st && r < h; r++) st = row_runs(v, buf + (size_t)r * W, W, y0 + r);
+        if (st) break;
+        if (cr && v->nruns > first) {   /* the confidence of the block columns with runs */
+            memset(need, 0, (size_t)nbx);
+            for (size_t i = first; cblocks && i < v->nruns; i++)
+                memset(need + v->runs[i].x0 / bw, 1, (size_t)((v->runs[i].x1 - 1) / bw - v->runs[i].x0 / bw + 1));
+            if (sw_byte_blocks_read_rows(cr, y0, h, cbuf, need) != CE_None) {
+                st = sw_fail(SW_ERR_INPUT, "reading the confidence raster '%s', rows %d..%d: %s", v->conf_path, y0,
+                             y0 + h - 1, sw_byte_blocks_reason(cr));
+                break;
+            }
+        }
+        for (size_t c0 = first, c1; !st && c0 < v->nruns; c0 = c1) {
+            int32_t y = v->runs[c0].y;
+            for (c1 = c0 + 1; c1 < v->nruns && v->runs[c1].y == y; c1++) {}
+            if (p1 > p0 && v->runs[p0].y != y - 1) p0 = p1 = 0;
+            st = link_row(v, c0, c1, p0, p1, cbuf ? cbuf + (size_t)(y - y0) * W : NULL);
+            p0 = c0, p1 = c1;
+        }
+    }
+    free(buf), free(cbuf), free(need);
+    sw_byte_blocks_close(mr);
+    sw_byte_blocks_close(cr);
+    if (st) return st;
+    /* Regions: the roots in index order (raster order of their first run), compacted in place. A
+     * node's parent has a smaller index, so one ascending pass points every node at its root; then
+     * a root's parent becomes -1 - its region index. */
+    for (size_t n = 0; n < v->nnodes; n++) v->parent[n] = v->parent[v->parent[n]];
+    int64_t nreg = 0;
+    for (size_t n = 0; n < v->nnodes; n++)
+        if (v->parent[n] == (int32_t)n) {
+            v->node[nreg] = v->node[n];
+            v->parent[n] = (int32_t)(-1 - nreg++);
+        }
+    for (size_t i = 0; i < v->nruns; i++) {
+        int32_t p = v->parent[v->runs[i].node];
+        v->runs[i].node = p < 0 ? -1 - p : -1 - v->parent[p];
+    }
+    v->nreg = v->info.npolys = nreg;
+    v->info.nruns = (int64_t)v->nruns;
+    return SW_OK;
+}
+
+/* ---- trace: GDALPolygonize window by window ---- */
+
+typedef struct {
+    int64_t key, reg;
+} keyed;
+
+static int cmp_keyed(const void *pa, const void *pb) {
+    const keyed *a = pa, *b = pb;
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    return a->reg < b->reg ? -1 : a->reg > b->reg;
+}
+
+/* Copies the rings of g (traced in a window whose regions are reg[0..n)) to the region its label
+ * names, outer ring first. */
+static sw_status take_polygon(sw_mask_vec *v, OGRFeatureH f, const int64_t *reg, int n) {
+    int k = OGR_F_GetFieldAsInteger(f, 0);
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (k < 1 || k > n || !g || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPolygon)
+        return sw_fail(SW_ERR_RUNTIME, "'%s': GDALPolygonize gave label %d of %d or no polygon", v->mask_path, k, n);
+    region *R = &v->node[reg[k - 1]];
+    if (R->nrings)
+        return sw_fail(SW_ERR_RUNTIME, "'%s': GDALPolygonize gave two polygons for the region at pixel (%d, %d)",
+                       v->mask_path, R->x0, R->y0);
+    int nr = OGR_G_GetGeometryCount(g);
+    size_t cn = v->cap_ring_n;
+    sw_status st = grow((void **)&v->ring_pt, &v->cap_ring_pt, v->nrings + (size_t)nr, sizeof *v->ring_pt, "rings");
+    if (!st) st = grow((void **)&v->ring_n, &cn, v->nrings + (size_t)nr, sizeof *v->ring_n, "rings");
+    if (st) return st;
+    v->cap_ring_n = cn;
+    R->ring0 = (int64_t)v->nrings, R->nrings = nr;
+    for (int r = 0; r < nr; r++) {
+        OGRGeometryH ring = OGR_G_GetGeometryRef(g, r);
+        int np = OGR_G_GetPointCount(ring);
+        if ((st = grow((void **)&v->tmp, &v->cap_tmp, 2 * (size_t)np, sizeof *v->tmp, "ring points")) ||
+            (st = grow((void **)&v->pts, &v->cap_pts, v->npts + 2 * (size_t)np, sizeof *v->pts, "ring points")))
+            return st;
+        OGR_G_GetPoints(ring, v->tmp, 2 * sizeof(double), v->tmp + 1, 2 * sizeof(double), NULL, 0);
+        int32_t *q = v->pts + v->npts, bx0 = INT32_MAX, by0 = INT32_MAX, bx1 = INT32_MIN, by1 = INT32_MIN;
+        for (int i = 0; i < 2 * np; i++) {
+            double c = v->tmp[i];
+            if (c != floor(c) || fabs(c) > INT32_MAX)
+                return sw_fail(SW_ERR_RUNTIME, "'%s': GDALPolygonize gave a vertex off the pixel corners (%g)",
+                               v->mask_path, c);
+            q[i] = (int32_t)c;
+        }
+        for (int i = 0; i < np; i++) {
+            bx0 = q[2 * i] < bx0 ? q[2 * i] : bx0, bx1 = q[2 * i] > bx1 ? q[2 * i] : bx1;
+            by0 = q[2 * i + 1] < by0 ? q[2 * i + 1] : by0, by1 = q[2 * i + 1] > by1 ? q[2 * i + 1] : by1;
+        }
+        size_t at = v->nrings++;
+        v->ring_pt[at] = (int64_t)v->npts, v->ring_n[at] = np;
+        v->npts += 2 * (size_t)np;
+        /* The outer ring spans the region's bounding box; holes lie strictly inside. */
+        if (r > 0 && bx0 == R->x0 && by0 == R->y0 && bx1 == R->x1 && by1 == R->y1) {
+            int64_t t = v->ring_pt[R->ring0];
+            int32_t tn = v->ring_n[R->ring0];
+            v->ring_pt[R->ring0] = v->ring_pt[at], v->ring_n[R->ring0] = v->ring_n[at];
+            v->ring_pt[at] = t, v->ring_n[at] = tn;
+        }
+    }
+    return SW_OK;
+}
+
+/* Paints the regions reg[0..n) as labels 1..n into a window and traces it. */
+static sw_status trace_window(sw_mask_vec *v, GDALDriverH mem, GDALDatasetH vds, const int64_t *reg, int n,
+                              const int64_t *rstart, const int32_t *rorder, uint8_t **lab, size_t *cap_lab) {
+    int32_t x0 = INT32_MAX, y0 = INT32_MAX, x1 = INT32_MIN, y1 = INT32_MIN;
+    for (int k = 0; k < n; k++) {
+        const region *R = &v->node[reg[k]];
+        x0 = R->x0 < x0 ? R->x0 : x0, y0 = R->y0 < y0 ? R->y0 : y0;
+        x1 = R->x1 > x1 ? R->x1 : x1, y1 = R->y1 > y1 ? R->y1 : y1;
+    }
+    int32_t w = x1 - x0, h = y1 - y0;
+    size_t npx = (size_t)w * (size_t)h;
+    sw_status st = grow((void **)lab, cap_lab, npx, 1, "window labels");
+    if (st) return st;
+    uint8_t *L = *lab;
+    memset(L, 0, npx);
+    for (int k = 0; k < n; k++)
+        for (int64_t i = rstart[reg[k]]; i < rstart[reg[k] + 1]; i++) {
+            const run_t *r = &v->runs[rorder[i]];
+            memset(L + (size_t)(r->y - y0) * (size_t)w + (size_t)(r->x0 - x0), k + 1, (size_t)(r->x1 - r->x0));
+        }
+    v->info.nwindows++;
+    v->info.window_pixels += (int64_t)npx;
+    GDALDatasetH ds = GDALCreate(mem, "", w, h, 1, GDT_Byte, NULL);
+    if (!ds) return sw_fail(SW_ERR_RUNTIME, "cannot make a %dx%d MEM raster: %s", w, h, sw_gdal_reason());
+    double gt[6] = {x0, 1, 0, y0, 0, 1};
+    GDALSetGeoTransform(ds, gt);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    OGRLayerH lyr = NULL;
+    char **opts = v->conn == 8 ? CSLSetNameValue(NULL, "8CONNECTED", "8") : NULL;
+    if (GDALRasterIO(b, GF_Write, 0, 0, w, h, L, w, h, GDT_Byte, 0, 0) != CE_None ||
+        !(lyr = GDALDatasetCreateLayer(vds, "w", NULL, wkbPolygon, NULL)))
+        st = sw_fail(SW_ERR_RUNTIME, "cannot prepare a window to polygonize: %s", sw_gdal_reason());
+    if (!st) {
+        OGRFieldDefnH fd = OGR_Fld_Create("label", OFTInteger);
+        if (OGR_L_CreateField(lyr, fd, TRUE) != OGRERR_NONE)
+            st = sw_fail(SW_ERR_RUNTIME, "cannot make a polygon layer: %s", sw_gdal_reason());
+        OGR_Fld_Destroy(fd);
+    }
+    if (!st && GDALPolygonize(b, b, lyr, 0, opts, NULL, NULL) != CE_None)
+        st = sw_fail(SW_ERR_RUNTIME, "polygonizing '%s', window %d,%d,%d,%d (GDALPolygonize): %s", v->mask_path, x0,
+                     y0, w, h, sw_gdal_reason());
+    if (!st) {
+        OGR_L_ResetReading(lyr);
+        for (OGRFeatureH f; !st && (f = OGR_L_GetNextFeature(lyr));) {
+            st = take_polygon(v, f, reg, n);
+            OGR_F_Destroy(f);
+        }
+    }
+    for (int k = 0; !st && k < n; k++)
+        if (!v->node[reg[k]].nrings)
+            st = sw_fail(SW_ERR_RUNTIME, "'%s': GDALPolygonize gave no polygon for the region at pixel (%d, %d)",
+                         v->mask_path, v->node[reg[k]].x0, v->node[reg[k]].y0);
     CSLDestroy(opts);
-    GDALClose(vrt);
-    if (!st) v->info.npolys = OGR_L_GetFeatureCount(v->layer, TRUE);
-    OGR_L_ResetReading(v->layer);
+    if (lyr) GDALDatasetDeleteLayer(vds, 0);
+    GDALClose(ds);
     return st;
 }
+
+static sw_status trace(sw_mask_vec *v) {
+    int64_t nreg = v->nreg, cell = v->cell;
+    if (!nreg) return SW_OK;
+    GDALDriverH mem = GDALGetDriverByName("MEM"), vmem = GDALGetDriverByName("Memory");
+    if (!mem || !vmem) return sw_fail(SW_ERR_RUNTIME, "GDAL has no MEM / Memory driver (needed to polygonize)");
+    /* The runs of each region (CSR, in raster order) and the regions of each window. */
+    int64_t *rstart = sw_calloc((size_t)nreg + 1, sizeof *rstart, "region runs");
+    int32_t *rorder = sw_malloc((v->nruns ? v->nruns : 1) * sizeof *rorder, "region runs");
+    keyed *kr = sw_malloc((size_t)nreg * sizeof *kr, "polygon windows");
+    int64_t *reg = sw_malloc((size_t)nreg * sizeof *reg, "polygon windows");
+    uint8_t *lab = NULL;
+    size_t cap_lab = 0;
+    GDALDatasetH vds = NULL;
+    sw_status st = rstart && rorder && kr && reg ? SW_OK : SW_ERR_RUNTIME;
+    if (!st) {
+        for (size_t i = 0; i < v->nruns; i++) rstart[v->runs[i].node + 1]++;
+        for (int64_t r = 0; r < nreg; r++) rstart[r + 1] += rstart[r];
+        for (size_t i = 0; i < v->nruns; i++) rorder[rstart[v->runs[i].node]++] = (int32_t)i;
+        for (int64_t r = nreg; r > 0; r--) rstart[r] = rstart[r - 1];
+        rstart[0] = 0;
+        int64_t ncx = (v->info.width + cell - 1) / cell, ncells = ncx * ((v->info.height + cell - 1) / cell);
+        for (int64_t r = 0; r < nreg; r++) {
+            const region *R = &v->node[r];
+            int64_t area = (int64_t)(R->x1 - R->x0) * (R->y1 - R->y0);
+            kr[r] = (keyed){area > BIG_PIXELS ? ncells + r : (R->y0 / cell) * ncx + R->x0 / cell, r};
+        }
+        qsort(kr, (size_t)nreg, sizeof *kr, cmp_keyed);
+        for (int64_t r = 0; r < nreg; r++) reg[r] = kr[r].reg;
+        if (!(vds = GDALCreate(vmem, "", 0, 0, 0, GDT_Unknown, NULL)))
+            st = sw_fail(SW_ERR_RUNTIME, "cannot make a Memory vector dataset: %s", sw_gdal_reason());
+    }
+    for (int64_t a = 0, b; !st && a < nreg; a = b) {
+        for (b = a + 1; b < nreg && b - a < WINDOW_MAX_REGIONS && kr[b].key == kr[a].key; b++) {}
+        st = trace_window(v, mem, vds, reg + a, (int)(b - a), rstart, rorder, &lab, &cap_lab);
+    }
+    if (vds) GDALClose(vds);
+    free(rstart), free(rorder), free(kr), free(reg), free(lab);
+    /* The runs are not needed any more. */
+    free(v->runs);
+    v->runs = NULL, v->nruns = v->cap_runs = 0;
+    return st;
+}
+
+/* ---- open ---- */
 
 static sw_status open_impl(sw_mask_vec *v, const sw_mask_vec_spec *spec) {
     if (!spec || !spec->mask_path || !*spec->mask_path) return sw_fail(SW_ERR_USAGE, "no mask file given");
     if (spec->connectivity != 0 && spec->connectivity != 4 && spec->connectivity != 8)
         return sw_fail(SW_ERR_USAGE, "connectivity %d: expected 4 or 8", spec->connectivity);
+    if (spec->window_cell < 0) return sw_fail(SW_ERR_USAGE, "window cell %d: expected >= 0", spec->window_cell);
+    v->conn = spec->connectivity == 8 ? 8 : 4;
+    v->cell = spec->window_cell > 0 ? spec->window_cell : WINDOW_CELL;
     snprintf(v->mask_path, sizeof v->mask_path, "%s", spec->mask_path);
-    if (spec->spool_path) snprintf(v->spool_path, sizeof v->spool_path, "%s", spec->spool_path);
-    else snprintf(v->spool_path, sizeof v->spool_path, "%s.polygons.gpkg", spec->mask_path);
     sw_status st = open_band1(&v->mask_ds, spec->mask_path, "mask");
     if (st) return st;
     sw_mask_vec_info *in = &v->info;
@@ -216,7 +533,8 @@ static sw_status open_impl(sw_mask_vec *v, const sw_mask_vec_spec *spec) {
         double id[6] = {0, 1, 0, 0, 0, 1};
         memcpy(in->gt, id, sizeof id);
     }
-    if (!GDALInvGeoTransform(in->gt, v->inv_gt))
+    double inv[6];
+    if (!GDALInvGeoTransform(in->gt, inv))
         return sw_fail(SW_ERR_INPUT, "'%s': the geotransform cannot be inverted", spec->mask_path);
     if ((st = read_crs(v))) return st;
     double det = fabs(in->gt[1] * in->gt[5] - in->gt[2] * in->gt[4]);
@@ -229,8 +547,13 @@ static sw_status open_impl(sw_mask_vec *v, const sw_mask_vec_spec *spec) {
                            GDALGetRasterXSize(v->conf_ds), GDALGetRasterYSize(v->conf_ds), spec->mask_path,
                            in->width, in->height);
     }
-    if ((st = make_spool(v))) return st;
-    return polygonize(v, spec->connectivity);
+    double t0 = sw_now();
+    if ((st = scan(v))) return st;
+    double t1 = sw_now();
+    st = trace(v);
+    in->seconds_scan = t1 - t0;
+    in->seconds_polygonize = sw_now() - t1;
+    return st;
 }
 
 sw_status sw_mask_vec_open(sw_mask_vec **out, const sw_mask_vec_spec *spec) {
@@ -240,6 +563,9 @@ sw_status sw_mask_vec_open(sw_mask_vec **out, const sw_mask_vec_spec *spec) {
     sw_gdal_init();
     sw_gdal_quiet();
     sw_status st = open_impl(v, spec);
+    if (v->conf_ds) GDALClose(v->conf_ds);
+    if (v->mask_ds) GDALClose(v->mask_ds);
+    v->conf_ds = v->mask_ds = NULL;
     sw_gdal_loud();
     if (st) {
         sw_mask_vec_close(v);
@@ -251,206 +577,69 @@ sw_status sw_mask_vec_open(sw_mask_vec **out, const sw_mask_vec_spec *spec) {
 
 const sw_mask_vec_info *sw_mask_vec_get_info(const sw_mask_vec *v) { return &v->info; }
 
-/* ---- reading polygons back ---- */
+/* ---- handing polygons out ---- */
 
-static sw_status grow(void **buf, size_t *cap, size_t need, size_t elem, const char *what) {
-    if (need <= *cap) return SW_OK;
-    size_t n = *cap ? *cap : 64;
-    while (n < need) n *= 2;
-    void *p = realloc(*buf, n * elem);
-    if (!p) return sw_fail(SW_ERR_RUNTIME, "out of memory for %s (%zu)", what, need);
-    *buf = p;
-    *cap = n;
-    return SW_OK;
-}
-
-static sw_status copy_rings(sw_mask_vec *v, OGRGeometryH g, sw_mask_poly *p, double *planar) {
-    int nr = OGR_G_GetGeometryCount(g);
-    size_t npts = 0;
-    for (int r = 0; r < nr; r++) npts += (size_t)OGR_G_GetPointCount(OGR_G_GetGeometryRef(g, r));
-    size_t cap_rings = (size_t)v->cap_rings;
-    sw_status st = grow((void **)&v->xy, &v->cap_xy, 2 * npts, sizeof(double), "polygon points");
-    if (!st) st = grow((void **)&v->rings, &cap_rings, (size_t)nr, sizeof(sw_ring), "polygon rings");
+static sw_status fill(sw_mask_vec *v, int64_t id, sw_mask_poly *p) {
+    const region *R = &v->node[id - 1];
+    const double *gt = v->info.gt;
+    memset(p, 0, sizeof *p);
+    p->id = id, p->cls = R->cls, p->pixels = R->pixels;
+    p->conf_sum = v->conf_path[0] ? (double)R->conf : -1.0;
+    p->x0 = R->x0, p->y0 = R->y0, p->x1 = R->x1, p->y1 = R->y1;
+    size_t npts = 0, cr = v->cap_rings;
+    for (int r = 0; r < R->nrings; r++) npts += (size_t)v->ring_n[R->ring0 + r];
+    sw_status st = grow((void **)&v->xy, &v->cap_xy, 2 * npts, sizeof *v->xy, "polygon points");
+    if (!st) st = grow((void **)&v->rings, &cr, (size_t)R->nrings, sizeof *v->rings, "polygon rings");
     if (st) return st;
-    v->cap_rings = (int)cap_rings;
-    size_t off = 0;
+    v->cap_rings = cr;
     double geo = 0.0;
-    for (int r = 0; r < nr; r++) {
-        OGRGeometryH ring = OGR_G_GetGeometryRef(g, r);
-        int n = OGR_G_GetPointCount(ring);
-        OGR_G_GetPoints(ring, v->xy + off, 2 * sizeof(double), v->xy + off + 1, 2 * sizeof(double), NULL, 0);
-        v->rings[r].xy = v->xy + off;
-        v->rings[r].npts = n;
+    size_t off = 0;
+    for (int r = 0; r < R->nrings; r++) {
+        const int32_t *q = v->pts + v->ring_pt[R->ring0 + r];
+        int n = v->ring_n[R->ring0 + r];
+        double *xy = v->xy + off;
+        for (int i = 0; i < n; i++) {   /* as GDALPolygonize applies a geotransform */
+            double px = q[2 * i], py = q[2 * i + 1];
+            xy[2 * i] = gt[0] + px * gt[1] + py * gt[2];
+            xy[2 * i + 1] = gt[3] + px * gt[4] + py * gt[5];
+        }
+        v->rings[r] = (sw_ring){xy, n};
         if (v->info.geographic) {
-            double ar = sw_ring_area_ellipsoidal(v->xy + off, n, v->a, v->inv_f);
+            double ar = sw_ring_area_ellipsoidal(xy, n, v->a, v->inv_f);
             geo += r == 0 ? ar : -ar;
         }
         off += 2 * (size_t)n;
     }
     p->poly.rings = v->rings;
-    p->poly.nrings = nr;
-    *planar = OGR_G_Area(g);
-    p->area_m2 = v->info.geographic ? geo : *planar * v->info.unit_m * v->info.unit_m;
+    p->poly.nrings = R->nrings;
+    p->area_m2 = v->info.geographic ? geo : (double)R->pixels * v->info.pixel_area_m2;
     return SW_OK;
-}
-
-static void pixel_bbox(const sw_mask_vec *v, OGRGeometryH g, sw_mask_poly *p) {
-    OGREnvelope env;
-    OGR_G_GetEnvelope(g, &env);
-    double xs[4] = {env.MinX, env.MaxX, env.MinX, env.MaxX}, ys[4] = {env.MinY, env.MinY, env.MaxY, env.MaxY};
-    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (int k = 0; k < 4; k++) {
-        double px = v->inv_gt[0] + xs[k] * v->inv_gt[1] + ys[k] * v->inv_gt[2];
-        double py = v->inv_gt[3] + xs[k] * v->inv_gt[4] + ys[k] * v->inv_gt[5];
-        lo[0] = fmin(lo[0], px), hi[0] = fmax(hi[0], px), lo[1] = fmin(lo[1], py), hi[1] = fmax(hi[1], py);
-    }
-    p->x0 = (int64_t)llround(lo[0]), p->x1 = (int64_t)llround(hi[0]);
-    p->y0 = (int64_t)llround(lo[1]), p->y1 = (int64_t)llround(hi[1]);
-    if (p->x0 < 0) p->x0 = 0;
-    if (p->y0 < 0) p->y0 = 0;
-    if (p->x1 > v->info.width) p->x1 = v->info.width;
-    if (p->y1 > v->info.height) p->y1 = v->info.height;
-}
-
-/* The confidence rows [y0, y1) from a cache of up to CACHE_BYTES of whole rows around them, or
- * NULL when they do not fit (the caller then reads windows). GDALPolygonize emits polygons as they
- * close, roughly in the order of their last row, so the cache is reloaded centred on that row. */
-static const uint8_t *conf_rows(sw_mask_vec *v, int64_t y0, int64_t y1, sw_status *st) {
-    int64_t W = v->info.width, H = v->info.height, cap = CACHE_BYTES / W;
-    *st = SW_OK;
-    if (y1 - y0 > cap) return NULL;
-    if (v->cache && y0 >= v->cache_y0 && y1 <= v->cache_y0 + v->cache_h) return v->cache + (y0 - v->cache_y0) * W;
-    if (!v->cache && !(v->cache = malloc((size_t)(cap < H ? cap : H) * (size_t)W))) return NULL;
-    int64_t start = y1 - cap / 2 < y0 ? y1 - cap / 2 : y0;
-    if (start + cap > H) start = H - cap;
-    if (start < 0) start = 0;
-    int64_t h = H - start < cap ? H - start : cap;
-    v->cache_h = 0;
-    if (GDALRasterIO(GDALGetRasterBand(v->conf_ds, 1), GF_Read, 0, (int)start, (int)W, (int)h, v->cache, (int)W,
-                     (int)h, GDT_Byte, 0, 0) != CE_None) {
-        *st = sw_fail(SW_ERR_INPUT, "reading the confidence raster '%s', rows %lld..%lld: %s", v->conf_path,
-                      (long long)start, (long long)(start + h - 1), sw_gdal_reason());
-        return NULL;
-    }
-    v->cache_y0 = start, v->cache_h = h;
-    return v->cache + (y0 - start) * W;
-}
-
-/* Sum of the confidence under the polygon's pixels (see the file comment). */
-static sw_status conf_sum(sw_mask_vec *v, OGRGeometryH g, sw_mask_poly *p) {
-    int bw = (int)(p->x1 - p->x0), bh = (int)(p->y1 - p->y0);
-    if (bw <= 0 || bh <= 0) return SW_OK;
-    int rect = p->pixels == (int64_t)bw * bh;   /* the polygon fills its bounding box */
-    int sh = (int)(STRIP_PIXELS / bw > 0 ? STRIP_PIXELS / bw : 1);
-    if (sh > bh) sh = bh;
-    sw_status st = SW_OK;
-    const uint8_t *cached = conf_rows(v, p->y0, p->y1, &st);
-    if (st) return st;
-    if (!cached) st = grow((void **)&v->conf, &v->cap_strip, (size_t)bw * (size_t)sh, 1, "confidence strip");
-    if (!st && !rect) st = grow((void **)&v->burn, &v->cap_burn, (size_t)bw * (size_t)sh, 1, "burn strip");
-    if (st) return st;
-    GDALDriverH mem = rect ? NULL : GDALGetDriverByName("MEM");
-    double sum = 0.0;
-    for (int y = 0; y < bh; y += sh) {
-        int h = bh - y < sh ? bh - y : sh;
-        int64_t X = p->x0, Y = p->y0 + y;
-        const uint8_t *conf = v->conf;
-        size_t stride = (size_t)bw;
-        if (cached) conf = cached + (size_t)y * (size_t)v->info.width + (size_t)X, stride = (size_t)v->info.width;
-        else if (GDALRasterIO(GDALGetRasterBand(v->conf_ds, 1), GF_Read, (int)X, (int)Y, bw, h, v->conf, bw, h,
-                              GDT_Byte, 0, 0) != CE_None)
-            return sw_fail(SW_ERR_INPUT, "reading the confidence raster '%s', window %lld,%lld,%d,%d: %s", v->conf_path,
-                           (long long)X, (long long)Y, bw, h, sw_gdal_reason());
-        if (rect) {
-            for (int r = 0; r < h; r++)
-                for (int c = 0; c < bw; c++) sum += conf[(size_t)r * stride + (size_t)c];
-            continue;
-        }
-        GDALDatasetH ds = mem ? GDALCreate(mem, "", bw, h, 1, GDT_Byte, NULL) : NULL;
-        if (!ds) return sw_fail(SW_ERR_RUNTIME, "cannot make a MEM raster to burn a polygon: %s", sw_gdal_reason());
-        const double *gt = v->info.gt;
-        double sgt[6] = {gt[0] + X * gt[1] + Y * gt[2], gt[1], gt[2], gt[3] + X * gt[4] + Y * gt[5], gt[4], gt[5]};
-        GDALSetGeoTransform(ds, sgt);
-        int band = 1;
-        double burn = 1.0;
-        CPLErr e = GDALRasterizeGeometries(ds, 1, &band, 1, &g, NULL, NULL, &burn, NULL, NULL, NULL);
-        if (e == CE_None) e = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, bw, h, v->burn, bw, h, GDT_Byte, 0, 0);
-        GDALClose(ds);
-        if (e != CE_None) return sw_fail(SW_ERR_RUNTIME, "burning polygon %lld of '%s': %s", (long long)p->id,
-                                         v->mask_path, sw_gdal_reason());
-        for (int r = 0; r < h; r++)
-            for (int c = 0; c < bw; c++)
-                if (v->burn[(size_t)r * bw + c]) sum += conf[(size_t)r * stride + (size_t)c];
-    }
-    p->conf_sum = sum;
-    return SW_OK;
-}
-
-static sw_status fill(sw_mask_vec *v, OGRFeatureH f, sw_mask_poly *p, int with_conf) {
-    memset(p, 0, sizeof *p);
-    p->id = OGR_F_GetFID(f);
-    p->cls = OGR_F_GetFieldAsInteger(f, 0);
-    p->conf_sum = -1.0;
-    OGRGeometryH g = OGR_F_GetGeometryRef(f);
-    if (!g || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPolygon)
-        return sw_fail(SW_ERR_RUNTIME, "'%s': polygon %lld has no polygon geometry", v->spool_path, (long long)p->id);
-    double planar = 0.0;
-    sw_status st = copy_rings(v, g, p, &planar);
-    if (st) return st;
-    double det = fabs(v->info.gt[1] * v->info.gt[5] - v->info.gt[2] * v->info.gt[4]);
-    p->pixels = det > 0 ? (int64_t)llround(planar / det) : 0;
-    pixel_bbox(v, g, p);
-    if (v->conf_ds && with_conf) st = conf_sum(v, g, p);
-    return st;
-}
-
-static sw_status take(sw_mask_vec *v, OGRFeatureH f, sw_mask_poly *p, int with_conf) {
-    if (v->feat) OGR_F_Destroy(v->feat);
-    v->feat = f;
-    return fill(v, f, p, with_conf);
 }
 
 sw_status sw_mask_vec_next(sw_mask_vec *v, sw_mask_poly *p, int *done) {
-    sw_gdal_quiet();
-    OGRFeatureH f = OGR_L_GetNextFeature(v->layer);
-    sw_status st = SW_OK;
-    *done = f == NULL;
-    if (f) st = take(v, f, p, 1);
-    else if (sw_gdal_failed()) st = gdal_fail(SW_ERR_RUNTIME, v->spool_path);
-    sw_gdal_loud();
-    return st;
+    *done = v->next_id >= v->nreg;
+    if (*done) return SW_OK;
+    return fill(v, ++v->next_id, p);
 }
 
 sw_status sw_mask_vec_get(sw_mask_vec *v, int64_t id, sw_mask_poly *p) {
-    sw_gdal_quiet();
-    OGRFeatureH f = OGR_L_GetFeature(v->layer, id);
-    sw_status st = f ? take(v, f, p, 0)
-                     : sw_fail(SW_ERR_RUNTIME, "'%s': no polygon %lld: %s", v->spool_path, (long long)id, sw_gdal_reason());
-    sw_gdal_loud();
-    return st;
+    if (id < 1 || id > v->nreg)
+        return sw_fail(SW_ERR_RUNTIME, "'%s': no polygon %lld (there are %lld)", v->mask_path, (long long)id,
+                       (long long)v->nreg);
+    return fill(v, id, p);
 }
 
 void sw_mask_vec_close(sw_mask_vec *v) {
     if (!v) return;
-    sw_gdal_quiet();
-    if (v->feat) OGR_F_Destroy(v->feat);
-    if (v->spool_ds) {
-        GDALClose(v->spool_ds);
-        static const char *const side[] = {"", "-journal", "-wal", "-shm"};
-        char buf[PATH_CAP + 16];
-        for (int i = 0; i < 4; i++) {
-            snprintf(buf, sizeof buf, "%s%s", v->spool_path, side[i]);
-            unlink(buf);
-        }
+    if (v->conf_ds || v->mask_ds) {
+        sw_gdal_quiet();
+        if (v->conf_ds) GDALClose(v->conf_ds);
+        if (v->mask_ds) GDALClose(v->mask_ds);
+        sw_gdal_loud();
     }
-    if (v->conf_ds) GDALClose(v->conf_ds);
-    if (v->mask_ds) GDALClose(v->mask_ds);
-    sw_gdal_loud();
     free(v->info.wkt);
-    free(v->xy);
-    free(v->rings);
-    free(v->burn);
-    free(v->conf);
-    free(v->cache);
+    free(v->runs), free(v->parent), free(v->node);
+    free(v->ring_pt), free(v->ring_n), free(v->pts);
+    free(v->xy), free(v->tmp), free(v->rings);
     free(v);
 }

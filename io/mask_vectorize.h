@@ -1,7 +1,8 @@
 /* Polygons of a class mask (Byte, classes 1..254; 0 background and 255 nodata are not
- * vectorized) through one whole-raster GDALPolygonize, spooled to a temporary GeoPackage and read
- * back one polygon at a time (in order, or by id), each with its class, pixel count, true area,
- * confidence sum and pixel bounding box. The caller (src/run/outputs.c) groups and writes them. */
+ * vectorized): one streaming pass finds the connected regions (class, pixels, confidence sum,
+ * bounding box), then GDALPolygonize traces them window by window around the regions; the
+ * polygons are held in memory (pixel-corner coordinates) and handed out in order or by id. The
+ * caller (src/run/outputs.c) groups and writes them. */
 #ifndef SWATH_IO_MASK_VECTORIZE_H
 #define SWATH_IO_MASK_VECTORIZE_H
 
@@ -13,8 +14,9 @@
 typedef struct {
     const char *mask_path;  /* band 1: Byte class ids; 0 and 255 are skipped */
     const char *conf_path;  /* band 1: Byte confidence 0..255 on the mask's grid, or NULL */
-    const char *spool_path; /* the temporary GeoPackage (removed by close); NULL: MASK.polygons.gpkg */
     int connectivity;       /* 4 (default when 0; gdal_polygonize's default) or 8 */
+    int window_cell;        /* grouping cell of the polygonize windows in pixels; 0: the default (tests
+                               set it to 1..8 to put region edges on many window edges) */
 } sw_mask_vec_spec;
 
 typedef struct {
@@ -24,12 +26,17 @@ typedef struct {
     int geographic;        /* 1: area_m2 is ellipsoidal (see mask_vectorize.c), else planar */
     double unit_m;         /* metres per linear unit for a projected CRS (1 when none) */
     double pixel_area_m2;  /* planar pixel area in m2 (projected); 0 for geographic */
-    int64_t npolys;        /* polygons spooled (classes 1..254) */
+    int64_t npolys;        /* polygons (connected regions of classes 1..254) */
+    int64_t nruns;         /* runs of equal class found by the scan */
+    int64_t nwindows;      /* GDALPolygonize calls */
+    int64_t window_pixels; /* pixels of all windows together */
+    int inflated;          /* rasters whose blocks were inflated here, not by GDAL (0..2; mask_vectorize.c) */
+    double seconds_scan;   /* reading the mask (and confidence) and labelling the regions */
     double seconds_polygonize;
 } sw_mask_vec_info;
 
 typedef struct {
-    int64_t id;             /* 1..npolys, in GDALPolygonize's order */
+    int64_t id;             /* 1..npolys, in raster order of each polygon's first pixel */
     int cls;
     int64_t pixels;         /* pixels of the polygon (holes excluded) */
     double area_m2;         /* planar (projected CRS, in m2) or ellipsoidal (geographic CRS) */
@@ -40,18 +47,18 @@ typedef struct {
 
 typedef struct sw_mask_vec sw_mask_vec;
 
-/* Polygonizes the mask (GDALPolygonize: two streaming passes over the scanlines; its memory is
- * the open arcs and the id map, not the raster) into the spool file. Errors name the file(s):
- * missing or unreadable (SW_ERR_INPUT), not Byte, confidence on another grid (SW_ERR_INPUT),
- * spool not writable (SW_ERR_OUTPUT). */
+/* Finds and polygonizes the regions of the mask. Memory: the runs of equal class (20 bytes
+ * each), the polygons' vertices, strips of whole rows of the mask and confidence, and the label
+ * raster of one window (one byte per pixel of a window of up to 255 regions; a region larger than
+ * 4 Mpx gets a window of its own). Errors name the file(s): missing or unreadable (SW_ERR_INPUT),
+ * not Byte, confidence on another grid (SW_ERR_INPUT). */
 sw_status sw_mask_vec_open(sw_mask_vec **out, const sw_mask_vec_spec *spec);
 const sw_mask_vec_info *sw_mask_vec_get_info(const sw_mask_vec *v);
 /* The next polygon in id order; *done = 1 (and nothing in *p) after the last. */
 sw_status sw_mask_vec_next(sw_mask_vec *v, sw_mask_poly *p, int *done);
-/* The polygon with this id (random access, indexed), without its confidence sum (conf_sum = -1:
- * keep the one sw_mask_vec_next gave). */
+/* The polygon with this id (1..npolys), with everything sw_mask_vec_next gives. */
 sw_status sw_mask_vec_get(sw_mask_vec *v, int64_t id, sw_mask_poly *p);
-/* Closes and removes the spool file. NULL is a no-op. */
+/* Frees everything. NULL is a no-op. */
 void sw_mask_vec_close(sw_mask_vec *v);
 
 /* Ellipsoidal area (m2) of a ring of (lon, lat) degrees on the ellipsoid (a, 1/f), exact for

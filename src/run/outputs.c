@@ -198,7 +198,7 @@ typedef struct {
     int64_t id;
     int cls;
     sw_pixbox box;
-    double conf_sum;   /* from the sequential pass (random access does not recompute it) */
+    double conf_sum;   /* from the sequential pass */
 } member;
 
 static int cmp_member(const void *a, const void *b) {
@@ -299,11 +299,10 @@ static sw_status write_clusters(vec_out *o, sw_mask_vec *v, const sw_outputs_spe
 }
 
 static sw_status vectorize_impl(const sw_outputs_spec *s, sw_report *rep, vec_out *o, sw_mask_vec **vp) {
-    char path[4096], spool[4096];
+    char path[4096];
     sw_status st = sw_mkdir_p(s->out_dir);
-    if (!st) st = sw_path_join(spool, sizeof spool, s->out_dir, ".defects.spool.gpkg");
     if (st) return st;
-    sw_mask_vec_spec vs = {s->mask_path, s->conf_path, spool, s->connectivity};
+    sw_mask_vec_spec vs = {.mask_path = s->mask_path, .conf_path = s->conf_path, .connectivity = s->connectivity};
     double t0 = sw_now();
     if ((st = sw_mask_vec_open(vp, &vs))) return st;
     sw_mask_vec *v = *vp;
@@ -321,8 +320,9 @@ static sw_status vectorize_impl(const sw_outputs_spec *s, sw_report *rep, vec_ou
             sw_crs_facts_free(&cf);
         }
     }
-    sw_log(2, "vectorize: %lld polygons from %s in %.2f s", (long long)in->npolys, s->mask_path,
-           in->seconds_polygonize);
+    sw_log(2, "vectorize: %lld polygons from %s: scan %.3f s (%lld runs), polygonize %.3f s (%lld windows, %.1f Mpx)",
+           (long long)in->npolys, s->mask_path, in->seconds_scan, (long long)in->nruns, in->seconds_polygonize,
+           (long long)in->nwindows, (double)in->window_pixels / 1e6);
 
     static const struct { unsigned bit; const char *name; } fmts[MAXW] = {
         {SW_OUT_GPKG, "defects.gpkg"}, {SW_OUT_SHP, "defects.shp"}, {SW_OUT_GEOJSON, "defects.geojson"}};

@@ -53,9 +53,8 @@ void sw_outputs_spec_init(sw_outputs_spec *s);
  *   2. DIR/quicklook.png when mosaic_path is set (src/run/quicklook.h);
  *   3. DIR/report.json (src/run/report.h).
  * Errors name the file: missing / unreadable / mismatched inputs SW_ERR_INPUT, outputs that cannot
- * be written SW_ERR_OUTPUT. Bounded memory: the polygons are spooled to DIR (see
- * io/mask_vectorize.h); held in memory are one bounding box per polygon of a clustered class and
- * the parts of one cluster at a time. */
+ * be written SW_ERR_OUTPUT. Memory: the polygons in pixel-corner form (io/mask_vectorize.h), one
+ * bounding box per polygon of a clustered class and the parts of one cluster at a time. */
 sw_status sw_outputs_write(const sw_outputs_spec *spec);
 
 /* Step 1 alone (used by sw_outputs_write and the tests): fills report's per-class statistics. */
