@@ -72,10 +72,10 @@ static sw_status write_meta(hid_t f, const char *p, const sw_run_meta *m) {
 }
 
 sw_status sw_store_create(const char *dir, const sw_run_meta *m, const sw_store_tile *tiles, int64_t ntiles) {
-    char path[4200], tmp[4200];
+    char path[4200], tmp[4210];
     sw_status st;
     if ((st = sw_path_join(path, sizeof path, dir, "run.h5"))) return st;
-    snprintf(tmp, sizeof tmp, "%s.part", path);
+    snprintf(tmp, sizeof tmp, "%s.part", path);   /* fits: path is at most 4199 characters */
     sw_h5_id fid;
     if ((st = sw_h5_create(&fid, tmp, RUN_FORMAT, RUN_VERSION))) return st;
     hid_t f = (hid_t)fid;
