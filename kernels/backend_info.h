@@ -6,8 +6,9 @@
 /* oneDNN version ("2.6.3") or NULL when built without it. */
 const char *sw_dnnl_version(void);
 
-/* Number of CUDA devices usable now (0 when the driver or devices are missing, -1 when built
- * without CUDA); the first device's name and the cuDNN version go into the buffers. */
+/* Number of CUDA devices usable now (0 when the driver, the devices or the CUDA plugin are
+ * missing, -1 when built without CUDA); the first device's name, or "none (why)", and the cuDNN
+ * version go into the buffers. Loads the CUDA plugin (kernels/cuda_loader.c). */
 int sw_cuda_probe(char *device, int device_cap, char *cudnn, int cudnn_cap);
 
 #endif

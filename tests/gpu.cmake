@@ -17,4 +17,7 @@ if(SWATH_HAVE_CUDA)
   target_link_libraries(bench_gpu PRIVATE swathlib)
   add_test(NAME bench_gpu COMMAND bench_gpu)
   set_tests_properties(bench_gpu PROPERTIES LABELS "bench;gpu" TIMEOUT 600 SKIP_RETURN_CODE 77)
+  # The CUDA plugin is loaded only when the GPU is asked for (kernels/cuda_loader.c): run --help
+  # maps no CUDA library, --version reports cuDNN through it, a plugin that does not load is named.
+  swath_sh_test(cuda_plugin cli/cuda_plugin.sh LABELS cli;gpu TIMEOUT 60)
 endif()

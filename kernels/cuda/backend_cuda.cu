@@ -2,8 +2,10 @@
  * linear layer through cuBLAS, and the table that routes the memory-bound ops, losses and
  * optimizer steps to swath's own kernels (cuda_kernels.h). Convolution, batch norm and pooling
  * are in conv_cudnn.cu, bn_cudnn.cu and pool_cudnn.cu. One stream carries all the work; the
- * only synchronizations are copies to the host, loss values and workspace growth. */
+ * only synchronizations are copies to the host, loss values and workspace growth. The entry
+ * points are nn_backend_cuda* under the plugin's cu_ names (entry.h). */
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/entry.h"
 
 extern "C" {
 #include "kernels/cuda/cuda_kernels.h"
@@ -308,7 +310,7 @@ static int create(cu_ctx *c, int device) {
     return 0;
 }
 
-extern "C" const nn_backend *nn_backend_cuda(int device) {
+const nn_backend *cu_backend(int device) {
     if (created == 1) return &the_backend;
     if (created == -1) {
         sw_fail(SW_ERR_RUNTIME, "%s", create_error);
@@ -374,8 +376,7 @@ extern "C" const nn_backend *nn_backend_cuda(int device) {
     return &the_backend;
 }
 
-extern "C" int nn_backend_cuda_set_mode(const nn_backend *be, nn_cuda_math math,
-                                        int deterministic) {
+int cu_backend_set_mode(const nn_backend *be, nn_cuda_math math, int deterministic) {
     if (!be || be != &the_backend) return 1;
     cu_ctx *c = &the_ctx;
     if (c->math != (int)math || c->deterministic != deterministic) c->ncache = 0;
@@ -387,26 +388,26 @@ extern "C" int nn_backend_cuda_set_mode(const nn_backend *be, nn_cuda_math math,
 }
 
 /* for tests and the benchmark: how many FindEx searches ran, and the workspace size */
-extern "C" void nn_backend_cuda_stats(unsigned long *finds, size_t *ws_bytes) {
+void cu_backend_stats(unsigned long *finds, size_t *ws_bytes) {
     if (finds) *finds = the_ctx.finds;
     if (ws_bytes) *ws_bytes = the_ctx.ws_size;
 }
 
 /* the stream (a cudaStream_t) for the NCCL allreduce and graph capture */
-extern "C" void *nn_backend_cuda_stream(void) { return created == 1 ? the_ctx.stream : NULL; }
+void *cu_backend_stream(void) { return created == 1 ? the_ctx.stream : NULL; }
 
 /* ---------------------------------------------------------------------------------------- */
 /* CUDA graphs for fixed-shape inference: capture the work issued on the backend's stream
  * between begin and end (a forward after a warm-up, so no algorithm search, workspace growth or
  * synchronizing copy happens inside), then replay it with one launch. */
 
-extern "C" int nn_backend_cuda_capture_begin(const nn_backend *be) {
+int cu_capture_begin(const nn_backend *be) {
     if (!be || be != &the_backend) return 1;
     CU_CHECK(cudaStreamBeginCapture(the_ctx.stream, cudaStreamCaptureModeThreadLocal));
     return 0;
 }
 
-extern "C" int nn_backend_cuda_capture_end(const nn_backend *be, void **graph) {
+int cu_capture_end(const nn_backend *be, void **graph) {
     if (!be || be != &the_backend) return 1;
     cudaGraph_t g = NULL;
     cudaGraphExec_t x = NULL;
@@ -418,12 +419,12 @@ extern "C" int nn_backend_cuda_capture_end(const nn_backend *be, void **graph) {
     return 0;
 }
 
-extern "C" int nn_backend_cuda_graph_launch(const nn_backend *be, void *graph) {
+int cu_graph_launch(const nn_backend *be, void *graph) {
     if (!be || be != &the_backend || !graph) return 1;
     CU_CHECK(cudaGraphLaunch((cudaGraphExec_t)graph, the_ctx.stream));
     return 0;
 }
 
-extern "C" void nn_backend_cuda_graph_free(void *graph) {
+void cu_graph_free(void *graph) {
     if (graph) cudaGraphExecDestroy((cudaGraphExec_t)graph);
 }

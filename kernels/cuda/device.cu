@@ -1,10 +1,13 @@
-/* The CUDA probe (see backend_info.h): counts devices through the runtime API, which loads the
- * driver itself, so the binary starts on machines without a GPU (any error means "no GPU"). */
+/* The CUDA probe (sw_cuda_probe of backend_info.h, as cu_probe: entry.h): counts devices through
+ * the runtime API, which loads the driver itself, so the plugin loads on machines without a GPU
+ * (any error means "no GPU"). */
+#include "kernels/cuda/entry.h"
+
 #include <cuda_runtime.h>
 #include <cudnn.h>
 #include <stdio.h>
 
-extern "C" int sw_cuda_probe(char *device, int device_cap, char *cudnn, int cudnn_cap) {
+int cu_probe(char *device, int device_cap, char *cudnn, int cudnn_cap) {
     size_t v = cudnnGetVersion();
     snprintf(cudnn, (size_t)cudnn_cap, "%zu.%zu.%zu", v / 10000, (v / 100) % 100, v % 100);
     int n = 0;

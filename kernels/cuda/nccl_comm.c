@@ -1,4 +1,5 @@
-/* NCCL gradient allreduce (see nccl_comm.h). */
+/* NCCL gradient allreduce (see nccl_comm.h), under the plugin's own names (entry.h). */
+#include "kernels/cuda/entry.h"
 #include "kernels/cuda/nccl_comm.h"
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -33,7 +34,7 @@ static int nccl_ok(const cuk_nccl *c, ncclResult_t r, const char *what) {
     return 1;
 }
 
-int cuk_device_count(void) {
+int cu_device_count(void) {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) {
         cudaGetLastError(); /* clear "no driver" / "no device" */
@@ -42,14 +43,14 @@ int cuk_device_count(void) {
     return n;
 }
 
-int cuk_nccl_unique_id(unsigned char id[CUK_NCCL_ID_BYTES]) {
+int cu_nccl_unique_id(unsigned char id[CUK_NCCL_ID_BYTES]) {
     ncclUniqueId u;
     if (nccl_ok(NULL, ncclGetUniqueId(&u), "unique id")) return 1;
     memcpy(id, u.internal, CUK_NCCL_ID_BYTES);
     return 0;
 }
 
-int cuk_nccl_init(cuk_nccl **out, const unsigned char id[CUK_NCCL_ID_BYTES], int nranks, int rank,
+int cu_nccl_init(cuk_nccl **out, const unsigned char id[CUK_NCCL_ID_BYTES], int nranks, int rank,
                   int device) {
     *out = NULL;
     if (nranks < 1 || rank < 0 || rank >= nranks)
@@ -66,16 +67,16 @@ int cuk_nccl_init(cuk_nccl **out, const unsigned char id[CUK_NCCL_ID_BYTES], int
         cuda_ok(cudaEventCreateWithFlags(&c->done, cudaEventDisableTiming), "create an event") ||
         nccl_ok(c, ncclCommInitRank(&c->comm, nranks, u, rank), "communicator init")) {
         sw_fail_ctx(SW_ERR_RUNTIME, "rank %d on device %d", rank, device);
-        cuk_nccl_free(c);
+        cu_nccl_free(c);
         return 1;
     }
     *out = c;
     return 0;
 }
 
-int cuk_nccl_nranks(const cuk_nccl *c) { return c->nranks; }
-int cuk_nccl_rank(const cuk_nccl *c) { return c->rank; }
-void *cuk_nccl_stream(const cuk_nccl *c) { return c->stream; }
+int cu_nccl_nranks(const cuk_nccl *c) { return c->nranks; }
+int cu_nccl_rank(const cuk_nccl *c) { return c->rank; }
+void *cu_nccl_stream(const cuk_nccl *c) { return c->stream; }
 
 /* The communication stream waits for the work queued so far on the compute stream. One event
  * serves every bucket: cudaStreamWaitEvent waits for the record made just before it. */
@@ -84,7 +85,7 @@ static int follow_compute(cuk_nccl *c, void *compute_stream) {
            cuda_ok(cudaStreamWaitEvent(c->stream, c->ready, 0), "wait for a bucket");
 }
 
-int cuk_nccl_allreduce_group(cuk_nccl *c, float *const *bufs, const size_t *ns, int count,
+int cu_nccl_allreduce_group(cuk_nccl *c, float *const *bufs, const size_t *ns, int count,
                              float scale, void *compute_stream) {
     if (follow_compute(c, compute_stream)) return 1;
     if (nccl_ok(c, ncclGroupStart(), "group start")) return 1;
@@ -101,11 +102,11 @@ int cuk_nccl_allreduce_group(cuk_nccl *c, float *const *bufs, const size_t *ns, 
     return 0;
 }
 
-int cuk_nccl_allreduce(cuk_nccl *c, float *buf, size_t n, float scale, void *compute_stream) {
-    return cuk_nccl_allreduce_group(c, &buf, &n, 1, scale, compute_stream);
+int cu_nccl_allreduce(cuk_nccl *c, float *buf, size_t n, float scale, void *compute_stream) {
+    return cu_nccl_allreduce_group(c, &buf, &n, 1, scale, compute_stream);
 }
 
-int cuk_nccl_wait(cuk_nccl *c, void *compute_stream) {
+int cu_nccl_wait(cuk_nccl *c, void *compute_stream) {
     ncclResult_t async = ncclSuccess;
     if (nccl_ok(c, ncclCommGetAsyncError(c->comm, &async), "async error query") ||
         nccl_ok(c, async, "allreduce (asynchronous error)"))
@@ -115,7 +116,7 @@ int cuk_nccl_wait(cuk_nccl *c, void *compute_stream) {
                    "wait for the allreduce");
 }
 
-void cuk_nccl_free(cuk_nccl *c) {
+void cu_nccl_free(cuk_nccl *c) {
     if (!c) return;
     if (c->stream) cudaStreamSynchronize(c->stream);
     if (c->comm) ncclCommDestroy(c->comm);

@@ -7,7 +7,8 @@
  * can start while the backward computes the next. No host synchronization anywhere: the compute
  * stream waits on the communication stream's event before the optimizer step. Plain C, device
  * pointers; functions return 0, or nonzero after sw_fail (NCCL's / CUDA's message). Built when
- * NCCL is found (SWATH_HAVE_NCCL). */
+ * NCCL is found (SWATH_HAVE_NCCL): nccl_comm.c in the CUDA plugin (as cu_nccl_*, entry.h); these
+ * public names load the plugin (kernels/cuda_loader.c). */
 #ifndef SWATH_KERNELS_CUDA_NCCL_COMM_H
 #define SWATH_KERNELS_CUDA_NCCL_COMM_H
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Packs swath's library closure for the lent GPU machine (no GDAL, HDF5 or Open MPI there):
-# swath and make_model, every library ldd resolves except glibc's and CUDA's (the machine has its
-# own CUDA and the PyTorch wheels' cuDNN / cuBLAS / NCCL), Open MPI's and PMIx's plugins and orted,
+# swath and make_model, the CUDA plugin libswath_cuda.so (in sw/lib: bin/swath finds it as ../lib),
+# every library ldd resolves for them except glibc's and CUDA's (the machine has its own CUDA and
+# the PyTorch wheels' cuDNN / cuBLAS / NCCL), Open MPI's and PMIx's plugins and orted,
 # GDAL's data and PROJ's database, as DIR/swath-carry.tar.xz (about 61 MB; the device tool
 # carries 64 MiB a call). tests/gpu/device_e2e.sh unpacks and runs it there.
 # Usage: tests/gpu/make_carry.sh BUILD_DIR [DIR (default .carry)]
@@ -10,7 +11,8 @@ B=${1:?usage: make_carry.sh BUILD_DIR [DIR]}; D=${2:-.carry}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/sw/lib" "$T/sw/bin" "$T/usr/lib/x86_64-linux-gnu" "$T/usr/bin" "$T/etc" "$T/usr/share/proj" "$D"
 cp "$B/swath" "$B/tests/make_model" "$T/sw/bin/"
-ldd "$B/swath" "$B/tests/make_model" /usr/bin/orted | awk '/=>/ {print $3}' | sort -u |
+cp "$B/libswath_cuda.so" "$T/sw/lib/"
+ldd "$B/swath" "$B/libswath_cuda.so" "$B/tests/make_model" /usr/bin/orted | awk '/=>/ {print $3}' | sort -u |
   grep -v -E 'libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|ld-linux|libcuda|libcudnn|libcublas|libnccl|libcudart|libgcc_s' |
   xargs cp -L -t "$T/sw/lib/"
 cp -a /usr/lib/x86_64-linux-gnu/openmpi /usr/lib/x86_64-linux-gnu/pmix2 "$T/usr/lib/x86_64-linux-gnu/"

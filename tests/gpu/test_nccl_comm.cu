@@ -8,7 +8,7 @@
  * stream that did not wait for the allreduce gives (x + 1) * 0.5. A negative control skips the
  * wait and must be caught. Exit 0 passed, 1 failed, 77 no GPU or no NCCL device (skip). */
 #include "kernels/cuda/cuda_kernels.h"
-#include "kernels/cuda/nccl_comm.h"
+#include "kernels/cuda/entry.h"   /* the CUDA code's own cu_nccl_* (no plugin) */
 extern "C" {
 #include "src/core/error.h"
 }
@@ -59,7 +59,7 @@ static const long long SPIN = 40LL * 1000 * 1000; /* ~20-30 ms at the H100's clo
 static size_t step(cuk_nccl *c, cudaStream_t compute, float *arena, const size_t *off,
                    const size_t *len, float *ones, size_t n, int round, int skip_wait,
                    float *host) {
-    spin<<<1, 1, 0, (cudaStream_t)cuk_nccl_stream(c)>>>(skip_wait ? 4 * SPIN : SPIN / 8);
+    spin<<<1, 1, 0, (cudaStream_t)cu_nccl_stream(c)>>>(skip_wait ? 4 * SPIN : SPIN / 8);
     CU(cudaGetLastError());
     for (int b = NB - 1; b >= 0; b--) {
         slow_fill<<<264, 256, 0, compute>>>(arena + off[b], len[b], (float)(round * 1000 + b * 100),
@@ -69,15 +69,15 @@ static size_t step(cuk_nccl *c, cudaStream_t compute, float *arena, const size_t
         if (b == 0) {
             float *bufs[2] = {arena + off[1], arena + off[0]};
             size_t ns[2] = {len[1], len[0]};
-            KC(cuk_nccl_allreduce_group(c, bufs, ns, 2, 0.5f, compute));
+            KC(cu_nccl_allreduce_group(c, bufs, ns, 2, 0.5f, compute));
         } else {
-            KC(cuk_nccl_allreduce(c, arena + off[b], len[b], 0.5f, compute));
+            KC(cu_nccl_allreduce(c, arena + off[b], len[b], 0.5f, compute));
         }
     }
-    if (!skip_wait) KC(cuk_nccl_wait(c, compute));
+    if (!skip_wait) KC(cu_nccl_wait(c, compute));
     KC(cuk_add_forward(arena, arena, ones, n, compute));
     CU(cudaStreamSynchronize(compute));
-    CU(cudaStreamSynchronize((cudaStream_t)cuk_nccl_stream(c)));
+    CU(cudaStreamSynchronize((cudaStream_t)cu_nccl_stream(c)));
     CU(cudaMemcpy(host, arena, n * sizeof *host, cudaMemcpyDeviceToHost));
     size_t bad = 0;
     for (int b = 0; b < NB; b++)
@@ -96,7 +96,7 @@ int main(void) {
     }
     unsigned char id[CUK_NCCL_ID_BYTES];
     cuk_nccl *c = NULL;
-    if (cuk_nccl_unique_id(id) || cuk_nccl_init(&c, id, 1, 0, 0)) {
+    if (cu_nccl_unique_id(id) || cu_nccl_init(&c, id, 1, 0, 0)) {
         printf("NCCL unavailable: %s: skipped\n", sw_errmsg());
         return 77;
     }
@@ -117,12 +117,12 @@ int main(void) {
         printf("%s step %d: %zu of %zu values wrong\n", bad ? "FAIL" : "ok  ", round, bad, n);
         failed |= bad != 0;
     }
-    /* negative control: without cuk_nccl_wait the +1 overtakes the (delayed) allreduce */
+    /* negative control: without cu_nccl_wait the +1 overtakes the (delayed) allreduce */
     const size_t bad = step(c, compute, arena, off, len, ones, n, 9, 1, host);
     printf("%s negative control (no wait): %zu of %zu values wrong (must be > 0)\n",
            bad ? "ok  " : "FAIL", bad, n);
     failed |= bad == 0;
-    cuk_nccl_free(c);
+    cu_nccl_free(c);
     CU(cudaStreamDestroy(compute));
     CU(cudaFree(arena));
     CU(cudaFree(ones));
