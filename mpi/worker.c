@@ -10,6 +10,7 @@
 #include "src/core/log.h"
 #include "src/core/stop.h"
 
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,8 @@ sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
 }
 
 static sw_status request(sw_worker *w) {
-    sw_msg_request q = {w->c->cfg->batch > w->c->threads ? w->c->cfg->batch : w->c->threads};
+    int want = w->c->threads > 1 ? 4 * w->c->threads : 1;   /* threads take tiles one by one from 4 each */
+    sw_msg_request q = {w->c->cfg->batch > want ? w->c->cfg->batch : want};
     sw_status st = sw_outbox_send(w->out, &q, sizeof q, 0, SW_TAG_REQUEST);
     if (st) return st;
     MPI_Irecv(w->inbox, (int)sizeof w->inbox, MPI_BYTE, 0, SW_TAG_BATCH, MPI_COMM_WORLD, &w->req);
@@ -71,17 +73,20 @@ static void work_tile(sw_worker *w, int k, uint32_t id, sw_msg_tile *t) {
     if (!t->ok) snprintf(t->reason, sizeof t->reason, "%s", sw_errmsg());
 }
 
-/* The next n ids (n <= c->threads), at once, then their reports in order. */
+/* The next n ids (n <= SW_BATCH_MAX) on up to c->threads threads, each taking the next tile as it
+ * finishes one (a 2048 tile costs 16 of 512), then their reports in order. */
 static sw_status run_tiles(sw_worker *w, int n) {
     sw_run_ctx *c = w->c;
-    uint32_t ids[SW_RUN_MAX_THREADS];
-    sw_msg_tile t[SW_RUN_MAX_THREADS];
+    uint32_t ids[SW_BATCH_MAX];
+    sw_msg_tile t[SW_BATCH_MAX];
+    int T = c->threads < n ? c->threads : n;
     for (int k = 0; k < n; k++) ids[k] = w->ids[w->head++];
     w->n -= n;
-    if (n == 1) work_tile(w, 0, ids[0], &t[0]);
+    if (T <= 1)
+        for (int k = 0; k < n; k++) work_tile(w, 0, ids[k], &t[k]);
     else {
-#pragma omp parallel for num_threads(n) schedule(static, 1)
-        for (int k = 0; k < n; k++) work_tile(w, k, ids[k], &t[k]);
+#pragma omp parallel for num_threads(T) schedule(dynamic, 1)
+        for (int k = 0; k < n; k++) work_tile(w, omp_get_thread_num(), ids[k], &t[k]);
     }
     for (int k = 0; k < n; k++) {
         if (t[k].ok) c->tiles_done++;
@@ -136,11 +141,12 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     if (w->halted || w->no_more) return SW_OK;
     /* Ask ahead: the next batch is on its way while the last tiles of this one run. */
     int T = w->c->threads > 0 ? w->c->threads : 1;
-    if (!w->requested && !w->stopped && w->n <= T && (st = request(w))) return st;
+    int B = T > 1 ? 4 * T : 1;   /* tiles per run_tiles call */
+    if (!w->requested && !w->stopped && w->n <= B && (st = request(w))) return st;
     /* A signal here: start no tile until the master answers (SW_TAG_STOP, or the empty batch when
      * every tile is journaled already). */
     if (w->n > 0 && !sw_stop_requested()) {
-        if ((st = run_tiles(w, w->n < T ? w->n : T))) return st;
+        if ((st = run_tiles(w, w->n < B ? w->n : B))) return st;
         *busy = 1;
     }
     return SW_OK;

@@ -27,6 +27,7 @@ void sw_outputs_spec_init(sw_outputs_spec *s) {
     s->cluster_px = SW_CLUSTER_PX_DEFAULT;
     s->cluster_classes = (1u << SW_CLS_STRIPE_NOISE) | (1u << SW_CLS_PIXEL_MISSING);
     s->quicklook_max = 1024;
+    s->threads = 1;
 }
 
 /* ---- tile ids of a pixel box: a uniform grid of buckets over the tile rectangles ---- */
@@ -415,40 +416,70 @@ static void mark_small(uint8_t *out, int ow, int oh, int W, int H, const feature
     }
 }
 
-static sw_status quicklook_impl(const sw_outputs_spec *s, sw_report *rep, const feature_mark *marks, size_t nmarks) {
-    rep->quicklook[0] = '\0';
-    if (!s->mosaic_path) return SW_OK;
+/* The quicklook's inputs: the mosaic and the mask reduced to (ow, oh). */
+typedef struct {
+    int W, H, ow, oh;
+    uint8_t *img, *valid, *cls;
+    double seconds;
+} ql_reads;
+
+static void ql_free(ql_reads *q) {
+    free(q->img), free(q->valid), free(q->cls);
+    q->img = q->valid = q->cls = NULL;
+}
+
+/* Reads the reduced mosaic and mask (the quicklook's costly part: it decodes the whole mosaic). */
+static sw_status quicklook_read(const sw_outputs_spec *s, ql_reads *q) {
+    memset(q, 0, sizeof *q);
     double t0 = sw_now();
     sw_raster *r;
     sw_status st = sw_raster_open(&r, s->mosaic_path);
     if (st) return st;
-    int W = sw_raster_get_info(r)->width, H = sw_raster_get_info(r)->height;
+    q->W = sw_raster_get_info(r)->width, q->H = sw_raster_get_info(r)->height;
     sw_raster_close(r);
     if ((st = sw_raster_open(&r, s->mask_path))) return st;
     int mw = sw_raster_get_info(r)->width, mh = sw_raster_get_info(r)->height;
     sw_raster_close(r);
-    if (W != mw || H != mh)
-        return sw_fail(SW_ERR_INPUT, "the mosaic '%s' is %dx%d but the mask '%s' is %dx%d", s->mosaic_path, W, H,
+    if (q->W != mw || q->H != mh)
+        return sw_fail(SW_ERR_INPUT, "the mosaic '%s' is %dx%d but the mask '%s' is %dx%d", s->mosaic_path, q->W, q->H,
                        s->mask_path, mw, mh);
-    int ow, oh;
-    sw_quicklook_size(W, H, s->quicklook_max, &ow, &oh);
-    int lh = sw_quicklook_legend_height(ow);
-    size_t n = (size_t)ow * (size_t)oh;
-    uint8_t *img = sw_malloc(3 * n, "quicklook"), *valid = sw_malloc(n, "quicklook"), *cls = sw_malloc(n, "quicklook");
+    sw_quicklook_size(q->W, q->H, s->quicklook_max, &q->ow, &q->oh);
+    size_t n = (size_t)q->ow * (size_t)q->oh;
+    q->img = sw_malloc(3 * n, "quicklook"), q->valid = sw_malloc(n, "quicklook"), q->cls = sw_malloc(n, "quicklook");
+    st = q->img && q->valid && q->cls ? SW_OK : SW_ERR_RUNTIME;
+    if (!st) st = sw_image_read_reduced_rgb(s->mosaic_path, q->ow, q->oh, q->img, q->valid);
+    if (!st) st = sw_image_read_reduced_u8(s->mask_path, q->ow, q->oh, q->cls);
+    q->seconds = sw_now() - t0;
+    return st;
+}
+
+/* Composes the quicklook (legend, the marks of small features) and writes DIR/quicklook.png. */
+static sw_status quicklook_finish(const sw_outputs_spec *s, sw_report *rep, const ql_reads *q, const feature_mark *marks,
+                                  size_t nmarks) {
+    double t0 = sw_now();
+    int ow = q->ow, oh = q->oh, lh = sw_quicklook_legend_height(ow);
     uint8_t *out = sw_malloc(3 * (size_t)ow * (size_t)(oh + lh), "quicklook");
     char path[4096];
-    st = img && valid && cls && out ? SW_OK : SW_ERR_RUNTIME;
-    if (!st) st = sw_image_read_reduced_rgb(s->mosaic_path, ow, oh, img, valid);
-    if (!st) st = sw_image_read_reduced_u8(s->mask_path, ow, oh, cls);
+    sw_status st = out ? SW_OK : SW_ERR_RUNTIME;
     if (!st) {
-        sw_quicklook_compose_named(out, img, valid, cls, ow, oh, s->class_names);
-        mark_small(out, ow, oh, W, H, marks, nmarks);
+        sw_quicklook_compose_named(out, q->img, q->valid, q->cls, ow, oh, s->class_names);
+        mark_small(out, ow, oh, q->W, q->H, marks, nmarks);
         st = sw_path_join(path, sizeof path, s->out_dir, "quicklook.png");
     }
     if (!st) st = sw_image_write_png(path, ow, oh + lh, out);
     if (!st) snprintf(rep->quicklook, sizeof rep->quicklook, "%s", path);
-    free(img), free(valid), free(cls), free(out);
-    rep->seconds_quicklook = sw_now() - t0;
+    free(out);
+    rep->seconds_quicklook = q->seconds + (sw_now() - t0);
+    return st;
+}
+
+static sw_status quicklook_impl(const sw_outputs_spec *s, sw_report *rep, const feature_mark *marks, size_t nmarks) {
+    rep->quicklook[0] = '\0';
+    if (!s->mosaic_path) return SW_OK;
+    ql_reads q;
+    sw_status st = quicklook_read(s, &q);
+    if (!st) st = quicklook_finish(s, rep, &q, marks, nmarks);
+    ql_free(&q);
     return st;
 }
 
@@ -460,8 +491,28 @@ sw_status sw_outputs_write(const sw_outputs_spec *s) {
     sw_report *rep = s && s->report ? s->report : &local;
     feature_mark *marks = NULL;
     size_t nmarks = 0;
-    sw_status st = vectorize_marks(s, rep, &marks, &nmarks);
-    if (!st) st = quicklook_impl(s, rep, marks, nmarks);
+    sw_status st;
+    if (s->threads >= 2 && s->mosaic_path) {
+        /* The quicklook's reads beside the polygons, on a second thread (each its own GDAL
+         * handles); errors are thread-local, so the reads' message is carried over. */
+        ql_reads q;
+        sw_status sq = SW_OK;
+        char why[1024] = "";
+        rep->quicklook[0] = '\0';
+#pragma omp parallel sections num_threads(2)
+        {
+#pragma omp section
+            st = vectorize_marks(s, rep, &marks, &nmarks);
+#pragma omp section
+            if ((sq = quicklook_read(s, &q))) snprintf(why, sizeof why, "%s", sw_errmsg());
+        }
+        if (!st && sq) st = sw_fail(sq, "%s", why);
+        if (!st) st = quicklook_finish(s, rep, &q, marks, nmarks);
+        ql_free(&q);
+    } else {
+        st = vectorize_marks(s, rep, &marks, &nmarks);
+        if (!st) st = quicklook_impl(s, rep, marks, nmarks);
+    }
     free(marks);
     char path[4096];
     if (!st) st = sw_path_join(path, sizeof path, s->out_dir, "report.json");

@@ -35,6 +35,7 @@ typedef struct {
     const sw_tile_rect *tiles; /* (ntiles) or NULL: `tiles` attributes are empty */
     int64_t ntiles;
     int quicklook_max;         /* longest side of the quicklook image (legend strip excluded) */
+    int threads;               /* 2 or more: the quicklook's reads run beside the polygons (default 1) */
     const char *const *class_names; /* (SW_NCLASSES) names by class id for a job with its own
                                   classes (segment), or NULL (a NULL entry): the defect names */
     sw_report *report;         /* the runtime's part in (may be NULL: a report with only the

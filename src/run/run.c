@@ -89,6 +89,8 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
             names[c->job->classes[k]] = c->job->class_names[k], own = 1;
     if (own) s.class_names = names, r->class_names = names, s.cluster_px = SW_CLUSTER_OFF;
     s.tiles = rects, s.ntiles = n, s.report = r;
+    /* The other ranks of this node wait (asleep) while rank 0 writes the outputs: their cores too. */
+    s.threads = c->node_cores;
     st = sw_outputs_write(&s);
     free(rects), free(ids), free(r);
     return st;
@@ -97,7 +99,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
 /* GDAL's cache and threads from this rank's share of the node: cores from SLURM_CPUS_PER_TASK,
  * else the online cores divided by the ranks on this node (SLURM's tasks on this node, else Open
  * MPI's local size); cache 1/8 of the node's memory divided by those ranks, at most 512 MiB. */
-static int configure_gdal(void) {
+static void configure_gdal(int *node_cores) {
     sw_jobenv je;
     sw_jobenv_read(&je);
     int local = je.local_tasks > 0 ? je.local_tasks : sw_mpi_local_size();
@@ -114,7 +116,7 @@ static int configure_gdal(void) {
     sw_raster_configure(cache, 1);
     sw_log(2, "run: GDAL cache %lld MiB, %ld cores for this rank (%d ranks on this node)", (long long)(cache >> 20),
            cores, local);
-    return cores > SW_RUN_MAX_THREADS ? SW_RUN_MAX_THREADS : (int)cores;
+    *node_cores = (int)cores * local;
 }
 
 static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *path) {
@@ -233,10 +235,13 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_status st = sw_mpi_start(&c.rank, &c.size);
     if (st) return st;
     *print = c.rank == 0;
-    int cores = configure_gdal();
-    /* Tiles processed at once on this rank: --threads, else the rank's cores; 1 for a job that
-     * uses the cores itself. */
-    c.threads = !job.tile_threads ? 1 : cfg->threads > 0 ? cfg->threads : cores;
+    configure_gdal(&c.node_cores);
+    /* Tiles processed at once on this rank: --threads (default 1), and 1 for a job that uses the
+     * cores itself. Not the rank's cores by default: each thread has its own reader, so threads
+     * working through one group of tiles decode its source blocks once each, and on the 4096^2
+     * bench 2 threads were no faster than 1 (docs/performance.md); ranks (mpiexec -n) get groups
+     * of their own. */
+    c.threads = !job.tile_threads ? 1 : cfg->threads > 0 ? cfg->threads : 1;
     if (c.rank == 0) {
         sw_jobenv je;
         sw_jobenv_read(&je);
