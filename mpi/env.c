@@ -10,10 +10,18 @@
 
 static int we_initialized;
 
+void sw_mpi_singleton_quick(void) {
+    static const char *launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "PMI_FD", NULL};
+    for (int i = 0; launched[i]; i++)
+        if (getenv(launched[i])) return;
+    setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);   /* the user's setting wins */
+}
+
 sw_status sw_mpi_start(int *rank, int *size) {
     int inited = 0;
     MPI_Initialized(&inited);
     if (!inited) {
+        sw_mpi_singleton_quick();
         if (MPI_Init(NULL, NULL) != MPI_SUCCESS) return sw_fail(SW_ERR_RUNTIME, "MPI_Init failed");
         we_initialized = 1;
     }

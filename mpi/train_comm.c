@@ -1,6 +1,7 @@
 /* Gradient allreduce in buckets and the collectives of training (see train_comm.h). */
 #include "mpi/train_comm.h"
 
+#include "mpi/run_mpi.h"
 #include "src/core/log.h"
 
 #include <mpi.h>
@@ -16,6 +17,7 @@ sw_status sw_train_mpi_start(sw_ar_mode mode, int *rank, int *size) {
     MPI_Initialized(&inited);
     const int want = mode == SW_AR_THREAD ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
     if (!inited) {
+        sw_mpi_singleton_quick();
         int got = 0;
         if (MPI_Init_thread(NULL, NULL, want, &got) != MPI_SUCCESS)
             return sw_fail(SW_ERR_RUNTIME, "MPI_Init_thread failed");
