@@ -10,18 +10,30 @@
 
 static int we_initialized;
 
-void sw_mpi_singleton_quick(void) {
+static int env_is(const char *name, const char *value) {
+    const char *v = getenv(name);
+    return v && !strcmp(v, value);
+}
+
+void sw_mpi_quick_start_env(void) {
     static const char *launched[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "PMI_FD", NULL};
-    for (int i = 0; launched[i]; i++)
-        if (getenv(launched[i])) return;
-    setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);   /* the user's setting wins */
+    int alone = 1;
+    for (int i = 0; launched[i]; i++) alone &= getenv(launched[i]) == NULL;
+    const char *ws = getenv("OMPI_COMM_WORLD_SIZE");
+    int one_node = alone || (ws && env_is("OMPI_COMM_WORLD_LOCAL_SIZE", ws)) || env_is("SLURM_STEP_NUM_NODES", "1");
+    /* setenv(..., 0): the user's own settings win */
+    if (alone) setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+    if (one_node && !getenv("OMPI_MCA_pml") && !getenv("OMPI_MCA_btl")) {
+        setenv("OMPI_MCA_pml", "ob1", 0);
+        setenv("OMPI_MCA_btl", alone ? "self" : "self,vader", 0);
+    }
 }
 
 sw_status sw_mpi_start(int *rank, int *size) {
     int inited = 0;
     MPI_Initialized(&inited);
     if (!inited) {
-        sw_mpi_singleton_quick();
+        sw_mpi_quick_start_env();
         if (MPI_Init(NULL, NULL) != MPI_SUCCESS) return sw_fail(SW_ERR_RUNTIME, "MPI_Init failed");
         we_initialized = 1;
     }

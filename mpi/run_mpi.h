@@ -11,10 +11,14 @@
 
 /* MPI_Init unless already initialized (a plain process becomes a singleton of size 1). */
 sw_status sw_mpi_start(int *rank, int *size);
-/* Before MPI_Init in a process no launcher started (no mpiexec / srun variables): Open MPI's
- * isolated singleton, which starts no orted (0.17 s of a one-process run); swath's ranks only
- * talk within MPI_COMM_WORLD, so nothing is lost. */
-void sw_mpi_singleton_quick(void);
+/* Before MPI_Init, Open MPI settings for a quick start (each only when the user set none):
+ *  - a process no launcher started (no mpiexec / srun variables): the isolated singleton, which
+ *    spawns no orted (0.17 s);
+ *  - all ranks on one node (that, OMPI_COMM_WORLD_LOCAL_SIZE = OMPI_COMM_WORLD_SIZE, or
+ *    SLURM_STEP_NUM_NODES = 1): the ob1 PML over self + shared memory (vader), skipping the probe
+ *    of UCX and the network transports (0.2 s per rank). Every rank decides alike, from the
+ *    launcher's variables. Runs over several nodes keep Open MPI's own choice. */
+void sw_mpi_quick_start_env(void);
 /* MPI_Finalize when sw_mpi_start initialized MPI. */
 void sw_mpi_stop(void);
 /* Ranks on this node (OMPI_COMM_WORLD_LOCAL_SIZE, else 1). */

@@ -17,7 +17,7 @@ sw_status sw_train_mpi_start(sw_ar_mode mode, int *rank, int *size) {
     MPI_Initialized(&inited);
     const int want = mode == SW_AR_THREAD ? MPI_THREAD_MULTIPLE : MPI_THREAD_FUNNELED;
     if (!inited) {
-        sw_mpi_singleton_quick();
+        sw_mpi_quick_start_env();
         int got = 0;
         if (MPI_Init_thread(NULL, NULL, want, &got) != MPI_SUCCESS)
             return sw_fail(SW_ERR_RUNTIME, "MPI_Init_thread failed");
