@@ -418,38 +418,63 @@ static void mark_small(uint8_t *out, int ow, int oh, int W, int H, const feature
 
 /* The quicklook's inputs: the mosaic and the mask reduced to (ow, oh). */
 typedef struct {
-    int W, H, ow, oh;
-    uint8_t *img, *valid, *cls;
+    sw_ql_mosaic m;
+    int own;             /* m was read here (else it is spec->mosaic_reduced's, not freed) */
+    uint8_t *cls;
     double seconds;
 } ql_reads;
 
-static void ql_free(ql_reads *q) {
-    free(q->img), free(q->valid), free(q->cls);
-    q->img = q->valid = q->cls = NULL;
+void sw_ql_mosaic_free(sw_ql_mosaic *m) {
+    free(m->img), free(m->valid);
+    m->img = m->valid = NULL;
 }
 
-/* Reads the reduced mosaic and mask (the quicklook's costly part: it decodes the whole mosaic). */
+static void ql_free(ql_reads *q) {
+    if (q->own) sw_ql_mosaic_free(&q->m);
+    free(q->cls);
+    q->cls = NULL;
+}
+
+sw_status sw_outputs_reduce_mosaic(const char *mosaic_path, int max_side, sw_ql_mosaic *m) {
+    memset(m, 0, sizeof *m);
+    double t0 = sw_now();
+    sw_raster *r;
+    sw_status st = sw_raster_open(&r, mosaic_path);
+    if (st) return st;
+    m->W = sw_raster_get_info(r)->width, m->H = sw_raster_get_info(r)->height;
+    sw_raster_close(r);
+    sw_quicklook_size(m->W, m->H, max_side, &m->ow, &m->oh);
+    size_t n = (size_t)m->ow * (size_t)m->oh;
+    m->img = sw_malloc(3 * n, "quicklook"), m->valid = sw_malloc(n, "quicklook");
+    st = m->img && m->valid ? SW_OK : SW_ERR_RUNTIME;
+    if (!st) st = sw_image_read_reduced_rgb(mosaic_path, m->ow, m->oh, m->img, m->valid);
+    if (st) sw_ql_mosaic_free(m);
+    m->seconds = sw_now() - t0;
+    return st;
+}
+
+/* Reads the reduced mosaic (unless given) and mask. */
 static sw_status quicklook_read(const sw_outputs_spec *s, ql_reads *q) {
     memset(q, 0, sizeof *q);
     double t0 = sw_now();
+    sw_status st = SW_OK;
+    const sw_ql_mosaic *pre = s->mosaic_reduced;
+    int ow = 0, oh = 0;
+    if (pre && pre->img) sw_quicklook_size(pre->W, pre->H, s->quicklook_max, &ow, &oh);
+    if (pre && pre->img && ow == pre->ow && oh == pre->oh) q->m = *pre;
+    else if ((st = sw_outputs_reduce_mosaic(s->mosaic_path, s->quicklook_max, &q->m))) return st;
+    else q->own = 1;
     sw_raster *r;
-    sw_status st = sw_raster_open(&r, s->mosaic_path);
-    if (st) return st;
-    q->W = sw_raster_get_info(r)->width, q->H = sw_raster_get_info(r)->height;
-    sw_raster_close(r);
     if ((st = sw_raster_open(&r, s->mask_path))) return st;
     int mw = sw_raster_get_info(r)->width, mh = sw_raster_get_info(r)->height;
     sw_raster_close(r);
-    if (q->W != mw || q->H != mh)
-        return sw_fail(SW_ERR_INPUT, "the mosaic '%s' is %dx%d but the mask '%s' is %dx%d", s->mosaic_path, q->W, q->H,
-                       s->mask_path, mw, mh);
-    sw_quicklook_size(q->W, q->H, s->quicklook_max, &q->ow, &q->oh);
-    size_t n = (size_t)q->ow * (size_t)q->oh;
-    q->img = sw_malloc(3 * n, "quicklook"), q->valid = sw_malloc(n, "quicklook"), q->cls = sw_malloc(n, "quicklook");
-    st = q->img && q->valid && q->cls ? SW_OK : SW_ERR_RUNTIME;
-    if (!st) st = sw_image_read_reduced_rgb(s->mosaic_path, q->ow, q->oh, q->img, q->valid);
-    if (!st) st = sw_image_read_reduced_u8(s->mask_path, q->ow, q->oh, q->cls);
-    q->seconds = sw_now() - t0;
+    if (q->m.W != mw || q->m.H != mh)
+        return sw_fail(SW_ERR_INPUT, "the mosaic '%s' is %dx%d but the mask '%s' is %dx%d", s->mosaic_path, q->m.W,
+                       q->m.H, s->mask_path, mw, mh);
+    q->cls = sw_malloc((size_t)q->m.ow * (size_t)q->m.oh, "quicklook");
+    st = q->cls ? SW_OK : SW_ERR_RUNTIME;
+    if (!st) st = sw_image_read_reduced_u8(s->mask_path, q->m.ow, q->m.oh, q->cls);
+    q->seconds = sw_now() - t0 + (q->own ? 0 : q->m.seconds);
     return st;
 }
 
@@ -457,13 +482,13 @@ static sw_status quicklook_read(const sw_outputs_spec *s, ql_reads *q) {
 static sw_status quicklook_finish(const sw_outputs_spec *s, sw_report *rep, const ql_reads *q, const feature_mark *marks,
                                   size_t nmarks) {
     double t0 = sw_now();
-    int ow = q->ow, oh = q->oh, lh = sw_quicklook_legend_height(ow);
+    int ow = q->m.ow, oh = q->m.oh, lh = sw_quicklook_legend_height(ow);
     uint8_t *out = sw_malloc(3 * (size_t)ow * (size_t)(oh + lh), "quicklook");
     char path[4096];
     sw_status st = out ? SW_OK : SW_ERR_RUNTIME;
     if (!st) {
-        sw_quicklook_compose_named(out, q->img, q->valid, q->cls, ow, oh, s->class_names);
-        mark_small(out, ow, oh, q->W, q->H, marks, nmarks);
+        sw_quicklook_compose_named(out, q->m.img, q->m.valid, q->cls, ow, oh, s->class_names);
+        mark_small(out, ow, oh, q->m.W, q->m.H, marks, nmarks);
         st = sw_path_join(path, sizeof path, s->out_dir, "quicklook.png");
     }
     if (!st) st = sw_image_write_png(path, ow, oh + lh, out);

@@ -36,6 +36,8 @@ typedef struct {
     int64_t ntiles;
     int quicklook_max;         /* longest side of the quicklook image (legend strip excluded) */
     int threads;               /* 2 or more: the quicklook's reads run beside the polygons (default 1) */
+    const struct sw_ql_mosaic *mosaic_reduced; /* the mosaic already reduced for the quicklook
+                                  (sw_outputs_reduce_mosaic, read early by the runtime), or NULL */
     const char *const *class_names; /* (SW_NCLASSES) names by class id for a job with its own
                                   classes (segment), or NULL (a NULL entry): the defect names */
     sw_report *report;         /* the runtime's part in (may be NULL: a report with only the
@@ -44,6 +46,17 @@ typedef struct {
 
 /* Defaults: GPKG only, 4-connected, cluster_px 16 on classes 9 and 10, quicklook 1024. */
 void sw_outputs_spec_init(sw_outputs_spec *s);
+
+/* The quicklook's costly input: the mosaic reduced to fit max_side (a decode of every source
+ * block), with validity. It needs no mask, so the runtime reads it on a thread of its own while
+ * the tiles are processed. */
+typedef struct sw_ql_mosaic {
+    int W, H, ow, oh;            /* the mosaic's size, the reduced size */
+    uint8_t *img, *valid;        /* (oh, ow, 3), (oh, ow) */
+    double seconds;
+} sw_ql_mosaic;
+sw_status sw_outputs_reduce_mosaic(const char *mosaic_path, int max_side, sw_ql_mosaic *m);
+void sw_ql_mosaic_free(sw_ql_mosaic *m);
 
 /* Writes, in this order, each file appearing atomically:
  *   1. DIR/defects.gpkg (layer "defects"; + defects.shp / defects.geojson per `formats`): one

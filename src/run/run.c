@@ -12,6 +12,7 @@
 #include "src/run/identity.h"
 #include "src/run/results.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,28 @@
 
 #include "src/run/outputs.h"
 
+/* The quicklook's reduced mosaic, read by rank 0 on a thread of its own while the tiles are
+ * processed (a decode of the whole mosaic that needs no result; the tile phase leaves a core
+ * idle when one process runs on a node of several). A failure here only means the outputs read
+ * it again (and report that error if it recurs). */
+typedef struct {
+    const char *path;
+    sw_ql_mosaic m;
+    pthread_t thread;
+    int started;
+} early_quicklook;
+
+static void *early_quicklook_main(void *arg) {
+    early_quicklook *e = arg;
+    sw_outputs_spec s;
+    sw_outputs_spec_init(&s);   /* its quicklook_max: the outputs then take the same reduction */
+    if (sw_outputs_reduce_mosaic(e->path, s.quicklook_max, &e->m)) memset(&e->m, 0, sizeof e->m);
+    return NULL;
+}
+
 /* Polygons (defects.gpkg), quicklook and report.json from mask.tif + confidence.tif (rank 0, after
  * both are committed); the tiles' rectangles give each polygon its `tiles` attribute. */
-static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
+static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta, const sw_ql_mosaic *reduced) {
     char mask[4200], conf[4200];
     sw_status st;
     if ((st = sw_path_join(mask, sizeof mask, c->cfg->out, "mask.tif")) ||
@@ -88,7 +108,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta) {
         if (c->job->class_names[k][0] && c->job->classes[k] < SW_NCLASSES)
             names[c->job->classes[k]] = c->job->class_names[k], own = 1;
     if (own) s.class_names = names, r->class_names = names, s.cluster_px = SW_CLUSTER_OFF;
-    s.tiles = rects, s.ntiles = n, s.report = r;
+    s.tiles = rects, s.ntiles = n, s.report = r, s.mosaic_reduced = reduced;
     /* The other ranks of this node wait (asleep) while rank 0 writes the outputs: their cores too. */
     s.threads = c->node_cores;
     st = sw_outputs_write(&s);
@@ -259,8 +279,10 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
         if (!st) st = sw_plan_index(&c.plan);
         st = sw_mpi_agree_all(st);
     }
+    early_quicklook eq = {cfg->input, {0}, 0, 0};
     if (!st) {
         assign_roles(&c);
+        if (c.rank == 0) eq.started = pthread_create(&eq.thread, NULL, early_quicklook_main, &eq) == 0;
         double t0 = sw_now();
         st = sw_mpi_run_roles(&c);
         c.t_tiles = sw_now() - t0;
@@ -286,10 +308,13 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
             sw_log(1, "run: %lld tiles failed (see %s/journal.bin; their pixels are 255 where no other tile covers them)",
                    (long long)c.tiles_failed, cfg->out);
         /* Vector outputs (polygons, quicklook, report) from mask.tif + confidence.tif. */
-        st = write_outputs(&c, meta);
+        if (eq.started) pthread_join(eq.thread, NULL), eq.started = 0;
+        st = write_outputs(&c, meta, &eq.m);
         if (!st) sw_log(1, "run: done in %.1f s; outputs in %s (mask.tif, confidence.tif, defects.gpkg, "
                            "quicklook.png, report.json)", sw_now() - c.t_start, cfg->out);
     }
+    if (eq.started) pthread_join(eq.thread, NULL);
+    sw_ql_mosaic_free(&eq.m);
     if (c.journal) sw_journal_close(c.journal);
     free(c.prior);
     sw_plan_free(&c.plan);
