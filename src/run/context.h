@@ -22,6 +22,7 @@ typedef struct {
     int reducer_index;        /* 0..R-1, or -1 */
     int nworkers;             /* ranks that process tiles */
     int threads;              /* tiles this rank's worker processes at once */
+    int cores;                /* this rank's share of the node's cores */
     int node_cores;           /* cores of all this job's ranks on this node (the outputs' threads) */
     /* rank 0 only */
     sw_journal *journal;
