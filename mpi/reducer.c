@@ -3,13 +3,18 @@
  * as its last tile is ready. It holds no pixels between blocks: a block is blended from the
  * durable tile results when it is complete, then written and freed. Blocks already on disk (a
  * resumed run) are skipped. It expects exactly one READY message per tile touching its blocks, or,
- * when the run is stopping, as many as SW_TAG_FINISH says were sent (protocol.h). */
+ * when the run is stopping, as many as SW_TAG_FINISH says were sent (protocol.h). On a rank that
+ * also works and has a core to spare (one process on a node of several cores), blocks are reduced
+ * on a thread of their own while the event loop runs tiles; MPI stays on the loop's thread, which
+ * announces a block once the thread has written it. */
 #include "mpi/protocol.h"
 #include "mpi/roles.h"
 
 #include "src/core/log.h"
 #include "src/run/results.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +29,34 @@ struct sw_reducer {
     int announced;
     int32_t nannounced;       /* SW_TAG_BLOCK messages sent */
     int finishing;            /* SW_TAG_FINISH received: `expected` is its count */
+    /* the reducing thread (threaded = 1): blocks b = by * nbx + bx to reduce, and reduced */
+    int threaded, quit;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int32_t *todo, *done;     /* (nblocks) queues; each block enters each once */
+    int64_t todo_head, todo_tail, done_head, done_tail, inflight;
+    sw_status thread_st;      /* the thread's first error, with its message */
+    char thread_err[1024];
 };
+
+static void *reduce_main(void *arg) {
+    sw_reducer *r = arg;
+    int nbx = r->c->plan.nbx;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->todo_head == r->todo_tail && !r->quit) pthread_cond_wait(&r->cv, &r->mu);
+        if (r->quit) break;
+        int32_t b = r->todo[r->todo_head++];
+        pthread_mutex_unlock(&r->mu);
+        sw_status st = sw_block_reduce(r->c, r->scratch, b % nbx, b / nbx, r->tile_status);
+        pthread_mutex_lock(&r->mu);
+        if (st && !r->thread_st) r->thread_st = st, snprintf(r->thread_err, sizeof r->thread_err, "%s", sw_errmsg());
+        r->done[r->done_tail++] = b;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
 
 static int owns(const sw_reducer *r, int bx, int by) {
     return sw_run_block_owner(r->c, bx, by) == r->c->reducer_index;
@@ -36,14 +68,44 @@ static sw_status announce_block(sw_reducer *r, int bx, int by) {
     return sw_outbox_send(r->out, &m, sizeof m, 0, SW_TAG_BLOCK);
 }
 
-static sw_status reduce(sw_reducer *r, int bx, int by) {
-    sw_status st = sw_block_reduce(r->c, r->scratch, bx, by, r->tile_status);
-    if (!st) st = announce_block(r, bx, by);
+/* A block written: announced, counted. */
+static sw_status block_written(sw_reducer *r, int bx, int by) {
+    sw_status st = announce_block(r, bx, by);
     if (st) return st;
     r->written[(size_t)by * r->c->plan.nbx + bx] = 1;
     r->pending--;
     r->c->blocks_written++;
     return SW_OK;
+}
+
+static sw_status reduce(sw_reducer *r, int bx, int by) {
+    if (r->threaded) {   /* to the thread; block_written when it is done (collect_done) */
+        pthread_mutex_lock(&r->mu);
+        r->todo[r->todo_tail++] = by * r->c->plan.nbx + bx;
+        r->inflight++;
+        pthread_cond_signal(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        return SW_OK;
+    }
+    sw_status st = sw_block_reduce(r->c, r->scratch, bx, by, r->tile_status);
+    return st ? st : block_written(r, bx, by);
+}
+
+/* The blocks the thread has written since the last call; its error, if any. */
+static sw_status collect_done(sw_reducer *r, int *busy) {
+    if (!r->threaded) return SW_OK;
+    int nbx = r->c->plan.nbx;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        sw_status st = r->thread_st;
+        int32_t b = r->done_head < r->done_tail ? r->done[r->done_head++] : -1;
+        if (b >= 0) r->inflight--;
+        pthread_mutex_unlock(&r->mu);
+        if (st) return sw_fail(st, "%s", r->thread_err);
+        if (b < 0) return SW_OK;
+        *busy = 1;
+        if ((st = block_written(r, b % nbx, b / nbx))) return st;
+    }
 }
 
 sw_status sw_reducer_init(sw_reducer **out, sw_run_ctx *c, sw_outbox *o) {
@@ -84,6 +146,18 @@ sw_status sw_reducer_init(sw_reducer **out, sw_run_ctx *c, sw_outbox *o) {
             sw_status st;
             if (owns(r, bx, by) && !r->written[b] && r->need[b] == 0 && (st = reduce(r, bx, by))) return st;
         }
+    if (c->is_worker && c->cores >= 2) {
+        r->todo = sw_malloc(sizeof *r->todo * nb, "the reducer's queue");
+        r->done = sw_malloc(sizeof *r->done * nb, "the reducer's queue");
+        if (!r->todo || !r->done) return SW_ERR_RUNTIME;
+        pthread_mutex_init(&r->mu, NULL);
+        pthread_cond_init(&r->cv, NULL);
+        if (pthread_create(&r->thread, NULL, reduce_main, r) != 0) {
+            pthread_mutex_destroy(&r->mu), pthread_cond_destroy(&r->cv);
+            return sw_fail(SW_ERR_RUNTIME, "reducer rank %d: cannot start its thread", c->rank);
+        }
+        r->threaded = 1;
+    }
     return SW_OK;
 }
 
@@ -93,6 +167,7 @@ sw_status sw_reducer_step(sw_reducer *r, int *busy) {
     int flag;
     sw_status st;
     *busy = 0;
+    if ((st = collect_done(r, busy))) return st;
     for (;;) {
         MPI_Iprobe(0, SW_TAG_READY, MPI_COMM_WORLD, &flag, &s);
         if (!flag) break;
@@ -121,7 +196,7 @@ sw_status sw_reducer_step(sw_reducer *r, int *busy) {
             *busy = 1;
         }
     }
-    if (!r->announced && r->received == r->expected) {
+    if (!r->announced && r->received == r->expected && r->inflight == 0) {
         if (r->pending != 0 && !r->finishing)
             return sw_fail(SW_ERR_RUNTIME, "reducer rank %d: all tiles are ready but %lld blocks are not written",
                            r->c->rank, (long long)r->pending);
@@ -137,6 +212,15 @@ int sw_reducer_done(const sw_reducer *r) { return r->announced; }
 
 void sw_reducer_free(sw_reducer *r) {
     if (!r) return;
+    if (r->threaded) {
+        pthread_mutex_lock(&r->mu);
+        r->quit = 1;
+        pthread_cond_signal(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->thread, NULL);
+        pthread_mutex_destroy(&r->mu), pthread_cond_destroy(&r->cv);
+    }
+    free(r->todo), free(r->done);
     free(r->tile_status), free(r->need), free(r->have), free(r->written);
     sw_block_scratch_free(r->scratch);
     free(r);
