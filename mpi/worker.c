@@ -45,7 +45,8 @@ sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
 }
 
 static sw_status request(sw_worker *w) {
-    int want = w->c->threads > 1 ? 4 * w->c->threads : 1;   /* threads take tiles one by one from 4 each */
+    /* threads take tiles one by one from 4 each (the master sends at most SW_BATCH_MAX) */
+    int want = w->c->threads > 1 ? 4 * w->c->threads : 1;
     sw_msg_request q = {w->c->cfg->batch > want ? w->c->cfg->batch : want};
     sw_status st = sw_outbox_send(w->out, &q, sizeof q, 0, SW_TAG_REQUEST);
     if (st) return st;
@@ -141,7 +142,9 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     if (w->halted || w->no_more) return SW_OK;
     /* Ask ahead: the next batch is on its way while the last tiles of this one run. */
     int T = w->c->threads > 0 ? w->c->threads : 1;
-    int B = T > 1 ? 4 * T : 1;   /* tiles per run_tiles call */
+    /* tiles per run_tiles call; asking when at most SW_BATCH_MAX are left keeps ids[] (2 x
+     * SW_BATCH_MAX) from overflowing with the next batch */
+    int B = T > 1 ? (4 * T < SW_BATCH_MAX ? 4 * T : SW_BATCH_MAX) : 1;
     if (!w->requested && !w->stopped && w->n <= B && (st = request(w))) return st;
     /* A signal here: start no tile until the master answers (SW_TAG_STOP, or the empty batch when
      * every tile is journaled already). */

@@ -134,6 +134,9 @@ static sw_status write_planes(const char *path, uint32_t hdr[8], const uint8_t *
                               sw_result_buf *scratch, uint32_t *bytes) {
     if (buf_reserve(scratch, enc_bound(w, h, nplanes), "encoding a result file")) return SW_ERR_RUNTIME;
     size_t n = encode(planes, w, h, nplanes, scratch->p);
+    if (n > UINT32_MAX)   /* the header and row offsets are uint32 */
+        return sw_fail(SW_ERR_RUNTIME, "'%s': %d x %d x %d planes encode to %zu bytes, more than a result file holds (4 GiB): "
+                       "use smaller --scales", path, w, h, nplanes, n);
     hdr[6] = (uint32_t)n;
     if (bytes) *bytes = (uint32_t)(SW_RESULT_HEADER + n);
     return write_file(path, hdr, scratch->p, n);
