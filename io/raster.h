@@ -44,6 +44,11 @@ const sw_raster_info *sw_raster_get_info(const sw_raster *r);
  * nodata whose validity is all valid or GDAL's internal mask IFD; the default, unless SWATH_READER=gdal
  * is in the environment at open (docs/performance.md). */
 int sw_raster_fast_path(const sw_raster *r);
+/* Threads reading one file: r (opened on the same path as `with`) serves its window reads from
+ * with's cache of decoded tiles, so a tile that several threads' windows touch is decoded once
+ * (each thread still reads with its own handle). 1 when shared, 0 where it cannot be (GDAL's path,
+ * different files): then r keeps its own cache. */
+int sw_raster_share_tiles(sw_raster *r, sw_raster *with);
 /* Tiles (image and mask) the fast path's window reads have decoded so far: the misses of its cache
  * of decoded tiles; 0 on GDAL's path. For tests and benches. */
 int64_t sw_raster_tiles_decoded(const sw_raster *r);

@@ -259,6 +259,10 @@ void sw_raster_close(sw_raster *r) {
 
 const sw_raster_info *sw_raster_get_info(const sw_raster *r) { return &r->info; }
 
+int sw_raster_share_tiles(sw_raster *r, sw_raster *with) {
+    return r && with && r->tiff && with->tiff && sw_tiff_share(r->tiff, with->tiff);
+}
+
 int sw_raster_fast_path(const sw_raster *r) { return r->tiff != NULL; }
 
 int64_t sw_raster_tiles_decoded(const sw_raster *r) { return r->tiff ? sw_tiff_decoded(r->tiff) : 0; }

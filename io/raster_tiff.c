@@ -14,8 +14,8 @@
  *     per-dataset internal mask (GMF_PER_DATASET) and the mask IFD GDAL takes (the first full-size
  *     FILETYPE_MASK IFD) is tiled, photometric MASK, 1 sample of 1 bit, every tile present.
  * Decoded tiles are kept in an LRU cache per IFD, so a tile shared by overlapping windows read in
- * row order is decoded once: it holds the tile rows of the largest window read so far plus one, as
- * full rows of tiles (at most GDAL's block cache size, GDALGetCacheMax64 from sw_raster_configure,
+ * row order is decoded once: it holds the tile rows of the largest window read so far plus one per
+ * handle sharing it (sw_tiff_share: the handles of a rank's tile threads), as full rows of tiles (at most GDAL's block cache size, GDALGetCacheMax64 from sw_raster_configure,
  * which this handle's reads no longer fill). Not the whole budget at once: fresh tile buffers cost
  * more than decoding again (a cache of the whole 4096^2 image read 512-windows 1.4x slower). Two TIFF handles (image and
  * mask IFD), so reads never switch directories. libtiff's messages go to this reader only.
@@ -29,6 +29,8 @@
 
 #include <tiffio.h>
 
+#include <pthread.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,23 +38,37 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define CACHE_SLOTS_MIN 4      /* decoded tiles kept per IFD and handle: at least, */
+#define CACHE_SLOTS_MIN 4      /* decoded tiles kept per IFD: at least, */
 #define CACHE_SLOTS_MAX 4096   /* at most (the lookup is a linear scan) */
 
 typedef struct {
     int64_t key;     /* tile index, -1 when empty */
     uint64_t used;   /* LRU stamp */
     uint8_t *data;
+    int pins;        /* readers copying out of it, and its decoder while it decodes */
+    int loading;     /* being decoded: data not valid yet */
 } tile_slot;
 
+/* The decoded tiles of one IFD, shared by the handles of one file that sw_tiff_share joins (one
+ * per thread): a tile is decoded once, by the first thread that needs it, while the others that
+ * need it wait; a slot is evicted only when no reader has it pinned. */
 typedef struct {
-    TIFF *tif;       /* positioned on this IFD for good */
-    int tw, th, ntx, nty, spp;
+    pthread_mutex_t mu;
+    pthread_cond_t decoded_cv;   /* a tile finished decoding (or failed) */
+    int refs;                    /* handles using it */
     size_t tile_bytes;
     tile_slot *slots;
-    int nslots, cap;   /* slots now, and at most (the budget) */
+    int nslots, cap;             /* slots now, and at most (the budget; exceeded only while every
+                                    slot is pinned, by one per waiting thread) */
     uint64_t clock;
-    int64_t decoded;   /* tiles decoded into the cache so far */
+    int64_t decoded;             /* tiles decoded into it so far */
+} tile_cache;
+
+typedef struct {
+    TIFF *tif;       /* positioned on this IFD for good; this handle's (libtiff is not thread-safe) */
+    int tw, th, ntx, nty, spp;
+    size_t tile_bytes;
+    tile_cache *cache;
     char err[256];   /* libtiff's last error on this handle */
 } tiff_ifd;
 
@@ -95,17 +111,44 @@ static int tiles_present(TIFF *tif) {
 
 static int u16_field(TIFF *tif, uint32_t tag, uint16_t *v) { return TIFFGetFieldDefaulted(tif, tag, v) == 1; }
 
-/* Makes room in d's cache for windows spanning `rows` tile rows: (rows + 1) rows of tiles, within
- * d->cap. Returns 0, or -1 when out of memory. */
+/* Makes room in d's cache for windows spanning `rows` tile rows: rows + 1 rows of tiles per handle
+ * sharing the cache, within the budget. Returns 0, or -1 when out of memory. */
 static int ifd_reserve(tiff_ifd *d, int rows) {
-    int64_t want = (int64_t)(rows + 1) * d->ntx + 2;
-    int n = want < d->cap ? (int)want : d->cap;
-    if (n <= d->nslots) return 0;
-    tile_slot *s = realloc(d->slots, (size_t)n * sizeof *s);
-    if (!s) return -1;
-    for (int i = d->nslots; i < n; i++) s[i] = (tile_slot){-1, 0, NULL};
-    d->slots = s, d->nslots = n;
-    return 0;
+    tile_cache *c = d->cache;
+    pthread_mutex_lock(&c->mu);
+    int64_t want = (int64_t)(rows + c->refs) * d->ntx + 2;
+    int n = want < c->cap ? (int)want : c->cap, ret = 0;
+    if (n > c->nslots) {
+        tile_slot *s = realloc(c->slots, (size_t)n * sizeof *s);
+        if (s) {
+            for (int i = c->nslots; i < n; i++) s[i] = (tile_slot){-1, 0, NULL, 0, 0};
+            c->slots = s, c->nslots = n;
+        } else ret = -1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return ret;
+}
+
+static tile_cache *cache_new(size_t tile_bytes, int cap) {
+    tile_cache *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->decoded_cv, NULL);
+    c->refs = 1, c->tile_bytes = tile_bytes, c->cap = cap;
+    return c;
+}
+
+static void cache_unref(tile_cache *c) {
+    if (!c) return;
+    pthread_mutex_lock(&c->mu);
+    int last = --c->refs == 0;
+    pthread_mutex_unlock(&c->mu);
+    if (!last) return;
+    for (int i = 0; i < c->nslots; i++) free(c->slots[i].data);
+    free(c->slots);
+    pthread_cond_destroy(&c->decoded_cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
 }
 
 /* Sets up d on its open handle: tile geometry and a cache of at most `budget` bytes. Returns 0,
@@ -123,14 +166,12 @@ static int ifd_setup(tiff_ifd *d, int width, int height, int64_t budget) {
     int64_t all = (int64_t)d->ntx * d->nty, fit = budget / (int64_t)d->tile_bytes;
     if (fit > all) fit = all;
     if (fit > CACHE_SLOTS_MAX) fit = CACHE_SLOTS_MAX;
-    d->cap = fit < CACHE_SLOTS_MIN ? CACHE_SLOTS_MIN : (int)fit;
+    if (!(d->cache = cache_new(d->tile_bytes, fit < CACHE_SLOTS_MIN ? CACHE_SLOTS_MIN : (int)fit))) return -1;
     return ifd_reserve(d, 1);
 }
 
 static void ifd_free(tiff_ifd *d) {
-    if (d->slots)
-        for (int i = 0; i < d->nslots; i++) free(d->slots[i].data);
-    free(d->slots);
+    cache_unref(d->cache);
     if (d->tif) TIFFClose(d->tif);
     memset(d, 0, sizeof *d);
 }
@@ -244,7 +285,40 @@ sw_tiff *sw_tiff_open_raw(GDALDatasetH ds, const char *path) {
     return open_checked(ds, path, 1, 1);
 }
 
-int64_t sw_tiff_decoded(const sw_tiff *t) { return t->img.decoded + t->mask.decoded; }
+static int64_t cache_decoded(tile_cache *c) {
+    if (!c) return 0;
+    pthread_mutex_lock(&c->mu);
+    int64_t n = c->decoded;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+int64_t sw_tiff_decoded(const sw_tiff *t) { return cache_decoded(t->img.cache) + cache_decoded(t->mask.cache); }
+
+/* Same file geometry on both IFDs (both handles opened on one file pass). */
+static int same_ifd(const tiff_ifd *a, const tiff_ifd *b) {
+    return !a->tif == !b->tif && a->tw == b->tw && a->th == b->th && a->ntx == b->ntx && a->nty == b->nty &&
+           a->spp == b->spp && a->tile_bytes == b->tile_bytes;
+}
+
+static void share_ifd(tiff_ifd *d, tiff_ifd *from) {
+    if (!d->tif || d->cache == from->cache) return;
+    cache_unref(d->cache);
+    pthread_mutex_lock(&from->cache->mu);
+    from->cache->refs++;
+    pthread_mutex_unlock(&from->cache->mu);
+    d->cache = from->cache;
+}
+
+int sw_tiff_share(sw_tiff *t, sw_tiff *from) {
+    if (!t || !from || t == from) return 0;
+    if (t->width != from->width || t->height != from->height || strcmp(t->path, from->path) != 0 ||
+        !same_ifd(&t->img, &from->img) || !same_ifd(&t->mask, &from->mask))
+        return 0;
+    share_ifd(&t->img, &from->img);
+    share_ifd(&t->mask, &from->mask);
+    return 1;
+}
 
 void sw_tiff_close(sw_tiff *t) {
     if (!t) return;
@@ -253,30 +327,73 @@ void sw_tiff_close(sw_tiff *t) {
     free(t);
 }
 
-/* The decoded tile (tx, ty) of d, from the cache or decoded now; NULL on failure (d->err). */
-static const uint8_t *ifd_tile(tiff_ifd *d, int tx, int ty) {
+/* The decoded tile (tx, ty) of d, pinned in slot *slot until ifd_release: from the cache, after
+ * another thread's decode of it, or decoded now with this handle. NULL on failure (d->err). */
+static const uint8_t *ifd_acquire(tiff_ifd *d, int tx, int ty, int *slot) {
+    tile_cache *c = d->cache;
     int64_t key = (int64_t)ty * d->ntx + tx;
-    int victim = 0;
-    for (int i = 0; i < d->nslots; i++) {
-        if (d->slots[i].key == key) {
-            d->slots[i].used = ++d->clock;
-            return d->slots[i].data;
+    pthread_mutex_lock(&c->mu);
+    int victim;
+    for (;;) {
+        int found = -1;
+        victim = -1;
+        for (int i = 0; i < c->nslots; i++) {
+            tile_slot *s = &c->slots[i];
+            if (s->key == key) {
+                found = i;
+                break;
+            }
+            if (!s->pins && !s->loading && (victim < 0 || s->used < c->slots[victim].used)) victim = i;
         }
-        if (d->slots[i].used < d->slots[victim].used) victim = i;   /* empty slots have used = 0 */
+        if (found < 0) break;
+        tile_slot *s = &c->slots[found];
+        if (s->loading) {   /* another thread decodes it: wait, then look again (it may have failed) */
+            pthread_cond_wait(&c->decoded_cv, &c->mu);
+            continue;
+        }
+        s->pins++, s->used = ++c->clock;
+        *slot = found;
+        const uint8_t *data = s->data;
+        pthread_mutex_unlock(&c->mu);
+        return data;
     }
-    tile_slot *s = &d->slots[victim];
-    if (!s->data && !(s->data = malloc(d->tile_bytes))) {
-        snprintf(d->err, sizeof d->err, "out of memory for a decoded tile (%zu bytes)", d->tile_bytes);
+    if (victim < 0) {   /* every slot pinned or decoding by other threads: one more */
+        tile_slot *s = realloc(c->slots, (size_t)(c->nslots + 1) * sizeof *s);
+        if (!s) {
+            pthread_mutex_unlock(&c->mu);
+            snprintf(d->err, sizeof d->err, "out of memory for the tile cache");
+            return NULL;
+        }
+        s[c->nslots] = (tile_slot){-1, 0, NULL, 0, 0};
+        c->slots = s, victim = c->nslots++;
+    }
+    tile_slot *s = &c->slots[victim];
+    if (!s->data && !(s->data = malloc(c->tile_bytes))) {
+        pthread_mutex_unlock(&c->mu);
+        snprintf(d->err, sizeof d->err, "out of memory for a decoded tile (%zu bytes)", c->tile_bytes);
         return NULL;
     }
-    s->key = -1, s->used = 0;
+    s->key = key, s->loading = 1, s->pins = 1, s->used = ++c->clock;
+    uint8_t *buf = s->data;
+    pthread_mutex_unlock(&c->mu);
     d->err[0] = 0;
-    if (TIFFReadEncodedTile(d->tif, (uint32_t)key, s->data, (tmsize_t)d->tile_bytes) < 0) {
-        if (!d->err[0]) snprintf(d->err, sizeof d->err, "no reason given by libtiff");
-        return NULL;
-    }
-    s->key = key, s->used = ++d->clock, d->decoded++;
-    return s->data;
+    int ok = TIFFReadEncodedTile(d->tif, (uint32_t)key, buf, (tmsize_t)c->tile_bytes) >= 0;
+    if (!ok && !d->err[0]) snprintf(d->err, sizeof d->err, "no reason given by libtiff");
+    pthread_mutex_lock(&c->mu);
+    s = &c->slots[victim];   /* the array may have grown meanwhile */
+    s->loading = 0;
+    if (ok) c->decoded++;
+    else s->key = -1, s->pins = 0, s->used = 0;
+    pthread_cond_broadcast(&c->decoded_cv);
+    pthread_mutex_unlock(&c->mu);
+    *slot = victim;
+    return ok ? buf : NULL;
+}
+
+static void ifd_release(tiff_ifd *d, int slot) {
+    pthread_mutex_lock(&d->cache->mu);
+    d->cache->slots[slot].pins--;
+    pthread_mutex_unlock(&d->cache->mu);
 }
 
 static sw_status tile_fail(const sw_tiff *t, const tiff_ifd *d, int x, int y, int w, int h, int tx, int ty) {
@@ -296,7 +413,8 @@ sw_status sw_tiff_read(sw_tiff *t, int x, int y, int w, int h, const int *sel, i
     for (int i = 0; i < nb; i++) off[i] = sel[i] - 1;
     for (int ty = y / d->th; ty <= (y + h - 1) / d->th; ty++)
         for (int tx = x / d->tw; tx <= (x + w - 1) / d->tw; tx++) {
-            const uint8_t *tile = ifd_tile(&t->img, tx, ty);
+            int slot;
+            const uint8_t *tile = ifd_acquire(&t->img, tx, ty, &slot);
             if (!tile) return tile_fail(t, &t->img, x, y, w, h, tx, ty);
             int x0 = tx * d->tw > x ? tx * d->tw : x, x1 = (tx + 1) * d->tw < x + w ? (tx + 1) * d->tw : x + w;
             int y0 = ty * d->th > y ? ty * d->th : y, y1 = (ty + 1) * d->th < y + h ? (ty + 1) * d->th : y + h;
@@ -310,6 +428,7 @@ sw_status sw_tiff_read(sw_tiff *t, int x, int y, int w, int h, const int *sel, i
                 for (int i = 0; i < x1 - x0; i++, s += spp, o += nb)
                     for (int b = 0; b < nb; b++) o[b] = s[off[b]];
             }
+            ifd_release(&t->img, slot);
         }
     if (!t->mask.tif) return SW_OK;
     if (!v) return sw_fail(SW_ERR_RUNTIME, "reading window %d,%d,%d,%d of %s: no validity buffer for the mask", x, y, w, h, t->path);
@@ -317,7 +436,8 @@ sw_status sw_tiff_read(sw_tiff *t, int x, int y, int w, int h, const int *sel, i
     size_t mline = ((size_t)m->tw + 7) / 8;   /* bytes per row of a 1-bit tile, most significant bit first */
     for (int ty = y / m->th; ty <= (y + h - 1) / m->th; ty++)
         for (int tx = x / m->tw; tx <= (x + w - 1) / m->tw; tx++) {
-            const uint8_t *tile = ifd_tile(&t->mask, tx, ty);
+            int slot;
+            const uint8_t *tile = ifd_acquire(&t->mask, tx, ty, &slot);
             if (!tile) return tile_fail(t, &t->mask, x, y, w, h, tx, ty);
             int x0 = tx * m->tw > x ? tx * m->tw : x, x1 = (tx + 1) * m->tw < x + w ? (tx + 1) * m->tw : x + w;
             int y0 = ty * m->th > y ? ty * m->th : y, y1 = (ty + 1) * m->th < y + h ? (ty + 1) * m->th : y + h;
@@ -329,6 +449,7 @@ sw_status sw_tiff_read(sw_tiff *t, int x, int y, int w, int h, const int *sel, i
                     vr[i - x] = (row[c >> 3] >> (7 - (c & 7))) & 1;
                 }
             }
+            ifd_release(&t->mask, slot);
         }
     /* Invalid pixels read as 0, whatever the file holds there. */
     for (int j = 0; j < h; j++) {

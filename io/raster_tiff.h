@@ -23,7 +23,12 @@ sw_tiff *sw_tiff_open(GDALDatasetH ds, const char *path);
  * mask (GDAL's nearest read ignores both); NULL where GDAL must read (or SWATH_READER=gdal). */
 sw_tiff *sw_tiff_open_raw(GDALDatasetH ds, const char *path);
 void sw_tiff_close(sw_tiff *t);
-/* Image and mask tiles sw_tiff_read has decoded so far (cache misses). */
+/* From now on t's window reads use from's cache of decoded tiles (each handle keeps its own libtiff
+ * handles, so each thread reads with its own: a tile is decoded once, by the first thread that
+ * needs it). Both open on the same file. Returns 1, or 0 (nothing changed) when the files differ. */
+int sw_tiff_share(sw_tiff *t, sw_tiff *from);
+/* Image and mask tiles sw_tiff_read has decoded so far (cache misses; with sw_tiff_share, by all
+ * the handles sharing the cache). */
 int64_t sw_tiff_decoded(const sw_tiff *t);
 
 /* Reads the window (x, y, w, h), inside the image, of bands sel[0..nb) (1-based):

@@ -19,7 +19,7 @@ static const sw_opt run_opts[] = {
     {"blend", "MODE", "linear", "blending of overlapping tiles: crop, mean, linear, cosine"},
     {"reducers", "R", "1", "ranks that stitch output blocks (the last R ranks)"},
     {"batch", "N", "2", "tile ids per scheduler reply"},
-    {"threads", "N", "1", "tiles a worker rank processes at once, each on its own thread with its own reader (jobs that run a model always 1: their kernels use the rank's cores); for several cores per rank prefer more ranks (mpiexec -n), which work on separate groups of tiles"},
+    {"threads", "N", NULL, "tiles a worker rank processes at once, on threads sharing one cache of decoded source tiles (default: the rank's share of the node's cores, from SLURM_CPUS_PER_TASK when set; 1 for jobs that run a model, whose kernels use the rank's cores)"},
     {"block", "N", "1024", "output block side (multiple of 512)"},
     {"resume", NULL, NULL, "continue the run in DIR: journaled tiles and written blocks are kept"},
     {"cog", NULL, NULL, "also write DIR/mask.cog.tif (Cloud Optimized GeoTIFF)"},

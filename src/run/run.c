@@ -256,12 +256,11 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     if (st) return st;
     *print = c.rank == 0;
     configure_gdal(&c.cores, &c.node_cores);
-    /* Tiles processed at once on this rank: --threads (default 1), and 1 for a job that uses the
-     * cores itself. Not the rank's cores by default: each thread has its own reader, so threads
-     * working through one group of tiles decode its source blocks once each, and on the 4096^2
-     * bench 2 threads were no faster than 1 (docs/performance.md); ranks (mpiexec -n) get groups
-     * of their own. */
-    c.threads = !job.tile_threads ? 1 : cfg->threads > 0 ? cfg->threads : 1;
+    /* Tiles processed at once on this rank: --threads, by default the rank's cores, and 1 for a job
+     * that uses the cores itself (a model's kernels). The threads share one cache of decoded source
+     * tiles (mpi/worker.c), so a group of tiles is decoded once however many threads work on it. */
+    c.threads = !job.tile_threads ? 1 : cfg->threads > 0 ? cfg->threads : c.cores;
+    if (c.threads > SW_RUN_MAX_THREADS) c.threads = SW_RUN_MAX_THREADS;
     if (c.rank == 0) {
         sw_jobenv je;
         sw_jobenv_read(&je);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stop requests (SIGUSR1 / SIGTERM) during `swath run`: whichever rank gets the signal, the run
 # journals the tiles in flight and every rank exits 75; --resume then gives the uninterrupted mask.
-# 1. mpiexec -n 3, SIGUSR1 to rank 2 only (a reducer, no worker); 2. resumed with -n 4 --reducers 2,
-# SIGUSR1 to mpiexec (it forwards it to every rank); 3. one process, SIGTERM; 4. resumed under
+# 1. mpiexec -n 3, SIGUSR1 to rank 2 only (a reducer, no worker); 2. resumed with -n 4 --reducers 2
+# --threads 3, SIGUSR1 to mpiexec (it forwards it to every rank; each worker's pool has tiles in
+# flight); 3. one process (on 2 cores: 2 tile threads), SIGTERM; 4. resumed under
 # mpiexec -n 2 to the end. SWATH_TEST_TILE_DELAY_MS (test only) slows tiles so that a signal lands
 # half-way.
 set -u
@@ -52,13 +53,13 @@ grep -q "SIGUSR1 on rank 2" "$WORK/s1.log" || fail "the master did not name rank
 ok "mpiexec -n 3, SIGUSR1 to rank 2 (a reducer): exit 75 after $(($(jsize) / 128)) of $ntiles tiles"
 
 s1=$(jsize)
-mpiexec -n 4 --oversubscribe "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume --reducers 2 2> "$WORK/s2.log" &
+mpiexec -n 4 --oversubscribe "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume --reducers 2 --threads 3 2> "$WORK/s2.log" &
 pid=$!
 wait_records 3 "$pid"
 kill -USR1 "$pid"
 wait "$pid"
-stopped "-n 4 --reducers 2, SIGUSR1 to mpiexec" $? "$WORK/s2.log" SIGUSR1 "$s1"
-ok "mpiexec -n 4 --reducers 2, SIGUSR1 to mpiexec: exit 75 after $(($(jsize) / 128)) tiles"
+stopped "-n 4 --reducers 2 --threads 3, SIGUSR1 to mpiexec" $? "$WORK/s2.log" SIGUSR1 "$s1"
+ok "mpiexec -n 4 --reducers 2 --threads 3, SIGUSR1 to mpiexec: exit 75 after $(($(jsize) / 128)) tiles"
 
 s2=$(jsize)
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s3.log" &

@@ -10,6 +10,8 @@
 #include "io/raster.h"
 #include "tests/unit/raster_test_util.h"
 
+#include <pthread.h>
+
 #define W 1000
 #define H 777
 
@@ -242,6 +244,72 @@ static void check_cache(const char *path) {
     sw_raster_close(r);
 }
 
+/* Threads sharing one cache of decoded tiles (sw_raster_share_tiles), each with its own handle,
+ * reading the windows in different orders at once: every window as GDAL's path reads it, and with
+ * room for every tile each tile decoded once in all (16 image + 16 mask tiles of 256). With a
+ * cache of 4 tiles (tiny) the threads evict each other's tiles: the pixels must still be right. */
+#define SHARE_THREADS 3
+typedef struct {
+    sw_raster *r;
+    int k, n, bad;
+    const window *wl;
+    uint8_t *const *refp, *const *refv;
+} share_arg;
+
+static void *share_main(void *arg) {
+    share_arg *a = arg;
+    for (int rep = 0; rep < 3; rep++)
+        for (int i = 0; i < a->n; i++) {
+            int j = (i * (2 * a->k + 1) + a->k * 7 + rep * 13) % a->n;   /* a different order per thread */
+            const window *g = &a->wl[j];
+            size_t np = (size_t)g->w * g->h;
+            uint8_t *p = malloc(np * 3), *v = malloc(np);
+            if (sw_raster_read_u8(a->r, g->x, g->y, g->w, g->h, p, v) || memcmp(p, a->refp[j], np * 3) ||
+                memcmp(v, a->refv[j], np))
+                a->bad++;
+            free(p), free(v);
+        }
+    return NULL;
+}
+
+static void check_shared(const char *path, int expect_decoded) {
+    sw_raster *ref = open_with(path, "gdal"), *r[SHARE_THREADS] = {0};
+    for (int k = 0; k < SHARE_THREADS; k++) r[k] = open_with(path, NULL);
+    window wl[NWIN];
+    int n = make_windows(wl, NWIN);
+    uint8_t *refp[NWIN], *refv[NWIN];
+    for (int j = 0; j < n; j++) {
+        size_t np = (size_t)wl[j].w * wl[j].h;
+        refp[j] = malloc(np * 3), refv[j] = malloc(np);
+        if (ref) CHECK(sw_raster_read_u8(ref, wl[j].x, wl[j].y, wl[j].w, wl[j].h, refp[j], refv[j]) == SW_OK, "shared: reference read");
+    }
+    int ok = ref != NULL;
+    for (int k = 0; k < SHARE_THREADS; k++) ok = ok && r[k];
+    for (int k = 1; ok && k < SHARE_THREADS; k++)
+        CHECK(sw_raster_share_tiles(r[k], r[0]) == 1, "shared: handle %d does not share the first one's tiles", k);
+    if (ok) {
+        CHECK(sw_raster_share_tiles(r[0], ref) == 0, "shared: GDAL's path claims to share tiles");
+        pthread_t th[SHARE_THREADS];
+        share_arg a[SHARE_THREADS];
+        for (int k = 0; k < SHARE_THREADS; k++) {
+            a[k] = (share_arg){r[k], k, n, 0, wl, refp, refv};
+            CHECK(pthread_create(&th[k], NULL, share_main, &a[k]) == 0, "shared: thread %d", k);
+        }
+        for (int k = 0; k < SHARE_THREADS; k++) {
+            pthread_join(th[k], NULL);
+            CHECK(a[k].bad == 0, "shared: thread %d read %d windows unlike GDAL", k, a[k].bad);
+        }
+        int64_t dec = sw_raster_tiles_decoded(r[0]);
+        for (int k = 1; k < SHARE_THREADS; k++)
+            CHECK(sw_raster_tiles_decoded(r[k]) == dec, "shared: handles count different decodes");
+        if (expect_decoded) CHECK(dec == expect_decoded, "shared: %lld tiles decoded in all, expected %d (each once)", (long long)dec, expect_decoded);
+        else CHECK(dec > 32, "shared: a cache of 4 tiles decoded only %lld tiles: nothing was evicted", (long long)dec);
+    }
+    for (int j = 0; j < n; j++) free(refp[j]), free(refv[j]);
+    for (int k = 0; k < SHARE_THREADS; k++) sw_raster_close(r[k]);
+    sw_raster_close(ref);
+}
+
 int main(void) {
     char dir[1024];
     t_dir(dir, sizeof dir, "raster_tiff");
@@ -264,11 +332,13 @@ int main(void) {
     char cache_path[1200];
     snprintf(cache_path, sizeof cache_path, "%s/rgb_DEFLATE_256_mask.tif", dir);
     check_cache(cache_path);
+    check_shared(cache_path, 32);
     /* a cache of the fewest tiles (its budget is GDAL's cache size): tiles evicted and decoded again */
     int64_t cache = GDALGetCacheMax64();
     GDALSetCacheMax64(1);
     check_fast(dir, "rgb_DEFLATE_256_mask_tinycache", &(fixture){3, 256, GDT_Byte, "DEFLATE", "RGB", NULL, 1, 0});
     check_fast(dir, "rgba_LZW_512_mask_tinycache", &(fixture){4, 512, GDT_Byte, "LZW", "RGB", NULL, 1, 0});
+    check_shared(cache_path, 0);
     GDALSetCacheMax64(cache);
     /* an alpha band and an internal mask: GDAL takes the mask (GMF_PER_DATASET), so may the fast path */
     check_fast(dir, "rgba_alpha_DEFLATE_512_mask", &(fixture){4, 512, GDT_Byte, "DEFLATE", "RGB", "YES", 1, 0});
