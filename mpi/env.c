@@ -109,6 +109,21 @@ void sw_mpi_barrier(void) {
     wait_idle(&r);
 }
 
+sw_status sw_mpi_max_u8(uint8_t *buf, size_t n, int root) {
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    while (n) {
+        int k = n > (1u << 30) ? (1 << 30) : (int)n;
+        MPI_Request r;
+        if (MPI_Ireduce(rank == root ? MPI_IN_PLACE : buf, buf, k, MPI_UNSIGNED_CHAR, MPI_MAX, root, MPI_COMM_WORLD, &r) !=
+            MPI_SUCCESS)
+            return sw_fail(SW_ERR_RUNTIME, "MPI_Ireduce of %zu bytes to rank %d failed", n, root);
+        wait_idle(&r);
+        buf += k, n -= (size_t)k;
+    }
+    return SW_OK;
+}
+
 int64_t sw_mpi_max_i64(int64_t v) {
     long long in = v, out = v;
     MPI_Allreduce(&in, &out, 1, MPI_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);

@@ -33,6 +33,8 @@ sw_status sw_mpi_agree_all(sw_status st);
 void sw_mpi_barrier(void);
 /* Largest value over the ranks. */
 int64_t sw_mpi_max_i64(int64_t v);
+/* Element-wise largest bytes over the ranks, into root's buf (n bytes on every rank). */
+sw_status sw_mpi_max_u8(uint8_t *buf, size_t n, int root);
 /* Ends every rank after a fatal error on this one (prints the message first). */
 void sw_mpi_abort(sw_status st);
 

@@ -3,9 +3,17 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static int log_level = 1;
+/* SWATH_LOG_CLOCK set: each message starts with the seconds since the program started (after the
+ * dynamic loader), for timelines of where a run's time goes. */
+static double log_t0 = -1;
+
+__attribute__((constructor)) static void log_clock_start(void) {
+    if (getenv("SWATH_LOG_CLOCK")) log_t0 = sw_now();
+}
 
 void sw_log_set_level(int level) { log_level = level; }
 int sw_log_level(void) { return log_level; }
@@ -15,6 +23,7 @@ void sw_log(int level, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fputs("swath: ", stderr);
+    if (log_t0 >= 0) fprintf(stderr, "[%.3f] ", sw_now() - log_t0);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

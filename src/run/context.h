@@ -8,6 +8,7 @@
 #include "jobs/job.h"
 #include "src/run/config.h"
 #include "src/run/plan.h"
+#include "src/run/ql_tiles.h"
 #include "src/run/results.h"
 
 #include <stdint.h>
@@ -24,6 +25,7 @@ typedef struct {
     int threads;              /* tiles this rank's worker processes at once */
     int cores;                /* this rank's share of the node's cores */
     int node_cores;           /* cores of all this job's ranks on this node (the outputs' threads) */
+    sw_ql_tiles ql;           /* the quicklook reduced from the tiles' reads (ql.ow = 0: read at the end) */
     /* rank 0 only */
     sw_journal *journal;
     sw_journal_rec *prior;    /* journal records found at start (resume) */

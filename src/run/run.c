@@ -18,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/image_png.h"
 #include "src/run/outputs.h"
+#include "src/run/quicklook.h"
 
 /* The quicklook's reduced mosaic, read by rank 0 on a thread of its own while the tiles are
  * processed (a decode of the whole mosaic that needs no result; the tile phase leaves a core
@@ -204,18 +206,58 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
     return st;
 }
 
-/* Every rank gets rank 0's plan. */
+/* Every rank gets rank 0's plan, and whether the tiles build the quicklook (c->ql, rank 0's
+ * choice: it has checked the mosaic). */
 static sw_status share_plan(sw_run_ctx *c) {
-    int64_t g[3] = {c->plan.width, c->plan.height, c->plan.ntiles};
+    int64_t g[5] = {c->plan.width, c->plan.height, c->plan.ntiles, c->ql.ow, c->ql.oh};
     sw_status st = sw_mpi_bcast(g, sizeof g, 0);
     if (st) return st;
     if (c->rank != 0) {
         sw_plan_geometry(&c->plan, c->cfg, (int)g[0], (int)g[1]);
         c->plan.ntiles = g[2];
+        c->ql.ow = (int)g[3], c->ql.oh = (int)g[4];
         c->plan.tiles = sw_malloc(sizeof *c->plan.tiles * (size_t)(g[2] ? g[2] : 1), "the tile table");
         if (!c->plan.tiles) return SW_ERR_RUNTIME;   /* fatal on this rank: reported by agree_all */
     }
     return sw_mpi_bcast(c->plan.tiles, sizeof *c->plan.tiles * (size_t)g[2], 0);
+}
+
+/* Rank 0: the quicklook's size, when the workers' reads can build it (src/run/ql_tiles.h): the
+ * mosaic read as stored at integer factors (else the outputs read it reduced at the end, as with
+ * SWATH_QUICKLOOK=mosaic, the reference path of the tests). */
+static void choose_quicklook(sw_run_ctx *c) {
+    sw_outputs_spec s;
+    sw_outputs_spec_init(&s);
+    int ow, oh;
+    sw_quicklook_size(c->plan.width, c->plan.height, s.quicklook_max, &ow, &oh);
+    const char *env = getenv("SWATH_QUICKLOOK");
+    if (env && !strcmp(env, "mosaic")) return;
+    if (sw_image_reduced_rgb_tiled(c->cfg->input, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
+}
+
+/* Every rank, once the plan is shared: the geometry, and the buffers where tiles are reduced. */
+static sw_status start_quicklook(sw_run_ctx *c) {
+    int ow = c->ql.ow, oh = c->ql.oh;
+    if (!ow) return SW_OK;
+    if (!sw_ql_tiles_geometry(&c->ql, &c->plan, ow, oh)) return SW_OK;   /* the overlap is too thin */
+    return c->is_worker || c->rank == 0 ? sw_ql_tiles_alloc(&c->ql) : SW_OK;
+}
+
+/* After the tiles: rank 0 gathers the cells every rank reduced and reads the windows no rank
+ * reduced in this run (tiles done before a --resume). */
+static sw_status gather_quicklook(sw_run_ctx *c) {
+    if (!c->ql.ow) return SW_OK;
+    size_t n = (size_t)c->ql.ow * c->ql.oh;
+    uint8_t *scratch = NULL;
+    if (!c->ql.img && !(scratch = sw_calloc(5 * n, 1, "the quicklook"))) return SW_ERR_RUNTIME;
+    sw_status st = sw_mpi_max_u8(c->ql.img ? c->ql.img : scratch, 5 * n, 0);
+    free(scratch);
+    if (!st && c->rank == 0) {
+        double t0 = sw_now();
+        int64_t k = sw_ql_tiles_fill(&c->ql, &c->plan, c->cfg->input);
+        if (k) sw_log(1, "run: quicklook: read %lld windows no tile of this run reduced in %.1f s", (long long)k, sw_now() - t0);
+    }
+    return st;
 }
 
 static void assign_roles(sw_run_ctx *c) {
@@ -271,6 +313,7 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_run_meta *meta = sw_calloc(1, sizeof *meta, "the run metadata");
     st = meta ? SW_OK : SW_ERR_RUNTIME;
     if (c.rank == 0 && !st) st = setup(&c, meta);
+    if (c.rank == 0 && !st) choose_quicklook(&c);
     c.t_plan = sw_now() - c.t_start;
     st = sw_mpi_agree(st, 0);
     if (!st) {
@@ -281,14 +324,19 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     early_quicklook eq = {cfg->input, {0}, 0, 0};
     if (!st) {
         assign_roles(&c);
-        /* Only where rank 0 has a core to spare: with one core per rank it would slow the tiles
-         * (mpiexec -n 2 on 2 cores: tile phase 1.04 -> 1.22 s), and the outputs read it beside
-         * the polygons anyway. */
-        if (c.rank == 0 && c.cores >= 2) eq.started = pthread_create(&eq.thread, NULL, early_quicklook_main, &eq) == 0;
+        st = sw_mpi_agree_all(start_quicklook(&c));
+    }
+    if (!st) {
+        /* Without the tiles' quicklook: its read on a thread of rank 0 during the tiles, only where
+         * rank 0 has a core to spare: with one core per rank it would slow the tiles (mpiexec -n 2
+         * on 2 cores: tile phase 1.04 -> 1.22 s), and the outputs read it beside the polygons anyway. */
+        if (c.rank == 0 && c.cores >= 2 && !c.ql.img)
+            eq.started = pthread_create(&eq.thread, NULL, early_quicklook_main, &eq) == 0;
         double t0 = sw_now();
         st = sw_mpi_run_roles(&c);
         c.t_tiles = sw_now() - t0;
     }
+    if (!st) st = sw_mpi_agree_all(gather_quicklook(&c));
     if (!st) {
         sw_mpi_barrier();
         if (c.rank == 0) {
@@ -311,12 +359,15 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
                    (long long)c.tiles_failed, cfg->out);
         /* Vector outputs (polygons, quicklook, report) from mask.tif + confidence.tif. */
         if (eq.started) pthread_join(eq.thread, NULL), eq.started = 0;
-        st = write_outputs(&c, meta, &eq.m);
+        /* the tiles' quicklook (a view: c.ql keeps the buffers) */
+        sw_ql_mosaic tiles_ql = {c.plan.width, c.plan.height, c.ql.ow, c.ql.oh, c.ql.img, c.ql.valid, 0};
+        st = write_outputs(&c, meta, c.ql.img ? &tiles_ql : &eq.m);
         if (!st) sw_log(1, "run: done in %.1f s; outputs in %s (mask.tif, confidence.tif, defects.gpkg, "
                            "quicklook.png, report.json)", sw_now() - c.t_start, cfg->out);
     }
     if (eq.started) pthread_join(eq.thread, NULL);
     sw_ql_mosaic_free(&eq.m);
+    sw_ql_tiles_free(&c.ql);
     if (c.journal) sw_journal_close(c.journal);
     free(c.prior);
     sw_plan_free(&c.plan);

@@ -52,6 +52,8 @@ sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uin
     double t1 = sw_now();
     if (!st && (int64_t)id == c->cfg->fail_tile) st = sw_fail(SW_ERR_INPUT, "failure injected by --test-fail-tile");
     if (!st) st = c->job->process(w->job_ctx, w->planes + n, w->pix, w->valid, t->w, t->h);
+    /* the quicklook cells this tile owns, from the pixels at hand (none unless largest scale) */
+    if (!st && c->ql.img) sw_ql_tiles_reduce(&c->ql, &c->plan, t, w->pix, w->valid);
     double t2 = sw_now();
     if (!st) {
         memcpy(w->planes, w->valid, n);

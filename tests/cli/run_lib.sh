@@ -16,6 +16,8 @@ mpirun_swath() {
 synth() { "$SWATH" --quiet synth defects --size "$1" --seed 7 --out "$2" > "$WORK/synth.log" 2>&1; }
 # checksum FILE: GDAL's checksum of band 1 (decoded pixels)
 checksum() { gdalinfo -checksum "$1" 2>/dev/null | sed -n 's/.*Checksum=\([0-9]*\).*/\1/p' | head -1; }
+# pixels FILE: GDAL's checksums of every band, one line (decoded pixels: quicklook.png)
+pixels() { gdalinfo -checksum "$1" 2>/dev/null | sed -n 's/.*Checksum=\([0-9]*\).*/\1/p' | paste -sd: -; }
 # georef FILE: CRS WKT + geotransform + size, one line (from gdalinfo -json)
 georef() {
   gdalinfo -json "$1" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([d.get("coordinateSystem",{}).get("wkt",""), d.get("geoTransform"), d["size"]]))'

@@ -27,6 +27,14 @@ grep -q 'DATASET "tiles"' "$WORK/h5dump.txt" && grep -q '"swath_format"' "$WORK/
 [ -z "$(ls "$WORK/n1/tiles")" ] || fail "tile results left in n1/tiles after their blocks were written"
 ok "one process: mask, confidence, georeference, run.h5"
 
+# The quicklook the tiles reduce from their own reads: the same pixels as the whole mosaic read
+# reduced at the end (SWATH_QUICKLOOK=mosaic, the reference path), and no window read again.
+SWATH_QUICKLOOK=mosaic "$SWATH" run --job pixel-defects "$M" --out "$WORK/qref" 2> "$WORK/qref.log" || fail "SWATH_QUICKLOOK=mosaic: $(tail -3 "$WORK/qref.log")"
+refq=$(pixels "$WORK/qref/quicklook.png")
+[ -n "$refq" ] && [ "$(pixels "$WORK/n1/quicklook.png")" = "$refq" ] || fail "the tiles' quicklook.png differs from the mosaic's reduced read"
+! grep -q 'quicklook: read' "$WORK/n1.log" || fail "a fresh run read quicklook windows again"
+ok "one process: the tiles' quicklook equals the reduced read of the mosaic"
+
 # name N REDUCERS
 for cfg in "n2 2 1" "n4 4 1" "n4r2 4 2"; do
   set -- $cfg
@@ -39,7 +47,8 @@ for cfg in "n2 2 1" "n4 4 1" "n4r2 4 2"; do
   [ "$(checksum "$WORK/$1/mask.tif")" = "$ref" ] || fail "-n $2 --reducers $3: mask differs from the one-process mask"
   [ "$(checksum "$WORK/$1/confidence.tif")" = "$refc" ] || fail "-n $2 --reducers $3: confidence differs"
   [ "$(georef "$WORK/$1/mask.tif")" = "$ref_georef" ] || fail "-n $2: georeference differs"
-  ok "-n $2 --reducers $3: same mask as one process"
+  [ "$(pixels "$WORK/$1/quicklook.png")" = "$refq" ] || fail "-n $2 --reducers $3: quicklook.png differs"
+  ok "-n $2 --reducers $3: same mask and quicklook as one process"
 done
 
 # Tiles on several threads of one rank (the default above uses the rank's cores; 3 threads on 2

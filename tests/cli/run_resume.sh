@@ -12,6 +12,7 @@ ref=$(checksum "$WORK/ref/mask.tif")
 refc=$(checksum "$WORK/ref/confidence.tif")
 ntiles=$(grep -o '[0-9]* tiles (' "$WORK/ref.log" | head -1 | grep -o '^[0-9]*')
 refp=$(polygons "$WORK/ref/defects.gpkg")
+refq=$(pixels "$WORK/ref/quicklook.png")
 [ -n "$refp" ] || fail "the reference run wrote no defect polygons"
 areas_match "$WORK/ref" reference
 echo "   reference: $ntiles tiles, mask checksum $ref, polygons $refp"
@@ -33,7 +34,10 @@ grep -q 'already journaled' "$WORK/k2.log" || fail "the resume did not report th
 [ "$(checksum "$WORK/k/confidence.tif")" = "$refc" ] || fail "resumed confidence differs"
 [ "$(stat -c %s "$WORK/k/journal.bin")" -eq $((ntiles * 128)) ] || fail "journal.bin does not hold one record per tile"
 [ "$(polygons "$WORK/k/defects.gpkg")" = "$refp" ] || fail "resumed polygons differ: $(polygons "$WORK/k/defects.gpkg")"
-ok "resumed with -n 4 --reducers 2 after a torn record: same mask and polygons"
+# the quicklook's cells of the tiles done before the kill: read again by rank 0, the same pixels
+grep -q 'quicklook: read [0-9]* windows' "$WORK/k2.log" || fail "the resume did not read the quicklook of the tiles done before"
+[ "$(pixels "$WORK/k/quicklook.png")" = "$refq" ] || fail "resumed quicklook.png differs from the uninterrupted one"
+ok "resumed with -n 4 --reducers 2 after a torn record: same mask, polygons and quicklook"
 
 # 2. One process killed twice (after 10, then 25 more records), resumed under -n 2.
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --test-kill-after 10 > "$WORK/s1.log" 2>&1
@@ -45,7 +49,8 @@ mpirun_swath 2 run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s
 grep -q '35 of' "$WORK/s3.log" || fail "the second resume did not find 35 journaled tiles: $(grep resuming "$WORK/s3.log")"
 [ "$(checksum "$WORK/s/mask.tif")" = "$ref" ] || fail "mask after two kills differs from the uninterrupted one"
 [ "$(polygons "$WORK/s/defects.gpkg")" = "$refp" ] || fail "polygons after two kills differ"
-ok "one process killed twice, resumed under -n 2: same mask and polygons"
+[ "$(pixels "$WORK/s/quicklook.png")" = "$refq" ] || fail "quicklook.png after two kills differs"
+ok "one process killed twice, resumed under -n 2: same mask, polygons and quicklook"
 
 # 3. Resuming a finished run redoes nothing and writes the same mask.
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s4.log" || fail "resume of a finished run: $(tail -3 "$WORK/s4.log")"

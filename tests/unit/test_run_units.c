@@ -1,14 +1,18 @@
 /* Unit tests of the run runtime's pure parts: tile grids (shifted last tile, full coverage, crop
  * cores that partition the axis), blending weights, the journal (append, reopen, torn tail
  * truncated), run.h5 round trip, CRC-32, block contributor counts, tile result and block files
- * (row encoding round trip on sparse, dense and long-run planes; truncated and corrupt files). */
+ * (row encoding round trip on sparse, dense and long-run planes; truncated and corrupt files), the
+ * quicklook cells the largest-scale tiles own (each cell once, inside its tile's window) and their
+ * reduction against a brute-force average. */
 #include "io/raster.h"
 #include "io/store.h"
 #include "src/core/fsutil.h"
 #include "src/run/blend.h"
 #include "src/run/plan.h"
+#include "src/run/ql_tiles.h"
 #include "src/run/results.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +327,105 @@ static void test_results(const char *dir) {
     sw_result_buf_free(&enc);
 }
 
+/* The quicklook from the tiles (src/run/ql_tiles.h): on full grids of several geometries every
+ * cell is owned by exactly one largest-scale tile and lies inside its window; reducing every
+ * tile's window of a synthetic image (with invalid pixels) gives the brute-force cell averages and
+ * nearest validity picks; geometries whose cells would cross a window edge are refused. */
+static void test_ql_tiles(void) {
+    struct {
+        int W, H, ow, oh, s0, s1;
+        double ovl;
+        int ok;
+    } g[] = {
+        {3072, 3072, 1024, 1024, 512, 2048, 0.2, 1}, {4096, 2048, 1024, 512, 512, 2048, 0.2, 1},
+        {5000, 2100, 1000, 420, 512, 2048, 0.2, 1},  {2000, 700, 1000, 350, 256, 0, 0.2, 1},
+        {1000, 1000, 1000, 1000, 512, 0, 0.2, 0},    /* factor 1: GDAL's plain read, refused */
+        {2040, 2040, 510, 510, 510, 0, 0.0, 0},      /* no overlap: 4-px cells cross tile edges */
+        {3000, 3000, 1000, 1000, 512, 0, 0.0, 0},    /* 3-px cells cross tile edges */
+    };
+    for (size_t e = 0; e < sizeof g / sizeof g[0]; e++) {
+        sw_run_config cfg = {0};
+        cfg.nscales = g[e].s1 ? 2 : 1, cfg.scales[0] = g[e].s0, cfg.scales[1] = g[e].s1, cfg.overlap = g[e].ovl, cfg.block = 1024;
+        sw_plan p = {0};
+        sw_plan_geometry(&p, &cfg, g[e].W, g[e].H);
+        int s = cfg.nscales - 1, ox[128], oy[128];
+        int nx = sw_grid_origins(p.width, p.side[s], p.ovl[s], ox, 128), ny = sw_grid_origins(p.height, p.side[s], p.ovl[s], oy, 128);
+        p.tiles = calloc((size_t)nx * ny + 1, sizeof *p.tiles);
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                int tw = p.side[s] < p.width ? p.side[s] : p.width, th = p.side[s] < p.height ? p.side[s] : p.height;
+                p.tiles[p.ntiles] = (sw_tile){(uint32_t)p.ntiles, s, ox[i], oy[j], tw, th};
+                p.ntiles++;
+            }
+        p.tiles[p.ntiles] = (sw_tile){(uint32_t)p.ntiles, 0, 0, 0, 16, 16};   /* a smaller-scale tile: owns nothing */
+        if (cfg.nscales == 2) p.ntiles++;
+        sw_ql_tiles q;
+        int ok = sw_ql_tiles_geometry(&q, &p, g[e].ow, g[e].oh);
+        CHECK(ok == g[e].ok, "ql %dx%d -> %dx%d: geometry %d, expected %d", g[e].W, g[e].H, g[e].ow, g[e].oh, ok, g[e].ok);
+        if (!ok || sw_ql_tiles_alloc(&q)) {
+            sw_plan_free(&p);
+            continue;
+        }
+        int kx = q.kx, ky = q.ky, bad = 0, outside = 0, owners_bad = 0;
+        uint8_t *own = calloc((size_t)q.ow * q.oh, 1);
+        for (int64_t i = 0; i < p.ntiles; i++) {
+            const sw_tile *t = &p.tiles[i];
+            int cx0, cy0, cx1, cy1;
+            sw_ql_tiles_cells(&q, &p, t, &cx0, &cy0, &cx1, &cy1);
+            if (t->scale != s && cx1 > cx0) bad++;
+            for (int cy = cy0; cy < cy1; cy++)
+                for (int cx = cx0; cx < cx1; cx++) {
+                    own[(size_t)cy * q.ow + cx]++;
+                    outside += cx * kx < t->x || (cx + 1) * kx > t->x + t->w || cy * ky < t->y || (cy + 1) * ky > t->y + t->h;
+                }
+        }
+        for (size_t c = 0; c < (size_t)q.ow * q.oh; c++) owners_bad += own[c] != 1;
+        CHECK(!bad && !outside && !owners_bad, "ql %dx%d: %d small-scale owners, %d cells outside their window, %d cells "
+              "not owned exactly once", g[e].W, g[e].H, bad, outside, owners_bad);
+        /* reduce every tile's window of a synthetic image; compare with brute force */
+        uint32_t seed = 99;
+        int W = p.width, H = p.height;
+        uint8_t *img = malloc((size_t)W * H * 3), *val = malloc((size_t)W * H);
+        for (size_t i = 0; i < (size_t)W * H; i++) {
+            val[i] = (lcg(&seed) >> 24) % 5 != 0 && !(i % (size_t)W < 40 && i / (size_t)W < 300);   /* holes, an invalid corner */
+            for (int b = 0; b < 3; b++) img[3 * i + b] = val[i] ? (uint8_t)(lcg(&seed) >> 24) : 0;
+        }
+        for (int64_t i = 0; i < p.ntiles; i++) {
+            const sw_tile *t = &p.tiles[i];
+            uint8_t *pw = malloc((size_t)t->w * t->h * 3), *vw = malloc((size_t)t->w * t->h);
+            for (int y = 0; y < t->h; y++) {
+                memcpy(pw + (size_t)y * t->w * 3, img + ((size_t)(t->y + y) * W + t->x) * 3, (size_t)t->w * 3);
+                memcpy(vw + (size_t)y * t->w, val + (size_t)(t->y + y) * W + t->x, (size_t)t->w);
+            }
+            sw_ql_tiles_reduce(&q, &p, t, pw, vw);
+            free(pw), free(vw);
+        }
+        int wrong = 0;
+        for (int cy = 0; cy < q.oh; cy++)
+            for (int cx = 0; cx < q.ow; cx++) {
+                double sum[3] = {0, 0, 0};
+                int n = 0;
+                for (int y = cy * ky; y < (cy + 1) * ky; y++)
+                    for (int x = cx * kx; x < (cx + 1) * kx; x++)
+                        if (val[(size_t)y * W + x]) {
+                            n++;
+                            for (int b = 0; b < 3; b++) sum[b] += img[((size_t)y * W + x) * 3 + b];
+                        }
+                size_t o = (size_t)cy * q.ow + cx;
+                for (int b = 0; b < 3; b++) {
+                    double m = n ? sum[b] / n : 0;
+                    wrong += fabs(q.img[3 * o + b] - m) > 0.5 + 1e-6;
+                }
+                wrong += q.valid[o] != val[(size_t)(cy * ky + ky / 2) * W + cx * kx + kx / 2];
+                wrong += q.filled[o] != 1;
+            }
+        CHECK(!wrong, "ql %dx%d: %d cell values differ from the brute-force averages", W, H, wrong);
+        free(img), free(val), free(own);
+        sw_ql_tiles_free(&q);
+        sw_plan_free(&p);
+    }
+}
+
 int main(void) {
     char dir[] = "/tmp/swath_run_unit_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -334,6 +437,7 @@ int main(void) {
     test_index();
     test_read_valid(dir);
     test_results(dir);
+    test_ql_tiles();
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) printf("note: could not remove %s\n", dir);
