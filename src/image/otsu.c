@@ -18,6 +18,33 @@ static void hist_add(uint32_t (*sub)[4][256] /* (2,4,256) */, const uint8_t *p /
         if (i < n) sub[0][0][p[0]]++, sub[0][1][p[1]]++, sub[0][2][p[2]]++;
         return;
     }
+    if (nc == 3) { /* the run's case: RGB and a footprint mask, mostly all valid or all not */
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8, p += 24) {
+            uint64_t v;
+            memcpy(&v, valid + i, 8);
+            if (v == 0) continue; /* 8 invalid pixels */
+            /* any zero byte among the 8 (exact: the lowest zero byte always sets its 0x80 bit) */
+            if (((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) == 0) {
+                for (int j = 0; j < 8; j += 2) {
+                    const uint8_t *q = p + 3 * j;
+                    sub[0][0][q[0]]++, sub[0][1][q[1]]++, sub[0][2][q[2]]++;
+                    sub[1][0][q[3]]++, sub[1][1][q[4]]++, sub[1][2][q[5]]++;
+                }
+                continue;
+            }
+            for (int j = 0; j < 8; j++) {
+                uint32_t inc = valid[i + j] != 0;
+                const uint8_t *q = p + 3 * j;
+                sub[j & 1][0][q[0]] += inc, sub[j & 1][1][q[1]] += inc, sub[j & 1][2][q[2]] += inc;
+            }
+        }
+        for (; i < n; i++, p += 3) {
+            uint32_t inc = valid[i] != 0;
+            sub[i & 1][0][p[0]] += inc, sub[i & 1][1][p[1]] += inc, sub[i & 1][2][p[2]] += inc;
+        }
+        return;
+    }
     for (int64_t i = 0; i < n; i++, p += nc) {
         uint32_t inc = valid ? valid[i] != 0 : 1;
         for (int c = 0; c < nc; c++)

@@ -115,10 +115,52 @@ sw_status sw_stripe_noise_mark(sw_pixel_defects_ws *ws, uint8_t *cls, const uint
     return paint_boxes(ws, cls, valid, w, h, nrect, value);
 }
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define SW_PD_X86 1
+/* sw_pixel_missing_mark on the first npx - npx % 16 pixels, 16 at a time: byte shuffles split 48
+ * bytes into the three channels (SSSE3, chosen at run time). Returns the count of pixels done. */
+__attribute__((target("ssse3"))) static size_t missing_ssse3(uint8_t *cls, const uint8_t *rgb,
+                                                            const uint8_t *valid, size_t npx, uint8_t value) {
+    uint8_t sh[3][3][16]; /* sh[ch][k][i]: byte of the k-th 16-byte block that holds channel ch of pixel i */
+    for (int ch = 0; ch < 3; ch++)
+        for (int k = 0; k < 3; k++)
+            for (int i = 0; i < 16; i++) {
+                int b = 3 * i + ch - 16 * k;
+                sh[ch][k][i] = b >= 0 && b < 16 ? (uint8_t)b : 0x80;
+            }
+    __m128i s[3][3];
+    for (int ch = 0; ch < 3; ch++)
+        for (int k = 0; k < 3; k++)
+            s[ch][k] = _mm_loadu_si128((const __m128i *)sh[ch][k]);
+    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi8(-1), vval = _mm_set1_epi8((char)value);
+    size_t i = 0;
+    for (; i + 16 <= npx; i += 16) {
+        const __m128i *q = (const __m128i *)(rgb + 3 * i);
+        __m128i a = _mm_loadu_si128(q), b = _mm_loadu_si128(q + 1), d = _mm_loadu_si128(q + 2), ch[3];
+        for (int c = 0; c < 3; c++)
+            ch[c] = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, s[c][0]), _mm_shuffle_epi8(b, s[c][1])),
+                                 _mm_shuffle_epi8(d, s[c][2]));
+        __m128i any = _mm_or_si128(_mm_or_si128(ch[0], ch[1]), ch[2]),
+                all = _mm_and_si128(_mm_and_si128(ch[0], ch[1]), ch[2]);
+        __m128i sel = _mm_or_si128(_mm_cmpeq_epi8(any, zero), _mm_cmpeq_epi8(all, ones));
+        if (valid)
+            sel = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(valid + i)), zero), sel);
+        __m128i o = _mm_loadu_si128((const __m128i *)(cls + i));
+        o = _mm_or_si128(_mm_and_si128(sel, vval), _mm_andnot_si128(sel, o));
+        _mm_storeu_si128((__m128i *)(cls + i), o);
+    }
+    return i;
+}
+#endif
+
 void sw_pixel_missing_mark(uint8_t *cls, const uint8_t *rgb, const uint8_t *valid, int w, int h,
                            uint8_t value) {
-    size_t npx = (size_t)w * h;
-    for (size_t i = 0; i < npx; i++) {
+    size_t npx = (size_t)w * h, i = 0;
+#ifdef SW_PD_X86
+    if (__builtin_cpu_supports("ssse3")) i = missing_ssse3(cls, rgb, valid, npx, value);
+#endif
+    for (; i < npx; i++) {
         const uint8_t *p = rgb + 3 * i;
         int lo = (p[0] | p[1] | p[2]) == 0, hi = (p[0] & p[1] & p[2]) == 255;
         int in = valid ? valid[i] != 0 : 1;

@@ -2,8 +2,11 @@
  * tile: stripe noise (with and without the saturation boost), pixel missing, the whole tile, and
  * the labeller alone, and the post-processing of a class mask; best of N runs, one thread. Two tiles: a
  * smooth scene with stripes and missing pixels (typical), and uniform noise (the labeller's worst case: ~10^6
- * components). Usage: bench_image [--size N] [--runs N] [--dump PREFIX]; --dump writes
- * PREFIX.{scene,noise}.raw for `tests/ref/image_ref.py --bench PREFIX.scene.raw N N` (cv2 on the same tile).
+ * components). Each tile is timed twice: without a validity mask, and with one (an elliptic footprint,
+ * ~80 % valid, as a mosaic's edge tile; the run always passes one). Usage: bench_image [--size N]
+ * [--runs N] [--dump PREFIX] [--tile RGB MASK]; --dump writes PREFIX.{scene,noise}.raw for
+ * `tests/ref/image_ref.py --bench PREFIX.scene.raw N N` (cv2 on the same tile); --tile adds a third tile
+ * read from raw files, (N,N,3) and (N,N) bytes (e.g. mosaic.tif of `swath synth defects --size N`).
  */
 #include "src/core/error.h"
 #include "src/image/colour.h"
@@ -73,29 +76,30 @@ static double best_of(bench_fn fn, void *arg, int runs) {
 typedef struct {
     sw_pixel_defects_ws ws;
     uint8_t *cls, *tile, *mask, *mask2;
+    const uint8_t *valid; /* (n,n) or NULL: the validity mask of the timed calls */
     int n;
 } ctx;
 
 static void run_stripe(void *a) {
     ctx *c = a;
-    if (sw_stripe_noise_mark(&c->ws, c->cls, c->tile, NULL, c->n, c->n, 0, 9)) abort();
+    if (sw_stripe_noise_mark(&c->ws, c->cls, c->tile, c->valid, c->n, c->n, 0, 9)) abort();
 }
 static void run_stripe_boost(void *a) {
     ctx *c = a;
-    if (sw_stripe_noise_mark(&c->ws, c->cls, c->tile, NULL, c->n, c->n, 1, 9)) abort();
+    if (sw_stripe_noise_mark(&c->ws, c->cls, c->tile, c->valid, c->n, c->n, 1, 9)) abort();
 }
 static void run_missing(void *a) {
     ctx *c = a;
-    sw_pixel_missing_mark(c->cls, c->tile, NULL, c->n, c->n, 10);
+    sw_pixel_missing_mark(c->cls, c->tile, c->valid, c->n, c->n, 10);
 }
 static void run_tile(void *a) {
     ctx *c = a;
-    if (sw_pixel_defects_tile_ws(&c->ws, c->cls, c->tile, NULL, c->n, c->n, 0)) abort();
+    if (sw_pixel_defects_tile_ws(&c->ws, c->cls, c->tile, c->valid, c->n, c->n, 0)) abort();
 }
 static void run_hist(void *a) {
     ctx *c = a;
     int64_t hist[3 * 256];
-    sw_otsu_hist(hist, c->tile, NULL, c->n, c->n, 3);
+    sw_otsu_hist(hist, c->tile, c->valid, c->n, c->n, 3);
 }
 static void run_boost(void *a) {
     ctx *c = a;
@@ -113,13 +117,31 @@ static void run_postprocess(void *a) { /* seed 4.7 on the stripe mask: disk(2), 
 static void run_label3(void *a) { /* the labeller alone, 3 channels at a fixed threshold */
     ctx *c = a;
     for (int ch = 0; ch < 3; ch++)
-        if (sw_components_label_range(&c->ws.cc, NULL, c->tile, NULL, c->n, c->n, 3, ch, 128, 255, 8))
+        if (sw_components_label_range(&c->ws.cc, NULL, c->tile, c->valid, c->n, c->n, 3, ch, 128, 255, 8))
             abort();
+}
+static void run_label3_otsu(void *a) { /* the labeller as the stripe detector calls it: t+1..255 */
+    ctx *c = a;
+    int64_t hist[3 * 256];
+    sw_otsu_hist(hist, c->tile, c->valid, c->n, c->n, 3);
+    for (int ch = 0; ch < 3; ch++)
+        if (sw_components_label_range(&c->ws.cc, NULL, c->tile, c->valid, c->n, c->n, 3, ch,
+                                      sw_otsu_from_hist(hist + 256 * ch) + 1, 255, 8))
+            abort();
+}
+
+/* Reads exactly n bytes of path into buf; 0 on success. */
+static int read_raw(uint8_t *buf, size_t n, const char *path) {
+    FILE *f = fopen(path, "rb");
+    int ok = f && fread(buf, 1, n, f) == n;
+    if (f) fclose(f);
+    if (!ok) fprintf(stderr, "%s: cannot read %zu bytes\n", path, n);
+    return !ok;
 }
 
 int main(int argc, char **argv) {
     int n = 2048, runs = 5;
-    const char *dump = NULL;
+    const char *dump = NULL, *tile_rgb = NULL, *tile_mask = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--size") && i + 1 < argc)
             n = atoi(argv[++i]);
@@ -127,15 +149,18 @@ int main(int argc, char **argv) {
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
             dump = argv[++i];
+        else if (!strcmp(argv[i], "--tile") && i + 2 < argc)
+            tile_rgb = argv[i + 1], tile_mask = argv[i + 2], i += 2;
         else {
-            fprintf(stderr, "usage: bench_image [--size N] [--runs N] [--dump PREFIX]\n");
+            fprintf(stderr, "usage: bench_image [--size N] [--runs N] [--dump PREFIX] [--tile RGB MASK]\n");
             return 2;
         }
     }
     size_t npx = (size_t)n * n;
     ctx c = {
         .n = n, .cls = calloc(npx, 1), .tile = malloc(3 * npx), .mask = malloc(npx), .mask2 = malloc(npx)};
-    if (!c.cls || !c.tile || !c.mask || !c.mask2) {
+    uint8_t *footprint = malloc(npx);
+    if (!c.cls || !c.tile || !c.mask || !c.mask2 || !footprint) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
@@ -150,34 +175,55 @@ int main(int argc, char **argv) {
         {"tile (stripe + missing)", run_tile},
         {"  of which: 3-channel histograms", run_hist},
         {"  of which: labeller, 3 channels", run_label3},
+        {"  labeller at the Otsu thresholds (+ histograms)", run_label3_otsu},
         {"  of which: saturation boost", run_boost},
         {"post-processing of the stripe mask (seed 4.7)", run_postprocess},
     };
-    for (int scene = 1; scene >= 0; scene--) {
-        if (scene)
-            make_scene(c.tile, n);
-        else
-            for (size_t i = 0; i < 3 * npx; i++)
-                c.tile[i] = (uint8_t)rng_u32();
+    for (int scene = tile_rgb ? 2 : 1; scene >= 0; scene--) {
+        if (scene == 2) {
+            if (read_raw(c.tile, 3 * npx, tile_rgb) || read_raw(footprint, npx, tile_mask)) return 1;
+        } else {
+            if (scene)
+                make_scene(c.tile, n);
+            else
+                for (size_t i = 0; i < 3 * npx; i++)
+                    c.tile[i] = (uint8_t)rng_u32();
+            for (int y = 0; y < n; y++) /* an ellipse leaning out of the tile: ~80 % valid */
+                for (int x = 0; x < n; x++) {
+                    double u = (x - 0.35 * n) / (0.6 * n), v = (y - 0.5 * n) / (0.5 * n);
+                    footprint[(size_t)y * n + x] = u * u + v * v <= 1 ? 255 : 0;
+                }
+        }
+        const char *name = scene == 2 ? "file" : scene ? "scene" : "noise";
         if (dump) {
             char path[4096];
-            snprintf(path, sizeof path, "%s.%s.raw", dump, scene ? "scene" : "noise");
+            snprintf(path, sizeof path, "%s.%s.raw", dump, name);
             FILE *f = fopen(path, "wb");
             if (!f || fwrite(c.tile, 1, 3 * npx, f) != 3 * npx || fclose(f)) {
                 fprintf(stderr, "%s: cannot write\n", path);
                 return 1;
             }
         }
-        memset(c.cls, 0, npx);
-        run_tile(&c);
-        size_t n9 = 0, n10 = 0;
-        for (size_t i = 0; i < npx; i++)
-            n9 += c.cls[i] == 9, n10 += c.cls[i] == 10;
-        printf("%s tile %dx%dx3: %.2f%% stripe, %.3f%% missing; %d components in the last channel\n",
-               scene ? "scene" : "noise", n, n, 100.0 * n9 / npx, 100.0 * n10 / npx, c.ws.cc.n);
-        for (size_t b = 0; b < sizeof benches / sizeof benches[0]; b++) {
-            double t = best_of(benches[b].fn, &c, runs);
-            printf("  %-52s %8.2f ms %8.1f Mpx/s\n", benches[b].name, 1e3 * t, npx / t / 1e6);
+        for (int masked = 0; masked <= 1; masked++) {
+            c.valid = masked ? footprint : NULL;
+            size_t nvalid = 0;
+            for (size_t i = 0; i < npx; i++)
+                nvalid += footprint[i] != 0;
+            memset(c.cls, 0, npx);
+            run_tile(&c);
+            size_t n9 = 0, n10 = 0;
+            for (size_t i = 0; i < npx; i++)
+                n9 += c.cls[i] == 9, n10 += c.cls[i] == 10;
+            printf("%s tile %dx%dx3, %s: %.2f%% stripe, %.3f%% missing; %d components in the last channel\n",
+                   name, n, n, masked ? "masked" : "no mask", 100.0 * n9 / npx, 100.0 * n10 / npx, c.ws.cc.n);
+            if (masked) printf("  (mask: %.1f%% valid)\n", 100.0 * nvalid / npx);
+            for (size_t b = 0; b < sizeof benches / sizeof benches[0]; b++) {
+                if (masked && (benches[b].fn == run_stripe_boost || benches[b].fn == run_boost ||
+                               benches[b].fn == run_postprocess))
+                    continue; /* not affected by the mask */
+                double t = best_of(benches[b].fn, &c, runs);
+                printf("  %-52s %8.2f ms %8.1f Mpx/s\n", benches[b].name, 1e3 * t, npx / t / 1e6);
+            }
         }
     }
     sw_pixel_defects_ws_free(&c.ws);
@@ -185,5 +231,6 @@ int main(int argc, char **argv) {
     free(c.tile);
     free(c.mask);
     free(c.mask2);
+    free(footprint);
     return 0;
 }

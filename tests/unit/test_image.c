@@ -115,6 +115,225 @@ static void test_components(void) {
     sw_components_free(&cc);
 }
 
+/* ---- plain references for the fast paths of otsu.c, components.c and sw_pixel_missing_mark ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rng_u32(void) { /* xorshift64* */
+    rng_state ^= rng_state >> 12, rng_state ^= rng_state << 25, rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 0x2545F4914F6CDD1Dull) >> 32);
+}
+
+/* One pixel at a time, one channel at a time. */
+static void ref_hist(int64_t *hist /* (nc,256) */, const uint8_t *img, const uint8_t *valid, int w, int h,
+                     int nc) {
+    memset(hist, 0, sizeof(int64_t) * 256 * (size_t)nc);
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        for (int c = 0; c < nc; c++)
+            if (!valid || valid[i]) hist[256 * c + img[i * nc + c]]++;
+}
+
+/* Flood fill from each unlabelled foreground pixel in raster order, so labels are in raster order
+ * of first pixel; then the statistics and the runs straight from the label image. */
+typedef struct {
+    int n;
+    sw_component *comp;
+    int64_t nrun;
+    int32_t *run, *run_label;
+} ref_cc;
+
+static void ref_label(ref_cc *r, int32_t *lab /* (h,w) out */, const uint8_t *img, const uint8_t *valid,
+                      int w, int h, int nc, int c, int lo, int hi, int connectivity) {
+    size_t npx = (size_t)w * h;
+    int32_t *stack = malloc(sizeof(int32_t) * (npx + 1));
+    memset(lab, 0, sizeof(int32_t) * npx);
+    r->n = 0;
+#define FG(i) (img[(size_t)(i) * nc + c] >= lo && img[(size_t)(i) * nc + c] <= hi && (!valid || valid[i]))
+    for (size_t i0 = 0; i0 < npx; i0++) {
+        if (!FG(i0) || lab[i0]) continue;
+        int l = ++r->n, top = 0;
+        lab[i0] = l;
+        stack[top++] = (int32_t)i0;
+        while (top) {
+            int32_t i = stack[--top], x = i % w, y = i / w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if ((!dx && !dy) || (connectivity == 4 && dx && dy)) continue;
+                    if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
+                    int32_t j = yy * w + xx;
+                    if (FG(j) && !lab[j]) lab[j] = l, stack[top++] = j;
+                }
+        }
+    }
+#undef FG
+    r->comp = calloc((size_t)r->n + 1, sizeof(sw_component));
+    r->run = malloc(sizeof(int32_t) * 3 * (npx + 1));
+    r->run_label = malloc(sizeof(int32_t) * (npx + 1));
+    int32_t *x1 = calloc((size_t)r->n + 1, sizeof(int32_t)), *y1 = calloc((size_t)r->n + 1, sizeof(int32_t));
+    r->nrun = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int32_t l = lab[(size_t)y * w + x];
+            if (!l) continue;
+            sw_component *k = r->comp + l - 1;
+            if (!k->area) k->x = x, k->y = y, x1[l] = x;
+            k->x = x < k->x ? x : k->x;
+            x1[l] = x > x1[l] ? x : x1[l];
+            y1[l] = y;
+            k->area++;
+            if (x == 0 || lab[(size_t)y * w + x - 1] != l) { /* a run starts */
+                int32_t *ru = r->run + 3 * r->nrun;
+                ru[0] = x, ru[1] = x + 1, ru[2] = y;
+                r->run_label[r->nrun++] = l;
+            } else {
+                r->run[3 * (r->nrun - 1) + 1] = x + 1;
+            }
+        }
+    for (int l = 1; l <= r->n; l++)
+        r->comp[l - 1].w = x1[l] - r->comp[l - 1].x + 1, r->comp[l - 1].h = y1[l] - r->comp[l - 1].y + 1;
+    free(x1), free(y1), free(stack);
+}
+
+static void ref_cc_free(ref_cc *r) {
+    free(r->comp), free(r->run), free(r->run_label);
+}
+
+static void ref_missing(uint8_t *cls, const uint8_t *rgb, const uint8_t *valid, int w, int h, uint8_t value) {
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        const uint8_t *p = rgb + 3 * i;
+        int black = p[0] == 0 && p[1] == 0 && p[2] == 0, white = p[0] == 255 && p[1] == 255 && p[2] == 255;
+        if ((black || white) && (!valid || valid[i])) cls[i] = value;
+    }
+}
+
+/* Test images: 0 uniform noise, 1 smooth (blocks of 9 px with +-2 noise), 2 all 200, 3 all 0,
+ * 4 pixels black / white / near misses (the missing-pixel cases). */
+static void fill_image(uint8_t *img, int w, int h, int nc, int kind) {
+    size_t n = (size_t)w * h * nc;
+    for (size_t i = 0; i < n; i++) {
+        size_t px = i / nc, x = px % w, y = px / w;
+        uint32_t r = rng_u32();
+        switch (kind) {
+        case 0: img[i] = (uint8_t)r; break;
+        case 1: img[i] = (uint8_t)(((x / 9 * 73 + y / 9 * 151 + i % nc * 37) % 256) + r % 5 - 2); break;
+        case 2: img[i] = 200; break;
+        case 3: img[i] = 0; break;
+        default: {
+            static const uint8_t v[] = {0, 0, 255, 255, 1, 254, 128};
+            img[i] = v[r % 7];
+        }
+        }
+    }
+    if (kind == 4) /* make whole pixels black or white often */
+        for (size_t px = 0; px < (size_t)w * h; px++)
+            if (rng_u32() % 3 == 0) memset(img + px * nc, rng_u32() % 2 ? 255 : 0, (size_t)nc);
+}
+
+/* Masks: 0 NULL, 1 all 255, 2 random (half 0, half any other byte), 3 one span of 1 per row at random
+ * (aligned or not, as a footprint's edge gives), 4 all 0. */
+static uint8_t *make_mask(int w, int h, int kind) {
+    if (kind == 0) return NULL;
+    size_t n = (size_t)w * h;
+    uint8_t *m = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rng_u32();
+        m[i] = kind == 1 ? 255 : kind == 2 && r % 2 ? (uint8_t)(1 + (r >> 8) % 255) : 0;
+    }
+    if (kind == 3)
+        for (int y = 0; y < h; y++) {
+            int e = (int)(rng_u32() % (unsigned)(w + 1)), s = (int)(rng_u32() % (unsigned)(w + 1));
+            for (int x = s < e ? s : e; x < (s < e ? e : s); x++)
+                m[(size_t)y * w + x] = 1;
+        }
+    return m;
+}
+
+static int same_cc(const sw_components *cc, const ref_cc *r) {
+    if (cc->n != r->n || cc->nrun != r->nrun) return 0;
+    for (int k = 0; k < r->n; k++) {
+        const sw_component *a = cc->comp + k, *b = r->comp + k;
+        if (a->x != b->x || a->y != b->y || a->w != b->w || a->h != b->h || a->area != b->area) return 0;
+    }
+    return !memcmp(cc->run, r->run, sizeof(int32_t) * 3 * (size_t)r->nrun) &&
+           !memcmp(cc->run_label, r->run_label, sizeof(int32_t) * (size_t)r->nrun);
+}
+
+typedef struct {
+    int hist, cc, lab, miss, ncc; /* cases that differ, and labeller cases run */
+} fast_bad;
+
+/* One image (w,h,nc) of the given kind with the given mask: histograms, labels of every channel
+ * over four ranges (the stripe detector's Otsu + 1..255, everything, one value, a random band) in
+ * both connectivities, and pixel missing for nc = 3. */
+static void check_fast_case(sw_components *cc, fast_bad *bad, int w, int h, int nc, int kind, int mk) {
+    size_t npx = (size_t)w * h;
+    uint8_t *img = malloc(npx * nc), *valid = make_mask(w, h, mk);
+    fill_image(img, w, h, nc, kind);
+    int64_t got[4 * 256], exp[4 * 256];
+    sw_otsu_hist(got, img, valid, w, h, nc);
+    ref_hist(exp, img, valid, w, h, nc);
+    if (memcmp(got, exp, sizeof(int64_t) * 256 * nc) && bad->hist++ < 3)
+        printf("  hist differs: w %d h %d nc %d image %d mask %d\n", w, h, nc, kind, mk);
+    int32_t *lab = malloc(sizeof(int32_t) * npx), *rlab = malloc(sizeof(int32_t) * npx);
+    for (int c = 0; c < nc; c++) {
+        int t = sw_otsu_from_hist(exp + 256 * c), band = (int)(rng_u32() % 128);
+        int ranges[4][2] = {{t + 1, 255}, {0, 255}, {200, 200}, {band, band + (int)(rng_u32() % 128)}};
+        for (int ri = 0; ri < 4; ri++)
+            for (int conn = 4; conn <= 8; conn += 4) {
+                int lo = ranges[ri][0], hi = ranges[ri][1], with_labels = (ri + c) % 2;
+                ref_cc r;
+                ref_label(&r, rlab, img, valid, w, h, nc, c, lo, hi, conn);
+                bad->ncc++;
+                int32_t *out = with_labels ? lab : NULL;
+                sw_status st = sw_components_label_range(cc, out, img, valid, w, h, nc, c, lo, hi, conn);
+                if (st || !same_cc(cc, &r)) {
+                    if (bad->cc++ < 3)
+                        printf("  components differ: w %d h %d nc %d c %d image %d mask %d range %d..%d "
+                               "conn %d: n %d / %d, nrun %lld / %lld\n",
+                               w, h, nc, c, kind, mk, lo, hi, conn, cc->n, r.n, (long long)cc->nrun,
+                               (long long)r.nrun);
+                } else if (with_labels && memcmp(lab, rlab, sizeof(int32_t) * npx)) {
+                    bad->lab++;
+                }
+                ref_cc_free(&r);
+            }
+    }
+    if (nc == 3) {
+        uint8_t *cls = malloc(npx), *rcls = malloc(npx);
+        for (size_t i = 0; i < npx; i++)
+            cls[i] = rcls[i] = (uint8_t)(rng_u32() % 4);
+        sw_pixel_missing_mark(cls, img, valid, w, h, 10);
+        ref_missing(rcls, img, valid, w, h, 10);
+        if (memcmp(cls, rcls, npx) && bad->miss++ < 3)
+            printf("  missing differs: w %d h %d image %d mask %d\n", w, h, kind, mk);
+        free(cls), free(rcls);
+    }
+    free(lab), free(rlab), free(img), free(valid);
+}
+
+/* sw_otsu_hist, sw_components_label_range and sw_pixel_missing_mark against the references on odd
+ * widths (around the 8-, 16- and 64-pixel blocks of the fast paths), several images and masks. */
+static void test_fast_paths(void) {
+    static const int widths[] = {1, 7, 8, 15, 16, 17, 63, 64, 65, 128, 513};
+    static const int heights[] = {1, 3, 19};
+    static const int ncs[] = {1, 3, 2, 4};
+    fast_bad bad = {0};
+    sw_components cc;
+    sw_components_init(&cc);
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++)
+        for (size_t hi = 0; hi < sizeof heights / sizeof *heights; hi++)
+            for (int kind = 0; kind < 5; kind++)
+                for (int mk = 0; mk < 5; mk++)
+                    for (size_t ni = 0; ni < sizeof ncs / sizeof *ncs; ni++)
+                        check_fast_case(&cc, &bad, widths[wi], heights[hi], ncs[ni], kind, mk);
+    CHECK(bad.hist == 0, "sw_otsu_hist differs from the plain loop in %d cases", bad.hist);
+    CHECK(bad.cc == 0, "sw_components_label_range differs from flood fill in %d of %d cases", bad.cc,
+          bad.ncc);
+    CHECK(bad.lab == 0, "label images differ from flood fill in %d cases", bad.lab);
+    CHECK(bad.miss == 0, "sw_pixel_missing_mark differs from the plain loop in %d cases", bad.miss);
+    sw_components_free(&cc);
+}
+
 static void test_stripes(void) {
     int w = 20, h = 20;
     size_t n = (size_t)w * h;
@@ -373,6 +592,7 @@ static void test_colour(void) {
 int main(void) {
     test_otsu();
     test_components();
+    test_fast_paths();
     test_stripes();
     test_overlapping_boxes();
     test_morphology();
