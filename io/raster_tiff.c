@@ -62,6 +62,9 @@ typedef struct {
                                     slot is pinned, by one per waiting thread) */
     uint64_t clock;
     int64_t decoded;             /* tiles decoded into it so far */
+    uint8_t *region;             /* the data of slots 0 .. cap-1, one allocation in huge pages
+                                    (sw_malloc_big), made at the first decode; slots past cap
+                                    have their own */
 } tile_cache;
 
 typedef struct {
@@ -144,7 +147,8 @@ static void cache_unref(tile_cache *c) {
     int last = --c->refs == 0;
     pthread_mutex_unlock(&c->mu);
     if (!last) return;
-    for (int i = 0; i < c->nslots; i++) free(c->slots[i].data);
+    for (int i = c->cap; i < c->nslots; i++) free(c->slots[i].data);
+    free(c->region);
     free(c->slots);
     pthread_cond_destroy(&c->decoded_cv);
     pthread_mutex_destroy(&c->mu);
@@ -367,8 +371,14 @@ static const uint8_t *ifd_acquire(tiff_ifd *d, int tx, int ty, int *slot) {
         s[c->nslots] = (tile_slot){-1, 0, NULL, 0, 0};
         c->slots = s, victim = c->nslots++;
     }
+    if (!c->region && !(c->region = sw_malloc_big(c->tile_bytes * (size_t)c->cap, "the cache of decoded tiles"))) {
+        pthread_mutex_unlock(&c->mu);
+        snprintf(d->err, sizeof d->err, "out of memory for the tile cache (%d tiles)", c->cap);
+        return NULL;
+    }
     tile_slot *s = &c->slots[victim];
-    if (!s->data && !(s->data = malloc(c->tile_bytes))) {
+    if (!s->data) s->data = victim < c->cap ? c->region + c->tile_bytes * (size_t)victim : malloc(c->tile_bytes);
+    if (!s->data) {
         pthread_mutex_unlock(&c->mu);
         snprintf(d->err, sizeof d->err, "out of memory for a decoded tile (%zu bytes)", c->tile_bytes);
         return NULL;

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Thread_local char err_msg[2048];
 
@@ -45,5 +47,28 @@ void *sw_malloc(size_t n, const char *what) {
 void *sw_calloc(size_t count, size_t size, const char *what) {
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (!p) sw_fail(SW_ERR_RUNTIME, "out of memory allocating %zu x %zu bytes for %s", count, size, what);
+    return p;
+}
+
+#define BIG_ALIGN ((size_t)2 << 20)
+
+void *sw_malloc_big(size_t n, const char *what) {
+    if (n < BIG_ALIGN / 2) return sw_malloc(n, what);
+    void *p = NULL;
+    if (posix_memalign(&p, BIG_ALIGN, n) != 0) {
+        sw_fail(SW_ERR_RUNTIME, "out of memory allocating %zu bytes for %s", n, what);
+        return NULL;
+    }
+    madvise(p, n, MADV_HUGEPAGE);   /* advice only: where the kernel has no huge pages, 4 KiB ones */
+    return p;
+}
+
+void *sw_calloc_big(size_t count, size_t size, const char *what) {
+    if (size && count > SIZE_MAX / size) {
+        sw_fail(SW_ERR_RUNTIME, "out of memory allocating %zu x %zu bytes for %s", count, size, what);
+        return NULL;
+    }
+    void *p = sw_malloc_big(count * size, what);
+    if (p) memset(p, 0, count * size);
     return p;
 }

@@ -159,13 +159,13 @@ sw_status sw_block_scratch_new(sw_block_scratch **out, const sw_run_ctx *c) {
     for (int s = 0; s < ns; s++) maxside = p->side[s] > maxside ? p->side[s] : maxside;
     sw_block_scratch *b = sw_calloc(1, sizeof *b, "the reducer's scratch");
     if (!b) return SW_ERR_RUNTIME;
-    b->a.num = sw_calloc((size_t)ns * nk * n, sizeof *b->a.num, "a block's score sums");
-    b->a.den = sw_malloc(sizeof *b->a.den * (size_t)ns * n, "a block's weight sums");
+    b->a.num = sw_calloc_big((size_t)ns * nk * n, sizeof *b->a.num, "a block's score sums");
+    b->a.den = sw_malloc_big(sizeof *b->a.den * (size_t)ns * n, "a block's weight sums");
     b->a.vbuf = sw_malloc((size_t)maxside, "a validity row");
     b->a.hit = sw_calloc((size_t)p->block, 1, "a block's row flags");
     b->a.wx = sw_malloc(sizeof *b->a.wx * (size_t)maxside, "blend weights");
     b->a.wy = sw_malloc(sizeof *b->a.wy * (size_t)maxside, "blend weights");
-    b->cls = sw_malloc(2 * n, "a block's classes");
+    b->cls = sw_malloc_big(2 * n, "a block's classes");
     b->cap = sw_plan_max_tiles_in(p, p->block, p->block);
     b->ids = sw_malloc(sizeof *b->ids * (size_t)b->cap, "a block's tile list");
     if (!b->a.num || !b->a.den || !b->a.vbuf || !b->a.hit || !b->a.wx || !b->a.wy || !b->cls || !b->ids) {

@@ -41,9 +41,9 @@ sw_status sw_tile_work(sw_worker_state *w, const sw_run_ctx *c, uint32_t id, uin
     int np = 1 + c->job->nclasses;
     if (n > w->cap) {
         free(w->pix), free(w->valid), free(w->planes);
-        w->pix = sw_malloc(n * c->job->nbands, "a tile's pixels");
-        w->valid = sw_malloc(n, "a tile's validity");
-        w->planes = sw_malloc(n * np, "a tile's scores");
+        w->pix = sw_malloc_big(n * c->job->nbands, "a tile's pixels");
+        w->valid = sw_malloc_big(n, "a tile's validity");
+        w->planes = sw_malloc_big(n * np, "a tile's scores");
         w->cap = w->pix && w->valid && w->planes ? n : 0;
         if (!w->cap) return SW_ERR_RUNTIME;
     }

@@ -3,6 +3,8 @@
 #include "src/cli/args.h"
 #include "src/core/error.h"
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,7 +79,26 @@ static void test_classes(void) {
     CHECK(!strcmp(sw_class_name(9), "stripe_noise") && !strcmp(sw_class_name(255), "ignore"), "names");
 }
 
+/* Big buffers: 2 MiB aligned above 1 MiB, zeroed by the calloc form, usable to the last byte;
+ * small ones plain; an impossible size fails with a message naming what. */
+static void test_big_alloc(void) {
+    size_t n = (size_t)5 << 20;
+    uint8_t *p = sw_calloc_big(n, 1, "test");
+    CHECK(p && ((uintptr_t)p & (((uintptr_t)2 << 20) - 1)) == 0, "sw_calloc_big: not 2 MiB aligned");
+    size_t nz = 0;
+    for (size_t i = 0; p && i < n; i++) nz += p[i] != 0;
+    CHECK(p && nz == 0, "sw_calloc_big: %zu non-zero bytes", nz);
+    if (p) p[n - 1] = 7;
+    free(p);
+    uint8_t *q = sw_malloc_big(100, "small");
+    CHECK(q != NULL, "sw_malloc_big of 100 bytes");
+    free(q);
+    CHECK(sw_calloc_big(SIZE_MAX / 2, 4, "the impossible") == NULL && strstr(sw_errmsg(), "the impossible"),
+          "sw_calloc_big overflow: '%s'", sw_errmsg());
+}
+
 int main(void) {
+    test_big_alloc();
     test_args();
     test_errors();
     test_classes();
