@@ -30,6 +30,10 @@ struct sw_raster_writer {
     char compress[16];
     uint8_t *mbuf;  /* mask block as 0 / 255 */
     size_t mbuf_cap;
+    double nodata;  /* the padding of edge tiles written whole (has_nodata), else 0 */
+    int has_nodata;
+    uint8_t *tbuf;  /* one tile, for whole-tile writes (write_tiles) */
+    int cached;     /* a write went through GDAL's block cache: so do all later ones (write_tiles) */
 };
 
 /* The folder that will hold `path` must exist, be a folder and be writable. */
@@ -205,6 +209,7 @@ sw_status sw_raster_create(sw_raster_writer **out, const char *path, const sw_ra
     wr->rgb = spec->rgb && spec->nbands >= 3;
     wr->type = type;
     wr->sample_bytes = GDALGetDataTypeSizeBytes(type);
+    wr->has_nodata = spec->has_nodata, wr->nodata = spec->nodata;
     sw_gdal_quiet();
     st = create_in(wr, spec, srs);
     sw_gdal_loud();
@@ -214,6 +219,44 @@ sw_status sw_raster_create(sw_raster_writer **out, const char *path, const sw_ra
         return st;
     }
     *out = wr;
+    return SW_OK;
+}
+
+/* Whether block (x, y, w, h) goes to the file tile by tile (write_tiles): whole tiles (edge tiles
+ * cut at the image border) of a one-band file without a mask, while no write has gone through
+ * GDAL's block cache (a cached block, dirty or not, would overwrite or outdate the tile). A cached
+ * write after whole tiles is safe: GDAL reads the tile back from the file. */
+static int whole_tiles(const sw_raster_writer *wr, int x, int y, int w, int h) {
+    int t = wr->tile;
+    return !wr->cached && wr->nbands == 1 && !wr->mask_band && x % t == 0 && y % t == 0 &&
+           (w % t == 0 || x + w == wr->width) && (h % t == 0 || y + h == wr->height);
+}
+
+/* Writes the whole tiles of a block straight to the GTiff driver (GDALWriteBlock: predicted,
+ * compressed and written at once), not through GDAL's block cache: RasterIO copies every pixel
+ * into fresh cache blocks (page faults) and compresses them all at close. For swath run's
+ * assemble phase (4096^2, one thread) that halved the CPU time, 0.17-0.22 -> 0.09 s (perf: the
+ * cache's copy and faults were 45% of it). Edge tiles are padded with nodata (or 0), never read. */
+static sw_status write_tiles(sw_raster_writer *wr, int x, int y, int w, int h, const uint8_t *data) {
+    int t = wr->tile, sb = wr->sample_bytes;
+    size_t row = (size_t)w * sb;
+    GDALRasterBandH band = GDALGetRasterBand(wr->ds, 1);
+    if (!wr->tbuf && !(wr->tbuf = malloc((size_t)t * t * sb)))
+        return sw_fail(SW_ERR_RUNTIME, "out of memory for a tile of %s", wr->path);
+    for (int ty = y; ty < y + h; ty += t)
+        for (int tx = x; tx < x + w; tx += t) {
+            int tw = x + w - tx < t ? x + w - tx : t, th = y + h - ty < t ? y + h - ty : t;
+            if (tw < t || th < t) {
+                double pad = wr->has_nodata ? wr->nodata : 0;
+                GDALCopyWords64(&pad, GDT_Float64, 0, wr->tbuf, wr->type, sb, (GPtrDiff_t)t * t);
+            }
+            for (int j = 0; j < th; j++)
+                memcpy(wr->tbuf + (size_t)j * t * sb, data + (size_t)(ty - y + j) * row + (size_t)(tx - x) * sb,
+                       (size_t)tw * sb);
+            if (GDALWriteBlock(band, tx / t, ty / t, wr->tbuf) != CE_None)
+                return sw_fail(SW_ERR_OUTPUT, "writing tile %d,%d of %s: %s", tx / t, ty / t, wr->part,
+                               sw_gdal_reason());
+        }
     return SW_OK;
 }
 
@@ -227,6 +270,12 @@ sw_status sw_raster_write(sw_raster_writer *wr, int x, int y, int w, int h, cons
     GSpacing px = (GSpacing)wr->nbands * wr->sample_bytes;
     sw_status st = SW_OK;
     sw_gdal_quiet();
+    if (whole_tiles(wr, x, y, w, h)) {
+        st = write_tiles(wr, x, y, w, h, data);
+        sw_gdal_loud();
+        return st;
+    }
+    wr->cached = 1;
     if (GDALDatasetRasterIOEx(wr->ds, GF_Write, x, y, w, h, (void *)data, w, h, wr->type, wr->nbands, NULL, px,
                               px * w, wr->sample_bytes, NULL) != CE_None)
         st = sw_fail(SW_ERR_OUTPUT, "writing block %d,%d,%d,%d of %s: %s", x, y, w, h, wr->part, sw_gdal_reason());
@@ -309,7 +358,7 @@ sw_status sw_raster_commit(sw_raster_writer *wr, const char *cog_path) {
     }
     aux_rename(wr->part, wr->path);
     if (cog_path && *cog_path) st = write_cog(wr, cog_path);
-    free(wr->mbuf);
+    free(wr->mbuf), free(wr->tbuf);
     free(wr);
     return st;
 }
@@ -325,6 +374,6 @@ void sw_raster_abort(sw_raster_writer *wr) {
     }
     unlink(wr->part);
     aux_rename(wr->part, NULL);
-    free(wr->mbuf);
+    free(wr->mbuf), free(wr->tbuf);
     free(wr);
 }

@@ -216,6 +216,38 @@ int main(void) {
                         .tile = 32, .compress = "ZSTD", .has_nodata = 1, .nodata = -9999};
     if (!write_file(p[4], &f, 40, 40, NULL)) check_pixels(p[4], &f, "UTM zone 33N");
 
+    printf("whole tiles (one band, no mask: straight to the file, edge tiles cut at the border):\n");
+    char wt[1200];
+    snprintf(wt, sizeof wt, "%s/whole_tiles.tif", dir);
+    sw_raster_spec t8 = {.width = 1100, .height = 700, .nbands = 1, .gt = {0, 1, 0, 0, 0, -1}, .wkt = utm,
+                         .tile = 256, .has_nodata = 1, .nodata = 255};
+    if (!write_file(wt, &t8, 512, 512, NULL)) check_pixels(wt, &t8, "UTM zone 33N");
+    snprintf(wt, sizeof wt, "%s/whole_tiles_f32.tif", dir);
+    sw_raster_spec t32 = {.width = 129, .height = 65, .nbands = 1, .dtype = "Float32", .gt = {0, 1, 0, 0, 0, -1},
+                          .wkt = utm, .tile = 32, .compress = "ZSTD", .has_nodata = 1, .nodata = -9999};
+    if (!write_file(wt, &t32, 64, 64, NULL)) check_pixels(wt, &t32, "UTM zone 33N");
+
+    printf("whole tiles and cached writes mixed (each order):\n");
+    sw_raster_spec mx = {.width = 512, .height = 300, .nbands = 1, .gt = {0, 1, 0, 0, 0, -1}, .wkt = utm, .tile = 256};
+    uint8_t *img = malloc(512 * 300), *junk = calloc(50 * 50, 1), *sub = malloc(20 * 20);
+    fill(img, NULL, "Byte", 0, 0, 512, 300, 1);
+    fill(sub, NULL, "Byte", 300, 200, 20, 20, 1);
+    for (int order = 0; order < 2; order++) {
+        /* 0: part of tile 0,0 (junk, cached), then whole tiles over it: the junk must not come back
+         * at close. 1: whole tiles, then part of tile 1,0 again: GDAL must read the rest back. */
+        snprintf(wt, sizeof wt, "%s/mixed%d.tif", dir, order);
+        if (sw_raster_create(&wr, wt, &mx) != SW_OK) {
+            CHECK(0, "create %s: %s", wt, sw_errmsg());
+            continue;
+        }
+        int st = (order == 0 && sw_raster_write(wr, 10, 10, 50, 50, junk, NULL)) ||
+                 sw_raster_write(wr, 0, 0, 512, 300, img, NULL) || sw_raster_write(wr, 300, 200, 20, 20, sub, NULL) ||
+                 sw_raster_commit(wr, NULL);
+        CHECK(!st, "%s: %s", wt, sw_errmsg());
+        if (!st) check_pixels(wt, &mx, "UTM zone 33N");
+    }
+    free(img), free(junk), free(sub);
+
     printf("abort:\n");
     snprintf(part, sizeof part, "%s.part", p[5]);
     unlink(p[5]);
