@@ -115,30 +115,6 @@ sw_status sw_image_read_reduced_rgb(const char *path, int ow, int oh, uint8_t *r
     return st;
 }
 
-int sw_image_reduced_rgb_tiled(const char *path, int ow, int oh) {
-    if (check_size(path, ow, oh)) return 0;
-    sw_raster *r;
-    if (sw_raster_open(&r, path)) return 0;
-    int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands);
-    int ok = nb >= 3 && bands[0] == 1 && bands[1] == 2 && bands[2] == 3 && sw_raster_fast_path(r);
-    sw_raster_close(r);
-    if (!ok) return 0;
-    sw_gdal_init();
-    sw_gdal_quiet();
-    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-    if (ds) {
-        int w = GDALGetRasterXSize(ds), h = GDALGetRasterYSize(ds);
-        /* the conditions of read_rgb_impl's libtiff path */
-        ok = w % ow == 0 && h % oh == 0 && !(w == ow && h == oh) && GDALGetOverviewCount(GDALGetRasterBand(ds, 1)) == 0;
-        sw_tiff *t = ok ? sw_tiff_open(ds, path) : NULL;
-        ok = t && sw_tiff_reduce_supported(t, w / ow, h / oh);
-        sw_tiff_close(t);
-        GDALClose(ds);
-    } else ok = 0;
-    sw_gdal_loud();
-    return ok;
-}
-
 sw_status sw_image_read_reduced_u8(const char *path, int ow, int oh, uint8_t *out) {
     sw_status st = check_size(path, ow, oh);
     if (st) return st;

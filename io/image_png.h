@@ -16,11 +16,6 @@
  * tile decoded once, to the same bytes. */
 sw_status sw_image_read_reduced_rgb(const char *path, int ow, int oh, uint8_t *rgb /* (oh,ow,3) */,
                                     uint8_t *valid /* (oh,ow) or NULL */);
-/* 1 when sw_image_read_reduced_rgb(path, ow, oh) averages the samples as stored (the libtiff path:
- * tiled Byte bands 1, 2, 3 without nodata, no overviews, integer factors, not 1 x 1), the
- * samples sw_raster_read_u8 gives on that file: a caller holding full-resolution windows then gets
- * the same image by averaging them itself (src/run/ql_tiles.h). 0 otherwise, and on any error. */
-int sw_image_reduced_rgb_tiled(const char *path, int ow, int oh);
 /* Band 1 of `path` reduced to ow x oh, nearest neighbour (class ids stay class ids; defects
  * smaller than the reduction factor may be missed). Tiled Byte GeoTIFFs without overviews are read
  * with libtiff (sw_tiff_open_raw), the same picks as GDAL's. */

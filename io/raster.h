@@ -49,6 +49,11 @@ int sw_raster_fast_path(const sw_raster *r);
  * (each thread still reads with its own handle). 1 when shared, 0 where it cannot be (GDAL's path,
  * different files): then r keeps its own cache. */
 int sw_raster_share_tiles(sw_raster *r, sw_raster *with);
+/* 1 when io/image_png.h sw_image_read_reduced_rgb(r's file, ow, oh) averages the samples as
+ * stored, which are the samples r's window reads give: the fast path with bands 1, 2, 3 selected,
+ * no overviews, integer factors, not 1 x 1. A caller holding full-resolution windows then gets the
+ * same image by averaging them itself (src/run/ql_tiles.h). */
+int sw_raster_reduced_rgb_tiled(const sw_raster *r, int ow, int oh);
 /* Tiles (image and mask) the fast path's window reads have decoded so far: the misses of its cache
  * of decoded tiles; 0 on GDAL's path. For tests and benches. */
 int64_t sw_raster_tiles_decoded(const sw_raster *r);
@@ -129,7 +134,9 @@ sw_status sw_raster_create(sw_raster_writer **out, const char *path, const sw_ra
  * mask (h, w) or NULL (validity, non-zero = valid; NULL = all valid; only with spec.mask; parts
  * never written read back as invalid). Blocks may have any size and position; GDAL's block cache
  * (sw_raster_configure) holds partly written tiles, so write in tile-aligned blocks or in row order
- * and keep the cache larger than the tile rows in progress. */
+ * and keep the cache larger than the tile rows in progress. One-band, mask-less writes of whole
+ * tiles (edge tiles cut at the image border) go straight to the file, compressed at once, until a
+ * write goes through the cache. */
 sw_status sw_raster_write(sw_raster_writer *wr, int x, int y, int w, int h, const void *data,
                           const uint8_t *mask);
 /* Finishes the file and renames it into place. With cog_path set, also writes a Cloud Optimized

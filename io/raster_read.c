@@ -259,6 +259,14 @@ void sw_raster_close(sw_raster *r) {
 
 const sw_raster_info *sw_raster_get_info(const sw_raster *r) { return &r->info; }
 
+int sw_raster_reduced_rgb_tiled(const sw_raster *r, int ow, int oh) {
+    int w = r->info.width, h = r->info.height;
+    /* the conditions of io/image_png.c read_rgb_impl's libtiff path */
+    return r->tiff && r->nsel >= 3 && r->sel[0] == 1 && r->sel[1] == 2 && r->sel[2] == 3 && ow >= 1 && oh >= 1 &&
+           w % ow == 0 && h % oh == 0 && !(w == ow && h == oh) && GDALGetOverviewCount(GDALGetRasterBand(r->ds, 1)) == 0 &&
+           sw_tiff_reduce_supported(r->tiff, w / ow, h / oh);
+}
+
 int sw_raster_share_tiles(sw_raster *r, sw_raster *with) {
     return r && with && r->tiff && with->tiff && sw_tiff_share(r->tiff, with->tiff);
 }

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/image_png.h"
 #include "src/run/outputs.h"
 #include "src/run/quicklook.h"
 
@@ -151,6 +150,19 @@ static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *p
     return SW_OK;
 }
 
+/* Rank 0: the quicklook's size, when the workers' reads can build it (src/run/ql_tiles.h): the
+ * mosaic read as stored at integer factors (else the outputs read it reduced at the end, as with
+ * SWATH_QUICKLOOK=mosaic, the reference path of the tests). */
+static void choose_quicklook(sw_run_ctx *c, const sw_raster *r) {
+    sw_outputs_spec s;
+    sw_outputs_spec_init(&s);
+    int ow, oh;
+    sw_quicklook_size(c->plan.width, c->plan.height, s.quicklook_max, &ow, &oh);
+    const char *env = getenv("SWATH_QUICKLOOK");
+    if (env && !strcmp(env, "mosaic")) return;
+    if (sw_raster_reduced_rgb_tiled(r, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
+}
+
 /* Rank 0: folder checks, plan or reopen, store, journal. */
 static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
     const sw_run_config *cfg = c->cfg;
@@ -192,6 +204,7 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
                 st = sw_store_create(cfg->out, meta, c->plan.tiles, c->plan.ntiles);
         }
     }
+    if (!st) choose_quicklook(c, r);
     sw_raster_close(r);
     if (!st) st = sw_results_mkdirs(cfg->out);
     if (!st) {
@@ -220,19 +233,6 @@ static sw_status share_plan(sw_run_ctx *c) {
         if (!c->plan.tiles) return SW_ERR_RUNTIME;   /* fatal on this rank: reported by agree_all */
     }
     return sw_mpi_bcast(c->plan.tiles, sizeof *c->plan.tiles * (size_t)g[2], 0);
-}
-
-/* Rank 0: the quicklook's size, when the workers' reads can build it (src/run/ql_tiles.h): the
- * mosaic read as stored at integer factors (else the outputs read it reduced at the end, as with
- * SWATH_QUICKLOOK=mosaic, the reference path of the tests). */
-static void choose_quicklook(sw_run_ctx *c) {
-    sw_outputs_spec s;
-    sw_outputs_spec_init(&s);
-    int ow, oh;
-    sw_quicklook_size(c->plan.width, c->plan.height, s.quicklook_max, &ow, &oh);
-    const char *env = getenv("SWATH_QUICKLOOK");
-    if (env && !strcmp(env, "mosaic")) return;
-    if (sw_image_reduced_rgb_tiled(c->cfg->input, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
 }
 
 /* Every rank, once the plan is shared: the geometry, and the buffers where tiles are reduced. */
@@ -313,7 +313,6 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_run_meta *meta = sw_calloc(1, sizeof *meta, "the run metadata");
     st = meta ? SW_OK : SW_ERR_RUNTIME;
     if (c.rank == 0 && !st) st = setup(&c, meta);
-    if (c.rank == 0 && !st) choose_quicklook(&c);
     c.t_plan = sw_now() - c.t_start;
     st = sw_mpi_agree(st, 0);
     if (!st) {
