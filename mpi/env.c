@@ -112,13 +112,13 @@ void sw_mpi_barrier(void) {
 sw_status sw_mpi_max_u8(uint8_t *buf, size_t n, int root) {
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    /* Blocking, not wait_idle: a reduction of megabytes advances a segment per progress call, and
+     * 0.5 ms sleeps between them made 5 MB take 0.4 s under mpiexec -n 2. */
     while (n) {
         int k = n > (1u << 30) ? (1 << 30) : (int)n;
-        MPI_Request r;
-        if (MPI_Ireduce(rank == root ? MPI_IN_PLACE : buf, buf, k, MPI_UNSIGNED_CHAR, MPI_MAX, root, MPI_COMM_WORLD, &r) !=
+        if (MPI_Reduce(rank == root ? MPI_IN_PLACE : buf, buf, k, MPI_UNSIGNED_CHAR, MPI_MAX, root, MPI_COMM_WORLD) !=
             MPI_SUCCESS)
-            return sw_fail(SW_ERR_RUNTIME, "MPI_Ireduce of %zu bytes to rank %d failed", n, root);
-        wait_idle(&r);
+            return sw_fail(SW_ERR_RUNTIME, "MPI_Reduce of %zu bytes to rank %d failed", n, root);
         buf += k, n -= (size_t)k;
     }
     return SW_OK;

@@ -60,6 +60,7 @@ sw_status sw_mpi_run_roles(sw_run_ctx *c) {
     if (!st && c->rank == 0) st = sw_master_init(&m, c, &out);
     if (!st && c->is_worker) st = sw_worker_init(&w, c, &out);
     int halt_sent = 0;
+    useconds_t idle_us = 50;
     while (!st) {
         int busy = 0, b;
         if (!halt_sent && sw_stop_requested()) {   /* tell the master once; it decides for all */
@@ -81,7 +82,13 @@ sw_status sw_mpi_run_roles(sw_run_ctx *c) {
         }
         sw_outbox_progress(&out);
         if ((!m || sw_master_done(m)) && (!r || sw_reducer_done(r)) && (!w || sw_worker_done(w))) break;
-        if (!busy) usleep(200);
+        /* Idle: sleep, longer the longer nothing happens (50 us doubling to 2 ms), so that a rank
+         * whose tiles run on its pool threads leaves them the core; any message resets it. */
+        if (busy) idle_us = 50;
+        else {
+            usleep(idle_us);
+            if (idle_us < 2000) idle_us *= 2;
+        }
     }
     if (st && c->size > 1) sw_mpi_abort(st);
     sw_outbox_drain(&out);

@@ -1,10 +1,12 @@
 /* The worker role: asks the master for batches of tile ids (the next request goes out while the
  * tiles already received are processed), runs the tiles (src/run/tile_work.c: read, job, durable
- * result) and reports them. With one tile thread the event loop's thread runs each tile itself;
- * with c->threads = T >= 2, T pool threads take the ids one at a time from a shared queue (each
- * with its own job state and raster handle, the handles sharing one cache of decoded source
- * tiles, io/raster.h) while this thread only talks MPI: a 2048 tile on one thread does not hold
- * the others up, and the threads working through one group of tiles decode its blocks once. A tile
+ * result) and reports them. c->threads = T pool threads take the ids one at a time from a shared
+ * queue (each with its own job state and raster handle, the handles sharing one cache of decoded
+ * source tiles, io/raster.h) while the event loop's thread only talks MPI: the master and reducer
+ * on the same rank answer at once even while a 2048 tile is processed (under mpiexec -n 2 the
+ * other rank waited 0.13 s for its first batch when rank 0 processed tiles on its event loop), a
+ * 2048 tile on one thread does not hold the others up, and the threads working through one group
+ * of tiles decode its blocks once. A tile
  * that fails is reported with the reason; the master retries it. A stop (protocol.h) lets the
  * tiles being processed finish, drops the ids not started, and sends HALTED once the last of them
  * is reported. */
@@ -36,7 +38,7 @@ struct sw_worker {
     int no_more;                 /* the master answered SW_TILE_STOP: ask no more */
     int64_t tiles_sent, requests_sent;
     int delay_ms;                /* SWATH_TEST_TILE_DELAY_MS (tests only) */
-    /* The queue, guarded by mu when there is a pool: ids[head .. head + n) to do, `inflight` being
+    /* The queue, guarded by mu: ids[head .. head + n) to do, `inflight` being
      * processed, done[0 .. ndone) reports not yet sent (each id is in one of the three). */
     pthread_mutex_t mu;
     pthread_cond_t work_cv;      /* ids queued, or quit */
@@ -111,12 +113,12 @@ sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
     }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->work_cv, NULL);
-    for (int k = 0; T > 1 && k < T; k++) {
+    for (int k = 0; k < T; k++) {
         w->pool_arg[k] = (struct pool_arg){w, k};
         if (pthread_create(&w->pool[k], NULL, pool_thread, &w->pool_arg[k]) != 0) break;
         w->npool++;
     }
-    if (T > 1 && w->npool == 0) {
+    if (w->npool == 0) {
         sw_worker_free(w);
         return sw_fail(SW_ERR_RUNTIME, "rank %d: cannot start its %d tile threads", c->rank, T);
     }
@@ -150,8 +152,7 @@ static sw_status report(sw_worker *w, const sw_msg_tile *t, int n) {
 sw_status sw_worker_step(sw_worker *w, int *busy) {
     sw_status st;
     *busy = 0;
-    int pool = w->npool > 0;
-    if (pool) pthread_mutex_lock(&w->mu);
+    pthread_mutex_lock(&w->mu);
     if (w->requested) {
         int got = 0;
         MPI_Status s;
@@ -171,7 +172,7 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
             }
             memcpy(w->ids + w->head + w->n, w->inbox, sizeof(uint32_t) * (size_t)k);
             w->n += k;
-            if (pool && k) pthread_cond_broadcast(&w->work_cv);
+            if (k) pthread_cond_broadcast(&w->work_cv);
         }
     }
     if (!w->halted) {
@@ -191,7 +192,7 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     int ndone = w->ndone, inflight = w->inflight, left = w->n;
     memcpy(done, w->done, sizeof done[0] * (size_t)ndone);
     w->ndone = 0;
-    if (pool) pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&w->mu);
     if (ndone) {
         if ((st = report(w, done, ndone))) return st;
         *busy = 1;
@@ -209,34 +210,24 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     /* Ask ahead: the next batch is on its way while the ids at hand are processed. The pool asks
      * for 4 per thread (at most SW_BATCH_MAX) when that many or fewer are left, so ids[] (2 x
      * SW_BATCH_MAX) cannot overflow with the next batch. */
-    int T = w->npool > 0 ? w->npool : 1;
-    int B = T > 1 ? (4 * T < SW_BATCH_MAX ? 4 * T : SW_BATCH_MAX) : 1;
+    int T = w->npool;
+    int B = T > 1 ? (4 * T < SW_BATCH_MAX ? 4 * T : SW_BATCH_MAX) : 2;
     if (!w->requested && !w->stopped && left <= B && (st = request(w, B))) return st;
-    /* One thread: this one runs the next tile. A signal here: start no tile until the master
-     * answers (SW_TAG_STOP, or the empty batch when every tile is journaled already). */
-    if (!pool && w->n > 0 && !sw_stop_requested()) {
-        sw_msg_tile t;
-        uint32_t id = w->ids[w->head++];
-        w->n--;
-        work_tile(w, 0, id, &t);
-        if ((st = report(w, &t, 1))) return st;
-        *busy = 1;
-    }
     return SW_OK;
 }
 
 int sw_worker_done(const sw_worker *w) {
     if (w->halted) return w->halted_sent && !w->requested;
     pthread_mutex_t *mu = (pthread_mutex_t *)&w->mu;   /* the pool's counts */
-    if (w->npool) pthread_mutex_lock(mu);
+    pthread_mutex_lock(mu);
     int idle = w->n == 0 && w->inflight == 0 && w->ndone == 0;
-    if (w->npool) pthread_mutex_unlock(mu);
+    pthread_mutex_unlock(mu);
     return w->stopped && !w->requested && idle;
 }
 
 void sw_worker_free(sw_worker *w) {
     if (!w) return;
-    if (w->npool) {
+    if (w->npool) {   /* 0 only when sw_worker_init failed to start them */
         pthread_mutex_lock(&w->mu);
         w->quit = 1;
         pthread_cond_broadcast(&w->work_cv);
