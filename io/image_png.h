@@ -20,8 +20,9 @@ sw_status sw_image_read_reduced_rgb(const char *path, int ow, int oh, uint8_t *r
  * smaller than the reduction factor may be missed). Tiled Byte GeoTIFFs without overviews are read
  * with libtiff (sw_tiff_open_raw), the same picks as GDAL's. */
 sw_status sw_image_read_reduced_u8(const char *path, int ow, int oh, uint8_t *out /* (oh,ow) */);
-/* Writes rgb (h, w, 3) as an 8-bit RGB PNG at `path` (zlib level 1: fast), atomically (PATH.part,
- * then renamed).
+/* Writes rgb (h, w, 3) as an 8-bit RGB PNG at `path`, atomically (PATH.part, then renamed): with
+ * libdeflate (level 1, every row Sub-filtered), else (or with SWATH_PNG_GDAL set) through GDAL's
+ * PNG driver at zlib level 1; the same pixels either way.
  * Errors name the file (SW_ERR_OUTPUT). */
 sw_status sw_image_write_png(const char *path, int w, int h, const uint8_t *rgb /* (h,w,3) */);
 

@@ -28,8 +28,9 @@ grep -q 'DATASET "tiles"' "$WORK/h5dump.txt" && grep -q '"swath_format"' "$WORK/
 ok "one process: mask, confidence, georeference, run.h5"
 
 # The quicklook the tiles reduce from their own reads: the same pixels as the whole mosaic read
-# reduced at the end (SWATH_QUICKLOOK=mosaic, the reference path), and no window read again.
-SWATH_QUICKLOOK=mosaic "$SWATH" run --job pixel-defects "$M" --out "$WORK/qref" 2> "$WORK/qref.log" || fail "SWATH_QUICKLOOK=mosaic: $(tail -3 "$WORK/qref.log")"
+# reduced at the end and written by GDAL's PNG driver (SWATH_QUICKLOOK=mosaic SWATH_PNG_GDAL=1, the
+# reference paths), and no window read again.
+SWATH_QUICKLOOK=mosaic SWATH_PNG_GDAL=1 "$SWATH" run --job pixel-defects "$M" --out "$WORK/qref" 2> "$WORK/qref.log" || fail "SWATH_QUICKLOOK=mosaic: $(tail -3 "$WORK/qref.log")"
 refq=$(pixels "$WORK/qref/quicklook.png")
 [ -n "$refq" ] && [ "$(pixels "$WORK/n1/quicklook.png")" = "$refq" ] || fail "the tiles' quicklook.png differs from the mosaic's reduced read"
 ! grep -q 'quicklook: read' "$WORK/n1.log" || fail "a fresh run read quicklook windows again"

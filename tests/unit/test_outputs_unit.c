@@ -1,7 +1,9 @@
 /* Unit tests of the run outputs' pure parts: box clustering (grid index vs brute force), the
  * confusion scores, the ellipsoidal ring area (against PROJ's equal-area projection and the
  * sphere), the quicklook geometry and font, and the report writer's escaping. */
+#include "io/image_png.h"
 #include "io/mask_vectorize.h"
+#include "io/raster.h"
 #include "src/metrics/confusion.h"
 #include "src/run/cluster.h"
 #include "src/run/quicklook.h"
@@ -160,8 +162,42 @@ static void test_report(const char *dir) {
           "unwritable: %s", sw_errmsg());
 }
 
+/* sw_image_write_png, with libdeflate (where built) and through GDAL (SWATH_PNG_GDAL): read back
+ * by GDAL, the same pixels as written, at odd sizes, for noise and flat images. */
+static void test_png(const char *dir) {
+    int sizes[][2] = {{1, 1}, {7, 3}, {300, 5}, {129, 77}};
+    uint32_t seed = 5;
+    for (int k = 0; k < 4; k++)
+        for (int gdal = 0; gdal < 2; gdal++) {
+            int w = sizes[k][0], h = sizes[k][1];
+            size_t n = (size_t)w * h * 3;
+            uint8_t *img = malloc(n), *back = malloc(n), *v = malloc((size_t)w * h);
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1664525u + 1013904223u;
+                img[i] = k == 3 ? (uint8_t)(i / 3 % 7 * 30) : (uint8_t)(seed >> 24);
+            }
+            char path[1200];
+            snprintf(path, sizeof path, "%s/png_%d_%d.png", dir, k, gdal);
+            if (gdal) setenv("SWATH_PNG_GDAL", "1", 1);
+            sw_status st = sw_image_write_png(path, w, h, img);
+            unsetenv("SWATH_PNG_GDAL");
+            sw_raster *r = NULL;
+            CHECK(st == SW_OK && sw_raster_open(&r, path) == SW_OK, "png %dx%d (gdal %d): %s", w, h, gdal, sw_errmsg());
+            if (r) {
+                const sw_raster_info *in = sw_raster_get_info(r);
+                CHECK(in->width == w && in->height == h && in->nbands == 3, "png %dx%d: reads as %dx%d x %d", w, h,
+                      in->width, in->height, in->nbands);
+                CHECK(sw_raster_read_u8(r, 0, 0, w, h, back, v) == SW_OK && memcmp(back, img, n) == 0,
+                      "png %dx%d (gdal %d): pixels differ", w, h, gdal);
+                sw_raster_close(r);
+            }
+            free(img), free(back), free(v);
+        }
+}
+
 int main(void) {
     const char *dir = getenv("SWATH_TEST_DIR");
+    test_png(dir ? dir : ".");
     test_cluster();
     test_confusion();
     test_area();
