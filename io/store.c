@@ -261,13 +261,22 @@ sw_status sw_journal_open(sw_journal **out, const char *dir, sw_journal_rec **re
     return SW_OK;
 }
 
-sw_status sw_journal_append(sw_journal *j, const sw_journal_rec *r) {
-    uint8_t b[SW_JOURNAL_RECORD];
-    encode(b, r);
-    ssize_t k = write(j->fd, b, SW_JOURNAL_RECORD);
-    if (k != SW_JOURNAL_RECORD || fdatasync(j->fd) != 0)
-        return sw_fail(SW_ERR_OUTPUT, "cannot append tile %u to the journal '%s': %s", r->tile, j->path,
-                       k < 0 || k == SW_JOURNAL_RECORD ? strerror(errno) : "short write");
+sw_status sw_journal_append(sw_journal *j, const sw_journal_rec *r) { return sw_journal_append_many(j, r, 1); }
+
+sw_status sw_journal_append_many(sw_journal *j, const sw_journal_rec *r, int n) {
+    uint8_t b[16 * SW_JOURNAL_RECORD];
+    for (int i = 0; i < n;) {   /* written in chunks of 16 records, synced once */
+        int k = n - i < 16 ? n - i : 16;
+        for (int q = 0; q < k; q++) encode(b + (size_t)q * SW_JOURNAL_RECORD, &r[i + q]);
+        size_t want = (size_t)k * SW_JOURNAL_RECORD;
+        ssize_t got = write(j->fd, b, want);
+        if (got != (ssize_t)want)
+            return sw_fail(SW_ERR_OUTPUT, "cannot append tile %u to the journal '%s': %s", r[i].tile, j->path,
+                           got < 0 ? strerror(errno) : "short write");
+        i += k;
+    }
+    if (n > 0 && fdatasync(j->fd) != 0)
+        return sw_fail(SW_ERR_OUTPUT, "cannot sync the journal '%s': %s", j->path, strerror(errno));
     return SW_OK;
 }
 

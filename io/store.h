@@ -64,6 +64,8 @@ typedef struct sw_journal sw_journal;
 sw_status sw_journal_open(sw_journal **j, const char *dir, sw_journal_rec **recs, int64_t *nrecs, int64_t *dropped);
 /* Appends one record and fdatasyncs. */
 sw_status sw_journal_append(sw_journal *j, const sw_journal_rec *r);
+/* Appends n records and fdatasyncs once (a kill part-way leaves a torn tail, which open drops). */
+sw_status sw_journal_append_many(sw_journal *j, const sw_journal_rec *r, int n);
 void sw_journal_close(sw_journal *j);
 
 /* CRC-32 (IEEE, as zlib's crc32). */

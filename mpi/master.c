@@ -20,6 +20,8 @@
 
 #define MAX_ATTEMPTS 2
 
+#define PEND_MAX 256   /* journal records appended at once, at most */
+
 struct sw_master {
     sw_run_ctx *c;
     sw_outbox *out;
@@ -49,6 +51,9 @@ struct sw_master {
     int64_t *ready_sent, *ready_expected;   /* (nreducers) */
     int64_t blocks_announced;     /* sum of the reducers' SW_TAG_REDUCED `announced` */
     double t_stop;
+    /* journal records of this step's tiles, not yet appended (flush_journal: one fdatasync) */
+    sw_journal_rec pend[PEND_MAX];
+    int npend;
 };
 
 /* Ranks that run the worker role (the rule of assign_roles in src/run/run.c). */
@@ -180,25 +185,44 @@ static void progress(sw_master *m, int force) {
     fflush(stderr);
 }
 
-static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_tile *t, int rank) {
-    sw_journal_rec r = {0};
-    r.tile = id, r.status = (uint8_t)status, r.attempts = m->attempts[id], r.rank = rank;
-    r.seconds = t->seconds, r.bytes = t->bytes;
-    for (int k = 0; k < 3; k++) m->c->t_part[k] += t->part[k];
-    memcpy(r.reason, t->reason, sizeof r.reason);
-    sw_status st = sw_journal_append(m->c->journal, &r);
+/* Appends the pending records with one write and one fdatasync, then applies them: a tile counts
+ * as finished (and its reducers hear of it) only once its record is durable. On a 2-core node the
+ * master's fdatasync per tile was about 0.05 s of its event loop for the 105 tiles of 4096^2. */
+static sw_status flush_journal(sw_master *m) {
+    if (!m->npend) return SW_OK;
+    sw_status st = sw_journal_append_many(m->c->journal, m->pend, m->npend);
     if (st) return st;
-    m->appends++;
+    int n = m->npend;
+    m->npend = 0;
+    for (int k = 0; k < n; k++) {
+        const sw_journal_rec *r = &m->pend[k];
+        m->appends++;
+        m->nfinished++;
+        if (r->status == SW_TILE_FAILED) note_failed(m->c, r->tile, r->reason);
+        const sw_tile *tl = &m->c->plan.tiles[r->tile];
+        m->px_done += (double)tl->w * tl->h;
+        if ((st = notify_reducers(m, r->tile, r->status))) return st;
+    }
     if (m->c->cfg->kill_after > 0 && m->appends == m->c->cfg->kill_after) {
         sw_log(1, "run: --test-kill-after %lld: killing rank 0", (long long)m->appends);
         raise(SIGKILL);
     }
-    m->status[id] = (uint8_t)status;
-    m->nfinished++;
-    if (status == SW_TILE_FAILED) note_failed(m->c, id, t->reason);
-    const sw_tile *tl = &m->c->plan.tiles[id];
-    m->px_done += (double)tl->w * tl->h;
-    return notify_reducers(m, id, status);
+    return SW_OK;
+}
+
+/* Tile `id` finished (done, or failed for good): its record queued for flush_journal. */
+static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_tile *t, int rank) {
+    sw_journal_rec *r = &m->pend[m->npend++];
+    memset(r, 0, sizeof *r);
+    r->tile = id, r->status = (uint8_t)status, r->attempts = m->attempts[id], r->rank = rank;
+    r->seconds = t->seconds, r->bytes = t->bytes;
+    for (int k = 0; k < 3; k++) m->c->t_part[k] += t->part[k];
+    memcpy(r->reason, t->reason, sizeof r->reason);
+    m->status[id] = (uint8_t)status;   /* a repeated report of it is ignored from now on */
+    /* --test-kill-after N: the N-th record ends its batch, so that the kill follows it exactly */
+    int64_t kill = m->c->cfg->kill_after;
+    if (m->npend == PEND_MAX || (kill > 0 && m->appends + m->npend == kill)) return flush_journal(m);
+    return SW_OK;
 }
 
 static sw_status on_tile(sw_master *m, const sw_msg_tile *t, int rank) {
@@ -347,6 +371,7 @@ sw_status sw_master_step(sw_master *m, int *busy) {
         if ((st = on_tile(m, &t, s.MPI_SOURCE))) return st;
         *busy = 1;
     }
+    if ((st = flush_journal(m))) return st;
     for (;;) {
         MPI_Iprobe(MPI_ANY_SOURCE, SW_TAG_REQUEST, MPI_COMM_WORLD, &flag, &s);
         if (!flag) break;

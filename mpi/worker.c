@@ -15,6 +15,7 @@
 
 #include "src/core/log.h"
 #include "src/core/stop.h"
+#include "src/run/results.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -194,6 +195,12 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     w->ndone = 0;
     pthread_mutex_unlock(&w->mu);
     if (ndone) {
+        /* the renames of these tiles' results made durable at once, before any is reported */
+        int any = 0;
+        for (int k = 0; k < ndone; k++) any |= done[k].ok;
+        if (any && sw_results_sync_tiles(w->c->cfg->out))
+            for (int k = 0; k < ndone; k++)
+                if (done[k].ok) done[k].ok = 0, snprintf(done[k].reason, sizeof done[k].reason, "%s", sw_errmsg());
         if ((st = report(w, done, ndone))) return st;
         *busy = 1;
     }

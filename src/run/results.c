@@ -107,8 +107,9 @@ static sw_status write_all(int fd, const void *buf, size_t n, const char *path) 
     return SW_OK;
 }
 
-/* header + body, aside then renamed. */
-static sw_status write_file(const char *path, const uint32_t hdr[8], const uint8_t *body, size_t n) {
+/* header + body, aside, fdatasync'ed then renamed; the folder fsync'ed after the rename unless
+ * dir_sync is 0 (the caller syncs it once for many files: sw_results_sync_tiles). */
+static sw_status write_file(const char *path, const uint32_t hdr[8], const uint8_t *body, size_t n, int dir_sync) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.part", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
@@ -117,7 +118,9 @@ static sw_status write_file(const char *path, const uint32_t hdr[8], const uint8
     if (!st) st = write_all(fd, body, n, tmp);
     if (!st && fdatasync(fd) != 0) st = sw_fail(SW_ERR_OUTPUT, "cannot sync '%s': %s", tmp, strerror(errno));
     if (close(fd) != 0 && !st) st = sw_fail(SW_ERR_OUTPUT, "cannot close '%s': %s", tmp, strerror(errno));
-    if (!st) st = sw_rename_durable(tmp, path);
+    if (!st && !dir_sync && rename(tmp, path) != 0)
+        st = sw_fail(SW_ERR_OUTPUT, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+    else if (!st && dir_sync) st = sw_rename_durable(tmp, path);
     if (st) unlink(tmp);
     return st;
 }
@@ -131,7 +134,7 @@ static void block_path(char *buf, size_t cap, const char *dir, int bx, int by) {
 }
 
 static sw_status write_planes(const char *path, uint32_t hdr[8], const uint8_t *planes, int w, int h, int nplanes,
-                              sw_result_buf *scratch, uint32_t *bytes) {
+                              sw_result_buf *scratch, uint32_t *bytes, int dir_sync) {
     if (buf_reserve(scratch, enc_bound(w, h, nplanes), "encoding a result file")) return SW_ERR_RUNTIME;
     size_t n = encode(planes, w, h, nplanes, scratch->p);
     if (n > UINT32_MAX)   /* the header and row offsets are uint32 */
@@ -139,7 +142,7 @@ static sw_status write_planes(const char *path, uint32_t hdr[8], const uint8_t *
                        "use smaller --scales", path, w, h, nplanes, n);
     hdr[6] = (uint32_t)n;
     if (bytes) *bytes = (uint32_t)(SW_RESULT_HEADER + n);
-    return write_file(path, hdr, scratch->p, n);
+    return write_file(path, hdr, scratch->p, n, dir_sync);
 }
 
 sw_status sw_tile_result_write(const char *dir, uint32_t id, int w, int h, int nplanes, const uint8_t *planes,
@@ -147,7 +150,17 @@ sw_status sw_tile_result_write(const char *dir, uint32_t id, int w, int h, int n
     char path[4200];
     tile_path(path, sizeof path, dir, id);
     uint32_t hdr[8] = {SW_TILE_MAGIC, SW_RESULT_VERSION, id, (uint32_t)w, (uint32_t)h, (uint32_t)nplanes, 0, 0};
-    return write_planes(path, hdr, planes, w, h, nplanes, scratch, bytes);
+    return write_planes(path, hdr, planes, w, h, nplanes, scratch, bytes, 0);
+}
+
+sw_status sw_results_sync_tiles(const char *dir) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tiles", dir);
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return sw_fail(SW_ERR_OUTPUT, "cannot open '%s' to sync it: %s", path, strerror(errno));
+    sw_status st = fsync(fd) == 0 ? SW_OK : sw_fail(SW_ERR_OUTPUT, "cannot sync '%s': %s", path, strerror(errno));
+    close(fd);
+    return st;
 }
 
 /* Reads a whole result file into b and checks its header (magic, version, the four expected
@@ -256,7 +269,7 @@ sw_status sw_block_write(const char *dir, int bx, int by, int w, int h, const ui
     char path[4200];
     block_path(path, sizeof path, dir, bx, by);
     uint32_t hdr[8] = {SW_BLOCK_MAGIC, SW_RESULT_VERSION, (uint32_t)bx, (uint32_t)by, (uint32_t)w, (uint32_t)h, 0, 0};
-    return write_planes(path, hdr, cls_conf, w, h, 2, scratch, NULL);
+    return write_planes(path, hdr, cls_conf, w, h, 2, scratch, NULL, 1);
 }
 
 int sw_block_exists(const char *dir, int bx, int by) {

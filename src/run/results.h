@@ -27,9 +27,14 @@ void sw_result_buf_free(sw_result_buf *b);
 sw_status sw_results_mkdirs(const char *dir);
 
 /* Writes tile `id`'s planes ((nplanes, h, w) uint8, plane 0 = validity) to DIR/tiles/id.bin.part,
- * encoded in `scratch`, fdatasyncs and renames it. Returns the file size in *bytes. */
+ * encoded in `scratch`, fdatasyncs and renames it. Returns the file size in *bytes. The rename is
+ * durable only after sw_results_sync_tiles: a worker syncs the folder once before reporting the
+ * tiles it finished since (one fsync of DIR/tiles for several tiles instead of one each). */
 sw_status sw_tile_result_write(const char *dir, uint32_t id, int w, int h, int nplanes, const uint8_t *planes,
                                sw_result_buf *scratch, uint32_t *bytes);
+
+/* fsync of DIR/tiles: makes the renames of the tile results written so far durable. */
+sw_status sw_results_sync_tiles(const char *dir);
 
 /* A tile result loaded in memory (its buffer is reused by the next load). */
 typedef struct {

@@ -120,6 +120,17 @@ static void test_journal(const char *dir) {
     CHECK(sw_journal_open(&j, dir, &recs, &n, &dropped) == SW_OK && n == 5 && dropped == 1, "corrupt last record dropped: %lld",
           (long long)n);
     free(recs);
+    /* Many records at once (the master's batch, written in chunks of 16): all back, in order. */
+    sw_journal_rec many[40];
+    for (int k = 0; k < 40; k++) many[k] = (sw_journal_rec){.tile = (uint32_t)(100 + k), .status = SW_TILE_DONE, .attempts = 1};
+    CHECK(sw_journal_append_many(j, many, 40) == SW_OK, "append 40 at once: %s", sw_errmsg());
+    sw_journal_close(j);
+    CHECK(sw_journal_open(&j, dir, &recs, &n, &dropped) == SW_OK && n == 45 && dropped == 0, "40 at once: %lld records",
+          (long long)n);
+    int order = 1;
+    for (int k = 0; k < 40 && n == 45; k++) order &= recs[5 + k].tile == (uint32_t)(100 + k);
+    CHECK(order, "40 at once: records out of order");
+    free(recs);
     sw_journal_close(j);
 }
 
