@@ -11,6 +11,47 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
+enum { FP_WINDOW = 64 };
+
+/* Origin along one axis (extent n, block side bs) of sample window i of 2 (side ws): the middle of
+ * the source block holding the quarter point n (2i + 1) / 4, so that a window decodes one block
+ * (and one mask block), not the four around a block corner; the window centred on the quarter
+ * point when the block is narrower than the window (strips), or `legacy` (the placement of runs
+ * planned before 2026-11-23, still accepted by --resume). */
+static int64_t fp_origin(int64_t n, int bs, int ws, int i, int legacy) {
+    int64_t q = n * (2 * i + 1) / 4, o = q - ws / 2;
+    if (!legacy && bs >= ws) {
+        int64_t b0 = q / bs * bs, bw = n - b0 < bs ? n - b0 : bs;
+        if (bw >= ws) o = b0 + (bw - ws) / 2;
+    }
+    if (o < 0) o = 0;
+    if (o + ws > n) o = n - ws;
+    return o;
+}
+
+/* FNV-1a over the size and the pixels and validity of 4 windows of 64 x 64, at the centres of a
+ * 2 x 2 grid (fp_origin): more windows cost start-up time without telling scenes apart better. */
+sw_status sw_run_fingerprint(sw_raster *r, int legacy, uint64_t *out) {
+    const sw_raster_info *in = sw_raster_get_info(r);
+    int bands[SW_RASTER_MAX_BANDS];
+    int nb = sw_raster_selected_bands(r, bands);
+    uint64_t h = 0xcbf29ce484222325ull;
+    int64_t dims[3] = {in->width, in->height, nb};
+    h = fnv(h, dims, sizeof dims);
+    uint8_t pix[FP_WINDOW * FP_WINDOW * SW_RASTER_MAX_BANDS], val[FP_WINDOW * FP_WINDOW];
+    int ww = in->width < FP_WINDOW ? in->width : FP_WINDOW, wh = in->height < FP_WINDOW ? in->height : FP_WINDOW;
+    for (int j = 0; j < 2; j++)
+        for (int i = 0; i < 2; i++) {
+            int64_t x = fp_origin(in->width, in->block_w, ww, i, legacy), y = fp_origin(in->height, in->block_h, wh, j, legacy);
+            sw_status st = sw_raster_read_u8(r, x, y, ww, wh, pix, val);
+            if (st) return sw_fail_ctx(st, "fingerprinting the input");
+            h = fnv(h, pix, (size_t)ww * wh * nb);
+            h = fnv(h, val, (size_t)ww * wh);
+        }
+    *out = h;
+    return SW_OK;
+}
+
 sw_status sw_run_identity(sw_run_meta *m, const sw_run_config *cfg, sw_raster *r) {
     const sw_raster_info *in = sw_raster_get_info(r);
     memset(m, 0, sizeof *m);
@@ -24,30 +65,7 @@ sw_status sw_run_identity(sw_run_meta *m, const sw_run_config *cfg, sw_raster *r
     m->width = in->width, m->height = in->height;
     memcpy(m->gt, in->gt, sizeof m->gt);
     snprintf(m->crs_wkt, sizeof m->crs_wkt, "%s", in->wkt ? in->wkt : "");
-    int bands[SW_RASTER_MAX_BANDS];
-    int nb = sw_raster_selected_bands(r, bands);
-    uint64_t h = 0xcbf29ce484222325ull;
-    int64_t dims[3] = {in->width, in->height, nb};
-    h = fnv(h, dims, sizeof dims);
-    enum { S = 64 };
-    uint8_t pix[S * S * SW_RASTER_MAX_BANDS], val[S * S];
-    int ww = in->width < S ? in->width : S, wh = in->height < S ? in->height : S;
-    /* 4 windows, at the centres of a 2 x 2 grid: each decodes a source block (a 512 x 512 tile is
-     * 256 kpx), so more windows cost start-up time without telling scenes apart any better. */
-    for (int j = 0; j < 2; j++)
-        for (int i = 0; i < 2; i++) {
-            int64_t x = (int64_t)in->width * (2 * i + 1) / 4 - ww / 2, y = (int64_t)in->height * (2 * j + 1) / 4 - wh / 2;
-            if (x < 0) x = 0;
-            if (y < 0) y = 0;
-            if (x + ww > in->width) x = in->width - ww;
-            if (y + wh > in->height) y = in->height - wh;
-            sw_status st = sw_raster_read_u8(r, x, y, ww, wh, pix, val);
-            if (st) return sw_fail_ctx(st, "fingerprinting the input");
-            h = fnv(h, pix, (size_t)ww * wh * nb);
-            h = fnv(h, val, (size_t)ww * wh);
-        }
-    m->fingerprint = h;
-    return SW_OK;
+    return sw_run_fingerprint(r, 0, &m->fingerprint);
 }
 
 static void scales_text(char *buf, size_t cap, const sw_run_meta *m) {
@@ -56,7 +74,7 @@ static void scales_text(char *buf, size_t cap, const sw_run_meta *m) {
     for (int s = 0; s < m->nscales && k < cap; s++) k += (size_t)snprintf(buf + k, cap - k, "%s%d", s ? "," : "", m->scales[s]);
 }
 
-sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, const char *dir) {
+sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, const char *dir, sw_raster *r) {
     const char *tail = "resume with the same flags and input, or start a new run in another folder";
     char sa[128], sb[128];
 #define DIFF(code, key, fmt, va, vb)                                                                            \
@@ -80,7 +98,12 @@ sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, cons
             DIFF(SW_ERR_INPUT, "geotransform", "%s", sa, sb);
         }
     if (strcmp(a->crs_wkt, b->crs_wkt)) DIFF(SW_ERR_INPUT, "crs_wkt", "%.60s...", a->crs_wkt, b->crs_wkt);
-    if (a->fingerprint != b->fingerprint)
+    uint64_t legacy = 0;   /* a run planned before the windows moved inside blocks (2026-11-23) */
+    if (a->fingerprint != b->fingerprint && r) {
+        sw_status st = sw_run_fingerprint(r, 1, &legacy);
+        if (st) return st;
+    }
+    if (a->fingerprint != b->fingerprint && a->fingerprint != legacy)
         DIFF(SW_ERR_INPUT, "fingerprint", "an input whose sampled pixels hash to %016llx", (unsigned long long)a->fingerprint,
              (unsigned long long)b->fingerprint);
 #undef DIFF

@@ -7,10 +7,15 @@
 #include "src/run/config.h"
 
 /* Fills m from the config and the open input: size, geotransform, CRS, and a fingerprint (FNV-1a
- * over the size and the pixels and validity of 4 sampled 64 x 64 windows: content, not mtime). */
+ * over the size and the pixels and validity of 4 sampled 64 x 64 windows, each inside one source
+ * block: content, not mtime). */
 sw_status sw_run_identity(sw_run_meta *m, const sw_run_config *cfg, sw_raster *r);
+/* The fingerprint alone; legacy = 1: with the windows placed as before 2026-11-23. */
+sw_status sw_run_fingerprint(sw_raster *r, int legacy, uint64_t *out);
 /* Compares the stored run (`stored`, from DIR/run.h5) with this command's (`now`); a difference is
- * an error (SW_ERR_USAGE for flags, SW_ERR_INPUT for the input) naming the key and both values. */
-sw_status sw_run_identity_check(const sw_run_meta *stored, const sw_run_meta *now, const char *dir);
+ * an error (SW_ERR_USAGE for flags, SW_ERR_INPUT for the input) naming the key and both values. A
+ * stored fingerprint of the placement before 2026-11-23 (windows across block corners) is also
+ * accepted: it is computed from `r` (the open input, or NULL: not) when the new one differs. */
+sw_status sw_run_identity_check(const sw_run_meta *stored, const sw_run_meta *now, const char *dir, sw_raster *r);
 
 #endif

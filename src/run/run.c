@@ -187,7 +187,7 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
         sw_store_tile *tiles;
         int64_t nt;
         if (!(st = sw_store_open(cfg->out, &stored, &tiles, &nt))) {
-            if (!(st = sw_run_identity_check(&stored, meta, cfg->out))) {
+            if (!(st = sw_run_identity_check(&stored, meta, cfg->out, r))) {
                 sw_plan_geometry(&c->plan, cfg, (int)meta->width, (int)meta->height);
                 c->plan.tiles = tiles;
                 c->plan.ntiles = nt;

@@ -8,6 +8,7 @@
 #include "io/store.h"
 #include "src/core/fsutil.h"
 #include "src/run/blend.h"
+#include "src/run/identity.h"
 #include "src/run/plan.h"
 #include "src/run/ql_tiles.h"
 #include "src/run/results.h"
@@ -437,6 +438,52 @@ static void test_ql_tiles(void) {
     }
 }
 
+/* The input fingerprint: its 4 windows each decode one source block (and one mask block); a run.h5
+ * holding the fingerprint of the earlier placement (windows across block corners) is still
+ * accepted by --resume's check, another value is refused naming the key. */
+static void test_identity(const char *dir) {
+    enum { W = 1100, H = 900 };
+    uint8_t *rgb = malloc((size_t)W * H * 3), *mask = malloc((size_t)W * H);
+    uint32_t seed = 3;
+    for (size_t i = 0; i < (size_t)W * H; i++) {
+        mask[i] = (i % W) > 30 ? 255 : 0;
+        for (int c = 0; c < 3; c++) rgb[3 * i + c] = (uint8_t)(lcg(&seed) >> 24);
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ident.tif", dir);
+    sw_raster_spec sp = {0};
+    sp.width = W, sp.height = H, sp.nbands = 3, sp.gt[1] = 1, sp.gt[5] = -1, sp.rgb = 1, sp.mask = 1, sp.tile = 256;
+    sw_raster_writer *wr;
+    CHECK(sw_raster_create(&wr, path, &sp) == SW_OK && sw_raster_write(wr, 0, 0, W, H, rgb, mask) == SW_OK &&
+              sw_raster_commit(wr, NULL) == SW_OK,
+          "write %s: %s", path, sw_errmsg());
+    free(rgb), free(mask);
+    sw_raster *r;
+    if (sw_raster_open(&r, path)) {
+        CHECK(0, "open %s: %s", path, sw_errmsg());
+        return;
+    }
+    sw_run_config cfg = {0};
+    snprintf(cfg.job, sizeof cfg.job, "pixel-defects");
+    cfg.nscales = 1, cfg.scales[0] = 512, cfg.overlap = 0.2, cfg.block = 1024;
+    sw_run_meta now, old;
+    int64_t d0 = sw_raster_tiles_decoded(r);
+    CHECK(sw_run_identity(&now, &cfg, r) == SW_OK, "identity: %s", sw_errmsg());
+    if (sw_raster_fast_path(r))
+        CHECK(sw_raster_tiles_decoded(r) - d0 == 8, "identity decoded %lld tiles, expected 4 image + 4 mask",
+              (long long)(sw_raster_tiles_decoded(r) - d0));
+    uint64_t legacy = 0;
+    CHECK(sw_run_fingerprint(r, 1, &legacy) == SW_OK && legacy != now.fingerprint, "legacy fingerprint equals the new one");
+    old = now;
+    old.fingerprint = legacy;
+    CHECK(sw_run_identity_check(&old, &now, dir, r) == SW_OK, "a run.h5 with the legacy fingerprint refused: %s", sw_errmsg());
+    CHECK(sw_run_identity_check(&old, &now, dir, NULL) == SW_ERR_INPUT, "legacy accepted without the raster");
+    old.fingerprint = legacy ^ 1;
+    CHECK(sw_run_identity_check(&old, &now, dir, r) == SW_ERR_INPUT && strstr(sw_errmsg(), "fingerprint"),
+          "another fingerprint: '%s'", sw_errmsg());
+    sw_raster_close(r);
+}
+
 int main(void) {
     char dir[] = "/tmp/swath_run_unit_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -449,6 +496,7 @@ int main(void) {
     test_read_valid(dir);
     test_results(dir);
     test_ql_tiles();
+    test_identity(dir);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) printf("note: could not remove %s\n", dir);
