@@ -60,7 +60,13 @@ grep -q '"threads": "3"' "$WORK/t3/report.json" || fail "--threads 3: report.jso
   fail "--threads 3: mask or confidence differs from the one-process run"
 mpirun_swath 2 run --job pixel-defects "$M" --out "$WORK/n2t2" --threads 2 2> "$WORK/n2t2.log" || fail "-n 2 --threads 2: $(tail -3 "$WORK/n2t2.log")"
 [ "$(checksum "$WORK/n2t2/mask.tif")" = "$ref" ] || fail "-n 2 --threads 2: mask differs from the one-process run"
-ok "--threads 3, and -n 2 --threads 2: same mask"
+# Without --threads: the rank's cores (this machine's for one process; SLURM_CPUS_PER_TASK when set).
+cores=$(getconf _NPROCESSORS_ONLN)   # not nproc, which follows OMP_NUM_THREADS
+grep -q "\"threads\": \"$cores\"" "$WORK/n1/report.json" || fail "one process: report.json does not say $cores threads (the cores)"
+SLURM_CPUS_PER_TASK=1 "$SWATH" run --job pixel-defects "$M" --out "$WORK/c1" 2> "$WORK/c1.log" || fail "SLURM_CPUS_PER_TASK=1: $(tail -3 "$WORK/c1.log")"
+grep -q '"threads": "1"' "$WORK/c1/report.json" || fail "SLURM_CPUS_PER_TASK=1: report.json does not say 1 thread"
+[ "$(checksum "$WORK/c1/mask.tif")" = "$ref" ] || fail "SLURM_CPUS_PER_TASK=1: mask differs"
+ok "--threads 3, -n 2 --threads 2, SLURM_CPUS_PER_TASK=1: same mask; the default is the rank's cores"
 
 # The crop blend (each pixel from the one tile whose core holds it) gives the same class 10.
 for b in crop; do
