@@ -215,8 +215,8 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
     }
     if (w->no_more) return SW_OK;
     /* Ask ahead: the next batch is on its way while the ids at hand are processed. The pool asks
-     * for 4 per thread (at most SW_BATCH_MAX) when that many or fewer are left, so ids[] (2 x
-     * SW_BATCH_MAX) cannot overflow with the next batch. */
+     * for 4 per thread (2 for one thread; at most SW_BATCH_MAX) when that many or fewer are left,
+     * so ids[] (2 x SW_BATCH_MAX) cannot overflow with the next batch. */
     int T = w->npool;
     int B = T > 1 ? (4 * T < SW_BATCH_MAX ? 4 * T : SW_BATCH_MAX) : 2;
     if (!w->requested && !w->stopped && left <= B && (st = request(w, B))) return st;

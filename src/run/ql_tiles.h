@@ -10,7 +10,8 @@
  * where every owned cell lies inside its tile's window (the factor at most the inset of the core:
  * about half the overlap). The cells: GDAL's average of the valid samples of each kx x ky block,
  * the double mean stored as float, rounded to 8 bits; validity at GDAL's nearest pick
- * (x * kx + kx / 2, y * ky + ky / 2). Pure computation: no MPI, no GDAL. */
+ * (x * kx + kx / 2, y * ky + ky / 2). No MPI here (run.c gathers the ranks' copies); only
+ * sw_ql_tiles_fill reads, through io/raster.h. */
 #ifndef SWATH_RUN_QL_TILES_H
 #define SWATH_RUN_QL_TILES_H
 

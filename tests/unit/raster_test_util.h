@@ -1,7 +1,10 @@
-/* Helpers for the raster tests: a check counter with a final verdict, a scratch folder, and
- * fixture rasters made with GDAL directly (so the code under test does not make its own inputs). */
+/* Helpers for the raster tests: a check counter with a final verdict, a scratch folder, fixture
+ * rasters made with GDAL directly (so the code under test does not make its own inputs), and an
+ * open with a chosen reader. */
 #ifndef SWATH_TESTS_RASTER_TEST_UTIL_H
 #define SWATH_TESTS_RASTER_TEST_UTIL_H
+
+#include "io/raster.h"
 
 #include <cpl_string.h>
 #include <gdal.h>
@@ -111,6 +114,20 @@ static inline int t_make_tif(const char *path, const t_fixture *f) {
 }
 
 /* Does `s` contain `part`? For error-message checks. */
+/* Opens `path` with the reader SWATH_READER chooses (NULL: the default, the libtiff fast path
+ * where the file qualifies; "gdal": GDAL's path); a failure is a failed check (NULL). */
+static inline sw_raster *t_open_with(const char *path, const char *reader) {
+    if (reader) setenv("SWATH_READER", reader, 1);
+    else unsetenv("SWATH_READER");
+    sw_raster *r = NULL;
+    if (sw_raster_open(&r, path)) {
+        CHECK(0, "open %s: %s", path, sw_errmsg());
+        r = NULL;
+    }
+    unsetenv("SWATH_READER");
+    return r;
+}
+
 static inline int t_has(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
 
 #endif

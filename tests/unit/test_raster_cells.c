@@ -57,17 +57,6 @@ static void sort3(double *v) {
             }
 }
 
-static sw_raster *open_with(const char *path, const char *reader) {
-    if (reader) setenv("SWATH_READER", reader, 1);
-    sw_raster *r = NULL;
-    if (sw_raster_open(&r, path)) {
-        CHECK(0, "open %s: %s", path, sw_errmsg());
-        r = NULL;
-    }
-    unsetenv("SWATH_READER");
-    return r;
-}
-
 /* Cells computed here from full-resolution validity (GDAL's path). */
 static void ref_cells(sw_raster *g, int cell, uint8_t *cells) {
     const sw_raster_info *in = sw_raster_get_info(g);
@@ -82,7 +71,7 @@ static void ref_cells(sw_raster *g, int cell, uint8_t *cells) {
 }
 
 static void check_cells(const char *name, const char *path, int want_fast) {
-    sw_raster *a = open_with(path, NULL), *g = open_with(path, "gdal");
+    sw_raster *a = t_open_with(path, NULL), *g = t_open_with(path, "gdal");
     if (!a || !g) {
         sw_raster_close(a), sw_raster_close(g);
         return;
@@ -250,7 +239,7 @@ static int bench(const char *path, const char *only) {
         double tc[3], cc[3], tq[3], cq[3], tn[3], cn[3];
         int fast = 0, ow = 0, oh = 0;
         for (int rep = 0; rep < 3; rep++) {
-            sw_raster *r = open_with(path, readers[k]);
+            sw_raster *r = t_open_with(path, readers[k]);
             if (!r) return 1;
             const sw_raster_info *in = sw_raster_get_info(r);
             int W = in->width, H = in->height, L = W > H ? W : H;

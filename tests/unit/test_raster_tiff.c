@@ -79,20 +79,6 @@ static int make(const char *path, const fixture *f) {
     return rc;
 }
 
-/* Opens `path` with the reader SWATH_READER chooses (NULL: the default, the libtiff fast path
- * where the file qualifies; "gdal": GDAL's path). */
-static sw_raster *open_with(const char *path, const char *reader) {
-    if (reader) setenv("SWATH_READER", reader, 1);
-    else unsetenv("SWATH_READER");
-    sw_raster *r = NULL;
-    if (sw_raster_open(&r, path)) {
-        CHECK(0, "open %s: %s", path, sw_errmsg());
-        r = NULL;
-    }
-    unsetenv("SWATH_READER");
-    return r;
-}
-
 typedef struct {
     long long x, y;
     int w, h;
@@ -179,7 +165,7 @@ static void check_fast(const char *dir, const char *name, const fixture *f) {
         CHECK(0, "%s: fixture", name);
         return;
     }
-    sw_raster *a = open_with(path, NULL), *b = open_with(path, "gdal");
+    sw_raster *a = t_open_with(path, NULL), *b = t_open_with(path, "gdal");
     if (a && b) {
         CHECK(sw_raster_fast_path(a) == 1, "%s: the fast path is not taken", name);
         CHECK(sw_raster_fast_path(b) == 0, "%s: SWATH_READER=gdal does not turn the fast path off", name);
@@ -207,7 +193,7 @@ static void check_fast(const char *dir, const char *name, const fixture *f) {
 /* A file that must be left to GDAL: not the fast path with or without SWATH_READER, and reads
  * the pixels `ref` (a fast-path handle on the same pixels, NULL: not compared) reads. */
 static void check_gdal(const char *name, const char *path, sw_raster *ref) {
-    sw_raster *a = open_with(path, NULL), *b = open_with(path, "gdal");
+    sw_raster *a = t_open_with(path, NULL), *b = t_open_with(path, "gdal");
     if (a && b) {
         CHECK(sw_raster_fast_path(a) == 0, "%s: takes the fast path, it must not", name);
         compare(name, a, b, NULL, 0);
@@ -224,7 +210,7 @@ static void check_gdal(const char *name, const char *path, sw_raster *ref) {
 /* The cache of decoded tiles serves the windows inside a larger window read before (the run reads a
  * 2048-px tile, then the 512-px tiles inside it): after the large read, no tile is decoded again. */
 static void check_cache(const char *path) {
-    sw_raster *r = open_with(path, NULL);
+    sw_raster *r = t_open_with(path, NULL);
     if (!r) return;
     CHECK(sw_raster_fast_path(r) == 1, "cache: %s does not take the fast path", path);
     uint8_t *pix = malloc((size_t)600 * 500 * 3), *v = malloc((size_t)600 * 500);
@@ -273,8 +259,8 @@ static void *share_main(void *arg) {
 }
 
 static void check_shared(const char *path, int expect_decoded) {
-    sw_raster *ref = open_with(path, "gdal"), *r[SHARE_THREADS] = {0};
-    for (int k = 0; k < SHARE_THREADS; k++) r[k] = open_with(path, NULL);
+    sw_raster *ref = t_open_with(path, "gdal"), *r[SHARE_THREADS] = {0};
+    for (int k = 0; k < SHARE_THREADS; k++) r[k] = t_open_with(path, NULL);
     window wl[NWIN];
     int n = make_windows(wl, NWIN);
     uint8_t *refp[NWIN], *refv[NWIN];
@@ -346,7 +332,7 @@ int main(void) {
     /* Left to GDAL. The reference: the fast-path RGB file of the same pixels and mask. */
     char ref_path[1200], path[1200];
     snprintf(ref_path, sizeof ref_path, "%s/rgb_DEFLATE_256_mask.tif", dir);
-    sw_raster *ref = open_with(ref_path, NULL);
+    sw_raster *ref = t_open_with(ref_path, NULL);
     struct {
         const char *name;
         fixture f;
