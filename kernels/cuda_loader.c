@@ -160,6 +160,11 @@ int cuk_device_count(void) {
     return p && p->device_count ? p->device_count() : 0;
 }
 
+int cuk_device_bus_id(int device, char *buf, int cap) {
+    const sw_cuda_plugin *p = nccl();
+    return p ? p->device_bus_id(device, buf, cap) : 1;
+}
+
 int cuk_nccl_unique_id(unsigned char id[CUK_NCCL_ID_BYTES]) {
     const sw_cuda_plugin *p = nccl();
     return p ? p->nccl_unique_id(id) : 1;

@@ -15,7 +15,7 @@
 
 /* Bumped whenever sw_cuda_host or sw_cuda_plugin change; the sizes below catch a plugin from a
  * build whose backend table differs. */
-enum { SW_CUDA_PLUGIN_ABI = 1 };
+enum { SW_CUDA_PLUGIN_ABI = 2 };
 #define SW_CUDA_PLUGIN_ENTRY "swath_cuda_plugin"
 #define SW_CUDA_PLUGIN_FILE "libswath_cuda.so"
 
@@ -43,6 +43,7 @@ typedef struct {
     void (*graph_free)(void *graph);
     /* cuda/nccl_comm.h; all NULL when the plugin was built without NCCL */
     int (*device_count)(void);
+    int (*device_bus_id)(int device, char *buf, int cap);
     int (*nccl_unique_id)(unsigned char id[CUK_NCCL_ID_BYTES]);
     int (*nccl_init)(cuk_nccl **out, const unsigned char id[CUK_NCCL_ID_BYTES], int nranks,
                      int rank, int device);

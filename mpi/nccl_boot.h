@@ -11,9 +11,10 @@
 /* This rank's index among the ranks of its node, and their number. */
 sw_status sw_mpi_node_rank(int *local_rank, int *local_size);
 
-/* Collective over MPI_COMM_WORLD: checks that the node has a GPU for each of its ranks, selects
- * device = node-local rank, and creates the NCCL communicator of all ranks. Every rank gets the
- * same status (the lowest failing rank's message). */
+/* Collective over MPI_COMM_WORLD: selects device = node-local rank mod the GPUs this rank sees
+ * (the CUDA backend's choice), checks by PCI bus id that no two ranks of a node have the same GPU,
+ * and creates the NCCL communicator of all ranks. Every rank gets the same status (the lowest
+ * failing rank's message). */
 sw_status sw_mpi_nccl_start(cuk_nccl **comm, int *device);
 
 #endif

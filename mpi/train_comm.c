@@ -61,10 +61,13 @@ typedef struct {
     int started;
 } bucket;
 
+enum { AR_HOOKS = -1 }; /* mode of a comm made by sw_grad_comm_create_hooked */
+
 struct sw_grad_comm {
     float *grad;
     size_t numel;
-    sw_ar_mode mode;
+    int mode;            /* an sw_ar_mode, or AR_HOOKS */
+    sw_grad_hooks hooks;
     int broken;
     int count, nb;
     int *of_tensor;      /* (count) bucket of tensor i */
@@ -101,12 +104,14 @@ static void *comm_thread(void *arg) {
     return NULL;
 }
 
-sw_status sw_grad_comm_create(sw_grad_comm **out, float *grad, const size_t *offset, int count,
-                              size_t numel, size_t bucket_bytes, sw_ar_mode mode, int broken) {
+static sw_status create(sw_grad_comm **out, float *grad, const size_t *offset, int count,
+                        size_t numel, size_t bucket_bytes, int mode, const sw_grad_hooks *hooks,
+                        int broken) {
     *out = NULL;
     sw_grad_comm *g = calloc(1, sizeof *g);
     if (!g) return sw_fail(SW_ERR_RUNTIME, "out of memory for the gradient buckets");
     g->grad = grad, g->numel = numel, g->mode = mode, g->broken = broken, g->count = count;
+    if (hooks) g->hooks = *hooks;
     g->of_tensor = calloc((size_t)count + 1, sizeof *g->of_tensor);
     g->done = calloc((size_t)count + 1, 1);
     g->b = calloc((size_t)count + 1, sizeof *g->b);
@@ -140,6 +145,19 @@ sw_status sw_grad_comm_create(sw_grad_comm **out, float *grad, const size_t *off
     }
     *out = g;
     return SW_OK;
+}
+
+sw_status sw_grad_comm_create(sw_grad_comm **out, float *grad, const size_t *offset, int count,
+                              size_t numel, size_t bucket_bytes, sw_ar_mode mode, int broken) {
+    return create(out, grad, offset, count, numel, bucket_bytes, (int)mode, NULL, broken);
+}
+
+sw_status sw_grad_comm_create_hooked(sw_grad_comm **out, float *grad, const size_t *offset,
+                                     int count, size_t numel, size_t bucket_bytes,
+                                     const sw_grad_hooks *hooks, int broken) {
+    if (!hooks || !hooks->start)
+        return sw_fail(SW_ERR_USAGE, "sw_grad_comm_create_hooked: no start hook");
+    return create(out, grad, offset, count, numel, bucket_bytes, AR_HOOKS, hooks, broken);
 }
 
 void sw_grad_comm_free(sw_grad_comm *g) {
@@ -177,7 +195,9 @@ static void start_bucket(sw_grad_comm *g, int id) {
     b->started = 1;
     g->nstarted++;
     if (g->broken || g->mode == SW_AR_BLOCKING) return; /* blocking: all at the end */
-    if (g->mode == SW_AR_PROGRESS) {
+    if (g->mode == AR_HOOKS) {
+        if (g->hooks.start(g->hooks.ctx, g->grad + b->off, b->n)) g->err = 2;
+    } else if (g->mode == SW_AR_PROGRESS) {
         if (MPI_Iallreduce(MPI_IN_PLACE, g->grad + b->off, (int)b->n, MPI_FLOAT, MPI_SUM,
                            grad_comm, &g->req[id]) != MPI_SUCCESS)
             g->err = 1;
@@ -207,7 +227,9 @@ sw_status sw_grad_comm_finish(sw_grad_comm *g, double *exposed_s) {
     /* tensors never reported (layers without the hook) go last, in bucket order */
     for (int i = 0; i < g->nb; i++)
         if (!g->b[i].started) start_bucket(g, i);
-    if (!g->broken) {
+    if (g->mode == AR_HOOKS) {
+        if (g->hooks.wait && g->hooks.wait(g->hooks.ctx)) g->err = 2;
+    } else if (!g->broken) {
         if (g->mode == SW_AR_BLOCKING) {
             if (MPI_Allreduce(MPI_IN_PLACE, g->grad, (int)g->numel, MPI_FLOAT, MPI_SUM,
                               grad_comm) != MPI_SUCCESS)
@@ -221,6 +243,7 @@ sw_status sw_grad_comm_finish(sw_grad_comm *g, double *exposed_s) {
         }
     }
     if (exposed_s) *exposed_s = sw_now() - t0;
+    if (g->err == 2) return sw_fail_ctx(SW_ERR_RUNTIME, "gradient allreduce");
     if (g->err) return sw_fail(SW_ERR_RUNTIME, "gradient allreduce failed");
     return SW_OK;
 }

@@ -32,6 +32,19 @@ sw_status sw_grad_comm_create(sw_grad_comm **out, float *grad, const size_t *off
                               size_t numel, size_t bucket_bytes, sw_ar_mode mode, int broken);
 void sw_grad_comm_free(sw_grad_comm *g);
 int sw_grad_comm_buckets(const sw_grad_comm *g);
+/* The same buckets reduced by `hooks` instead of MPI (the GPU path: NCCL on device memory, or
+ * any reduction a test wants): start(ctx, buf, n) is called for a bucket when its last tensor is
+ * reported, in the order backward completes them (buckets never reported start in
+ * sw_grad_comm_finish, in bucket order), and wait(ctx) (may be NULL) once at the end of
+ * sw_grad_comm_finish. A hook returns 0, or nonzero after sw_fail. `broken` skips start. */
+typedef struct {
+    int (*start)(void *ctx, float *buf, size_t n);
+    int (*wait)(void *ctx);
+    void *ctx;
+} sw_grad_hooks;
+sw_status sw_grad_comm_create_hooked(sw_grad_comm **out, float *grad, const size_t *offset,
+                                     int count, size_t numel, size_t bucket_bytes,
+                                     const sw_grad_hooks *hooks, int broken);
 /* Before backward: every bucket pending. */
 void sw_grad_comm_begin(sw_grad_comm *g);
 /* The model's grad_ready hook: tensor `param`'s gradient is final. */

@@ -1,6 +1,7 @@
 # swath train (src/train, mpi/train_comm.c): a test-only chips.h5 from a synthesized mosaic
 # (tests/train/make_chips.c), then -n 1 vs -n 2 trajectories and a broken allreduce
-# (train_ranks), stop / resume = uninterrupted (train_resume), val mIoU of a small UNet
+# (train_ranks), stop / resume = uninterrupted (train_resume), the device path of a GPU rank run on
+# the CPU backend = the host step, bit for bit (train_device), val mIoU of a small UNet
 # (train_miou), --help and errors (train_errors); the benchmark is tests/bench/bench_train.sh.
 add_executable(train_make_chips train/make_chips.c)
 target_link_libraries(train_make_chips PRIVATE swathlib m)
@@ -10,7 +11,7 @@ add_test(NAME train_chips COMMAND train_make_chips ${SWATH_TRAIN_CHIPS} 256 160 
 set_tests_properties(train_chips PROPERTIES LABELS "train;mpi" TIMEOUT 60 FIXTURES_SETUP train_chips)
 add_test(NAME train_chips_big COMMAND train_make_chips ${SWATH_TRAIN_CHIPS_BIG} 512 288 64 32 2)
 set_tests_properties(train_chips_big PROPERTIES LABELS "train;mpi" TIMEOUT 60 FIXTURES_SETUP train_chips_big)
-foreach(t ranks resume)
+foreach(t ranks resume device)
   swath_sh_test(train_${t} cli/train_${t}.sh LABELS train;mpi TIMEOUT 300)
   set_property(TEST train_${t} APPEND PROPERTY ENVIRONMENT "CHIPS=${SWATH_TRAIN_CHIPS}")
   set_tests_properties(train_${t} PROPERTIES FIXTURES_REQUIRED train_chips)

@@ -29,6 +29,7 @@ void cu_graph_free(void *graph);
 
 /* nccl_comm.c (built with NCCL) */
 int cu_device_count(void);
+int cu_device_bus_id(int device, char *buf, int cap);
 int cu_nccl_unique_id(unsigned char id[CUK_NCCL_ID_BYTES]);
 int cu_nccl_init(cuk_nccl **out, const unsigned char id[CUK_NCCL_ID_BYTES], int nranks, int rank,
                  int device);

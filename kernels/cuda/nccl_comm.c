@@ -43,6 +43,10 @@ int cu_device_count(void) {
     return n;
 }
 
+int cu_device_bus_id(int device, char *buf, int cap) {
+    return cuda_ok(cudaDeviceGetPCIBusId(buf, cap, device), "PCI bus id of a device");
+}
+
 int cu_nccl_unique_id(unsigned char id[CUK_NCCL_ID_BYTES]) {
     ncclUniqueId u;
     if (nccl_ok(NULL, ncclGetUniqueId(&u), "unique id")) return 1;

@@ -24,6 +24,10 @@ typedef struct cuk_nccl cuk_nccl;
 
 /* CUDA devices visible to this process (0 when none or no driver; never fails). */
 int cuk_device_count(void);
+/* The PCI bus id of `device` ("0000:3b:00.0"; cap >= CUK_BUS_ID_BYTES), which names the physical
+ * GPU whatever CUDA_VISIBLE_DEVICES a rank was given; 0, or nonzero after sw_fail. */
+enum { CUK_BUS_ID_BYTES = 32 };
+int cuk_device_bus_id(int device, char *buf, int cap);
 /* Draws a fresh unique id (rank 0 does this, then shares the bytes with the other ranks). */
 int cuk_nccl_unique_id(unsigned char id[CUK_NCCL_ID_BYTES]);
 /* Selects `device` for the calling thread, creates the communication stream and events, then the

@@ -45,6 +45,7 @@ static const sw_cuda_plugin table = {
     .graph_free = cu_graph_free,
 #ifdef SWATH_PLUGIN_NCCL
     .device_count = cu_device_count,
+    .device_bus_id = cu_device_bus_id,
     .nccl_unique_id = cu_nccl_unique_id,
     .nccl_init = cu_nccl_init,
     .nccl_nranks = cu_nccl_nranks,

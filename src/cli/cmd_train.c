@@ -43,8 +43,8 @@ static const sw_opt train_opts[] = {
     {"allreduce", "MODE", "progress", "gradient allreduce: progress (buckets overlapped with backward, "
                                       "MPI_Test calls), thread (a communication thread) or blocking"},
     {"bucket-mb", "M", "1", "gradient bucket size in MiB"},
-    {"device", "auto|cpu|cuda", "auto", "where the model trains: auto (the GPU for a one-rank run with --loss ce when "
-                                        "there is one, else the CPU, said once), cpu, or cuda (an error without a GPU)"},
+    {"device", "auto|cpu|cuda", "auto", "where the model trains: auto (each rank's GPU when every rank has one, "
+                                        "else the CPU, said once), cpu, or cuda (an error without a GPU)"},
     {"progress", "MODE", "auto", "json (JSON lines on stdout), bar (on stderr) or auto: bar on a terminal, "
                                  "json otherwise and under mpiexec (its ranks' stdout is a pty)"},
     {0},

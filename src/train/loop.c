@@ -258,7 +258,7 @@ static sw_status setup(trainer *T) {
     if (T->m.net.buffers.numel &&
         (st = sw_train_bcast_f32(T->m.net.buffers.param_memory, T->m.net.buffers.numel)))
         return st;
-    /* --device: a one-rank run may train on the GPU from here on */
+    /* --device: every rank may train on its GPU from here on (collective) */
     return sw_step_device_init(&T->sc, c->device, T->nloc, c->crop, c->crop);
 }
 

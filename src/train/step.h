@@ -17,6 +17,9 @@ typedef struct {
     nn_model *m;      /* the host model: checkpoints, initialization, the CPU step */
     nn_model *dm;     /* the same model on the GPU (sw_step_device_init), or NULL */
     sw_grad_comm *gc;
+    sw_grad_comm *dgc; /* the device model's gradient buckets (NCCL), or NULL: several ranks
+                        * reduce the device gradients through the host (MPI) */
+    void *nccl;        /* the NCCL communicator (cuk_nccl *) or NULL */
     const sw_train_config *cfg;
     sw_loss_kind loss;
     sw_opt_kind opt;
@@ -26,16 +29,30 @@ typedef struct {
     double t_compute, t_exposed_comm, t_total;
 } sw_step_ctx;
 
-/* --device: with a GPU (auto or cuda), a one-rank cross-entropy run trains a copy of s->m on it
- * (the CUDA backend, f32), prepared for (N,H,W) and started from s->m's parameters, statistics
- * and optimizer state. auto without a GPU, or with a setting the GPU path lacks (several ranks:
- * the NCCL allreduce is not wired into training yet; focal or dice loss), says so once and
- * stays on the CPU; cuda there is an error. */
+/* --device (src/train/step_device.c): with a GPU on every rank (auto or cuda), each rank trains a
+ * copy of s->m on its node-local GPU (the CUDA backend, f32), prepared for (N,H,W) and started
+ * from s->m's parameters, statistics and optimizer state. Several ranks sum their gradients with
+ * NCCL, bucket by bucket during the backward (SWATH_NCCL=0: through the host with MPI; NCCL that
+ * does not start falls back to that, and says so; SWATH_NCCL=1 uses NCCL on one rank too).
+ * Cross-entropy runs on the GPU; focal and dice on the host (logits down, gradient up). auto
+ * without a GPU on some rank, or with --sync-bn on several ranks, says so once and stays on the
+ * CPU; cuda there is an error. Collective: every rank calls it. SWATH_TEST_DEVICE_MODEL=cpu
+ * (MPI buckets through the hooks NCCL uses) or cpu-staged (through the host copies) runs this
+ * device path on the CPU backend, for tests. */
 sw_status sw_step_device_init(sw_step_ctx *s, const char *device, int N, int H, int W);
 /* Copies the device model's parameters, statistics and optimizer state into s->m (before a
  * checkpoint or a hash); nothing without a device model. */
 sw_status sw_step_to_host(sw_step_ctx *s);
 void sw_step_device_free(sw_step_ctx *s);
+
+/* The step on the device model (step_device.c); sw_train_step's arguments. */
+sw_status sw_device_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n_local,
+                         double valid_global, float lr, int t, double *loss);
+/* The configured loss over P pixels of K classes on the host: the local mean, and its gradient
+ * times dscale written to dlg. */
+float sw_loss_forward(const sw_step_ctx *s, const float *lg, const uint8_t *y, size_t P, int K);
+void sw_loss_backward(const sw_step_ctx *s, float *dlg, float dscale, const float *lg,
+                      const uint8_t *y, size_t P, int K);
 
 /* Valid (non-ignored) pixels of y (n pixels). */
 long long sw_count_valid(const uint8_t *y, size_t n);

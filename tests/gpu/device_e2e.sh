@@ -1,7 +1,8 @@
 #!/bin/bash
 # On the lent GPU machine, with .carry/swath-carry.tar.xz from tests/gpu/make_carry.sh: the whole
 # program on the GPU. Chips from a synthesized mosaic, `swath train` on the GPU and on the CPU
-# (same seed, 20 steps: the losses compared), then `swath run --job segment` with a model on
+# (same seed, 20 steps: the losses compared; cross-entropy, focal, dice; the NCCL bucket hooks on
+# one rank; two ranks on the one GPU with the sums through the host), then `swath run --job segment` with a model on
 # the GPU and on the CPU (the masks compared with swath eval). Logs and JSON lines to $OUT.
 # Run through the device tool: command "bash tests/gpu/device_e2e.sh", carry [".carry"].
 set -u
@@ -19,16 +20,31 @@ $S --version | tee "$OUT/version.txt"
 $S --quiet synth defects --size 2048 --seed 5 --out $W/m >/dev/null 2>&1
 $S --quiet dataset build $W/m/mosaic.tif --labels $W/m/truth.tif --tile 128 --stride 128 --out $W/chips.h5
 A="--chips $W/chips.h5 --arch unet --depth 4 --width 16 --crop 128 --batch 16 --max-steps 20 --seed 3 --progress json"
-for d in cuda cpu; do
-  /usr/bin/time -f "train $d: %e s wall" $S train $A --out $W/$d.h5 --device $d > $W/$d.jsonl 2> $W/$d.log
-  echo "train $d: rc=$?"; grep -E "train:|error|wall" $W/$d.log | head -4
-done
+# train NAME RANKS ARGS...: swath train under mpiexec, JSON lines and log in $W
+train() {
+  local name=$1 n=$2; shift 2
+  /usr/bin/time -f "train $name: %e s wall" mpiexec --bind-to none -n $n $S train $A --out $W/$name.h5 "$@" \
+    > $W/$name.jsonl 2> $W/$name.log
+  echo "train $name: rc=$?"; grep -E "train:|error|wall" $W/$name.log | head -4
+}
+train cuda 1 --device cuda
+train cpu 1 --device cpu
+for l in focal dice; do train cuda_$l 1 --device cuda --loss $l; train cpu_$l 1 --device cpu --loss $l; done
+SWATH_NCCL=1 train nccl1 1 --device cuda                   # the NCCL bucket hooks, one rank
+SWATH_NCCL=0 train staged2 2 --device cuda                 # two ranks on the one GPU, sums through the host
+train nccl2 2 --device cuda                                # NCCL refuses two ranks on one GPU: staged, says so
+train cpu2 2 --device cpu
 python3 - <<'PY'
 import json
-def L(p): return {d["step"]: d["loss"] for d in map(json.loads, open(p)) if "loss" in d and "step" in d}
-g, c = L("/tmp/w/cuda.jsonl"), L("/tmp/w/cpu.jsonl")
-print("train: steps", len(g), len(c), "worst relative loss difference GPU vs CPU",
-      max(abs(g[k] - c[k]) / abs(c[k]) for k in c if k in g))
+def L(p): return {d["step"]: d["loss"] for d in map(json.loads, open("/tmp/w/%s.jsonl" % p)) if "loss" in d and "step" in d}
+for a, b in [("cuda", "cpu"), ("cuda_focal", "cpu_focal"), ("cuda_dice", "cpu_dice"), ("nccl1", "cuda"),
+             ("nccl1", "cpu"), ("staged2", "cpu2"), ("nccl2", "cpu2")]:
+    try:
+        g, c = L(a), L(b)
+        print("train %s vs %s: steps %d %d, worst relative loss difference %.3g" % (a, b, len(g), len(c),
+              max(abs(g[k] - c[k]) / abs(c[k]) for k in c if k in g)))
+    except Exception as e:
+        print("train %s vs %s: %s" % (a, b, e))
 PY
 for d in cuda cpu; do
   /usr/bin/time -f "segment $d: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_$d \

@@ -207,7 +207,16 @@ sw_status nn_model_logits_to_host(const nn_model *m, float *dst) {
                        NN_COPY_D2H);
 }
 
+sw_status nn_model_dlogits_from_host(nn_model *m, const float *src) {
+    return nn_mem_copy(mem(m), nn_model_dlogits(m), src, nn_model_logits_count(m) * sizeof(float),
+                       NN_COPY_H2D);
+}
+
 sw_status nn_model_loss(nn_model *m, const void *target_host, float *loss) {
+    return nn_model_loss_scaled(m, target_host, 1.0f, loss);
+}
+
+sw_status nn_model_loss_scaled(nn_model *m, const void *target_host, float dloss, float *loss) {
     const nn_net *n = &m->net;
     const int K = m->cfg.classes;
     const int seg = m->task == NN_TASK_SEGMENT;
@@ -218,9 +227,9 @@ sw_status nn_model_loss(nn_model *m, const void *target_host, float *loss) {
     if (st != SW_OK) return st;
     const nn_backend *be = n->be;
     if (seg)
-        return nn_cross_entropy_be(loss, nn_model_dlogits(m), 1.0f, nn_model_logits(m),
+        return nn_cross_entropy_be(loss, nn_model_dlogits(m), dloss, nn_model_logits(m),
                                    m->target, NULL, P, K, NN_IGNORE_INDEX, be);
-    return nn_bce_logits_be(loss, nn_model_dlogits(m), 1.0f, nn_model_logits(m), m->target, P, K,
+    return nn_bce_logits_be(loss, nn_model_dlogits(m), dloss, nn_model_logits(m), m->target, P, K,
                             be);
 }
 

@@ -103,6 +103,12 @@ float *nn_model_input(const nn_model *m);
 sw_status nn_model_set_input(nn_model *m, const float *x_host);
 sw_status nn_model_logits_to_host(const nn_model *m, float *dst /* nn_model_logits_count */);
 sw_status nn_model_loss(nn_model *m, const void *target_host, float *loss);
+/* The same with the gradient scaled: dlogits = dloss * d(loss)/d(logits) (a rank's share of a
+ * global mean). */
+sw_status nn_model_loss_scaled(nn_model *m, const void *target_host, float dloss, float *loss);
+/* Copies a gradient of the logits computed on the host (a loss the backend lacks) into
+ * nn_model_dlogits (nn_model_logits_count floats). */
+sw_status nn_model_dlogits_from_host(nn_model *m, const float *src);
 sw_status nn_model_zero_grad(nn_model *m);
 sw_status nn_model_sgd_step(nn_model *m, float lr, float momentum, float weight_decay);
 sw_status nn_model_adamw_step(nn_model *m, float lr, float beta1, float beta2, float eps,
