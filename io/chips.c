@@ -133,7 +133,7 @@ static sw_status open_split(sw_chips *c, int s) {
     const hsize_t img[4] = {0, (hsize_t)in->tile_h, (hsize_t)in->tile_w, (hsize_t)in->channels};
     const hsize_t msk[3] = {0, (hsize_t)in->tile_h, (hsize_t)in->tile_w};
     const hsize_t lab[2] = {0, (hsize_t)in->classes}, org[2] = {0, 3}, pts[2] = {0, 4};
-    hsize_t n[DS_COUNT];
+    hsize_t n[DS_COUNT] = {0};
     sw_status st = open_ds(c, s, DS_IMAGES, 4, img, 1, &n[DS_IMAGES]);
     if (!st) st = open_ds(c, s, DS_MASKS, 3, msk, 1, &n[DS_MASKS]);
     if (!st) st = open_ds(c, s, DS_LABELS, 2, lab, 1, &n[DS_LABELS]);

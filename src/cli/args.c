@@ -96,7 +96,7 @@ static sw_status parse_i64(const sw_args *a, const char *name, const char *s, in
 }
 
 sw_status sw_args_int(const sw_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out) {
-    const char *s = sw_args_str(a, name), *e;
+    const char *s = sw_args_str(a, name), *e = "";
     if (!s) return sw_fail(SW_ERR_USAGE, "swath %s: --%s is required", a->cmd, name);
     sw_status st = parse_i64(a, name, s, lo, hi, out, &e);
     if (st == SW_OK && *e)
@@ -119,7 +119,7 @@ sw_status sw_args_double(const sw_args *a, const char *name, double lo, double h
 }
 
 sw_status sw_args_size(const sw_args *a, const char *name, int64_t lo, int64_t hi, int64_t *w, int64_t *h) {
-    const char *s = sw_args_str(a, name), *e;
+    const char *s = sw_args_str(a, name), *e = "";
     if (!s) return sw_fail(SW_ERR_USAGE, "swath %s: --%s is required", a->cmd, name);
     sw_status st = parse_i64(a, name, s, lo, hi, w, &e);
     if (st) return st;
@@ -137,7 +137,7 @@ sw_status sw_args_size(const sw_args *a, const char *name, int64_t lo, int64_t h
 
 sw_status sw_args_int_list(const sw_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out,
                            int cap, int *n) {
-    const char *s = sw_args_str(a, name), *e;
+    const char *s = sw_args_str(a, name), *e = "";
     *n = 0;
     if (!s) return sw_fail(SW_ERR_USAGE, "swath %s: --%s is required", a->cmd, name);
     while (*s) {

@@ -54,6 +54,12 @@ static int mpi_bucket(void *ctx, float *buf, size_t n) {
 }
 
 #if SWATH_HAVE_NCCL
+static int want_nccl(int size) {
+    const char *e = getenv("SWATH_NCCL");
+    if (e && *e) return atoi(e) > 0;
+    return size > 1;
+}
+
 static int nccl_bucket(void *ctx, float *buf, size_t n) {
     const sw_step_ctx *s = ctx;
     return cuk_nccl_allreduce(s->nccl, buf, n, 1.0f, nn_backend_cuda_stream());
@@ -89,12 +95,6 @@ static sw_status test_device_model(sw_step_ctx *s, const char *mode, int N, int 
     const sw_grad_hooks h = {mpi_bucket, NULL, s};
     if (!st && hooked && s->size > 1) st = bucket_comm(s, &h);
     return st;
-}
-
-static int want_nccl(int size) {
-    const char *e = getenv("SWATH_NCCL");
-    if (e && *e) return atoi(e) > 0;
-    return size > 1;
 }
 
 /* Whether this rank can train on a GPU: SW_OK, or a failure whose message says why not. */
