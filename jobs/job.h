@@ -14,6 +14,8 @@
 typedef struct {
     const char *model;   /* --model FILE (model.h5), or NULL */
     const char *device;  /* --device auto|cpu|cuda for jobs that run a model, or NULL (auto) */
+    const char *precision; /* --precision f32|tf32|bf16 on the GPU, or NULL (f32) */
+    int deterministic;   /* --deterministic on the GPU */
 } sw_job_params;
 
 typedef struct sw_job_kind {

@@ -4,7 +4,8 @@
  * a multiple of the model's size step, run in eval mode (batch-norm running statistics), and its
  * softmax probabilities become one score plane per class (0..255, background included); the
  * reducer blends overlapping tiles and takes the argmax (job->argmax). Class names come from the
- * model. With --device auto or cuda the model runs on the rank's GPU (the CUDA backend, f32):
+ * model. With --device auto or cuda the model runs on the rank's GPU (the CUDA backend, in the
+ * arithmetic of --precision):
  * the tile goes up, the logits come back, the softmax runs on the host. */
 #include "jobs/job.h"
 
@@ -33,12 +34,17 @@ static sw_status need_model(const sw_job_params *p) {
     return SW_OK;
 }
 
-/* The backend of --device: the rank's GPU, or NULL for the CPU (auto says once why). */
-static sw_status pick_device(const char *device, const nn_backend **be) {
+/* The backend of --device: the rank's GPU in the --precision / --deterministic mode, or NULL for
+ * the CPU (auto says once why). */
+static sw_status pick_device(const sw_job_params *p, const nn_backend **be) {
     static int said;
+    const char *device = p->device;
     *be = NULL;
     if (device && !strcmp(device, "cpu")) return SW_OK;
     *be = nn_backend_cuda(-1);
+    const int math = nn_cuda_math_parse(p->precision ? p->precision : "f32");
+    if (*be && nn_backend_cuda_set_mode(*be, math < 0 ? NN_CUDA_F32 : (nn_cuda_math)math, p->deterministic))
+        return sw_fail_ctx(SW_ERR_RUNTIME, "--precision %s", p->precision);
     if (*be) return SW_OK;
     if (device && !strcmp(device, "cuda")) return sw_fail_ctx(SW_ERR_RUNTIME, "--device cuda");
     if (!said++) sw_log(1, "segment: no GPU (%s): running the model on the CPU", sw_errmsg());
@@ -51,7 +57,7 @@ static sw_status seg_configure(sw_job_kind *k, const sw_job_params *p) {
     sw_status st = need_model(p);
     if (st) return st;
     const nn_backend *be;
-    if ((st = pick_device(p->device, &be))) return st;   /* --device cuda without a GPU: fail now */
+    if ((st = pick_device(p, &be))) return st;   /* --device cuda without a GPU: fail now */
     sw_ckpt_meta meta;
     if ((st = sw_checkpoint_read_meta(p->model, &meta))) return st;
     if (!strstr(meta.cfg.arch, "seg") && strcmp(meta.cfg.arch, "unet"))
@@ -105,7 +111,7 @@ static sw_status seg_init(void **ctx, const sw_job_params *p) {
     seg_ctx *s = sw_calloc(1, sizeof *s, "the segment job");
     if (!s) return SW_ERR_RUNTIME;
     const nn_backend *be = NULL;
-    if (!(st = sw_checkpoint_read_meta(p->model, &s->meta)) && !(st = pick_device(p->device, &be)))
+    if (!(st = sw_checkpoint_read_meta(p->model, &s->meta)) && !(st = pick_device(p, &be)))
         st = load_model(s, p->model, be);
     if (!st) {
         nn_model_train(&s->m, 0);

@@ -179,6 +179,8 @@ const nn_backend *nn_backend_cuda(int device);
  * deterministic: only deterministic cuDNN algorithms (same result run to run). Changing a mode
  * drops the algorithm cache. */
 typedef enum { NN_CUDA_F32 = 0, NN_CUDA_TF32 = 1, NN_CUDA_BF16 = 2 } nn_cuda_math;
+/* "f32", "tf32", "bf16" (the CLI's --precision) -> nn_cuda_math; -1 for another name. */
+int nn_cuda_math_parse(const char *name);
 int nn_backend_cuda_set_mode(const nn_backend *be, nn_cuda_math math, int deterministic);
 /* How many cuDNN algorithm searches ran (each new shape and mode once) and the workspace size. */
 void nn_backend_cuda_stats(unsigned long *finds, size_t *ws_bytes);

@@ -4,6 +4,7 @@
 #include "src/core/build_config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static const nn_backend cpu_ref = {"cpu-ref", NN_DEVICE_CPU, {0}, NULL};
 
@@ -39,4 +40,12 @@ int nn_backend_supports(const nn_backend *be, nn_op op, const void *desc) {
     }
     if (!has) return 0;
     return f->supports ? f->supports(op, desc, be->context) : 1;
+}
+
+int nn_cuda_math_parse(const char *name) {
+    if (!name) return -1;
+    if (!strcmp(name, "f32")) return NN_CUDA_F32;
+    if (!strcmp(name, "tf32")) return NN_CUDA_TF32;
+    if (!strcmp(name, "bf16")) return NN_CUDA_BF16;
+    return -1;
 }

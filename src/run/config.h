@@ -15,6 +15,8 @@ typedef struct {
     char out[4096];          /* DIR */
     char model[4096];        /* --model FILE for jobs that run a model (segment), or "" */
     char device[8];          /* --device auto|cpu|cuda for jobs that run a model */
+    char precision[8];       /* --precision f32|tf32|bf16: the GPU's arithmetic for such jobs */
+    int deterministic;       /* --deterministic: the GPU's deterministic algorithms only */
     int scales[SW_RUN_MAX_SCALES];  /* tile sides in pixels, e.g. 512, 2048 */
     int nscales;
     double overlap;          /* fraction of the side, [0, 0.5) */

@@ -285,7 +285,8 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     if (!found) return sw_fail(SW_ERR_USAGE, "unknown job '%s' (jobs: %s)", cfg->job, sw_job_names());
     /* This run's copy of the job, completed from its parameters (a model's classes). */
     sw_job_kind job = *found;
-    sw_job_params jp = {cfg->model[0] ? cfg->model : NULL, cfg->device[0] ? cfg->device : NULL};
+    sw_job_params jp = {cfg->model[0] ? cfg->model : NULL, cfg->device[0] ? cfg->device : NULL,
+                        cfg->precision[0] ? cfg->precision : NULL, cfg->deterministic};
     if (job.configure) {
         sw_status jst = job.configure(&job, &jp);
         if (jst) return jst;

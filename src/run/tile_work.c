@@ -18,7 +18,8 @@ sw_status sw_worker_state_init(sw_worker_state *w, const sw_run_ctx *c) {
     memset(w, 0, sizeof *w);
     sw_status st = sw_raster_open(&w->r, c->cfg->input);
     if (st) return sw_fail_ctx(st, "rank %d", c->rank);
-    sw_job_params jp = {c->cfg->model[0] ? c->cfg->model : NULL, c->cfg->device[0] ? c->cfg->device : NULL};
+    sw_job_params jp = {c->cfg->model[0] ? c->cfg->model : NULL, c->cfg->device[0] ? c->cfg->device : NULL,
+                        c->cfg->precision[0] ? c->cfg->precision : NULL, c->cfg->deterministic};
     if (c->job->init && (st = c->job->init(&w->job_ctx, &jp))) {
         sw_raster_close(w->r);
         w->r = NULL;

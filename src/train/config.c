@@ -1,6 +1,8 @@
 /* `swath train` settings (see config.h). */
 #include "src/train/config.h"
 
+#include "kernels/backend.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ void sw_train_config_defaults(sw_train_config *c) {
     c->bucket_mb = 1.0f;
     snprintf(c->progress, sizeof c->progress, "auto");
     snprintf(c->device, sizeof c->device, "auto");
+    snprintf(c->precision, sizeof c->precision, "f32");
 }
 
 static sw_status num(const char *key, const char *v, double lo, double hi, double *out) {
@@ -50,7 +53,7 @@ sw_status sw_train_config_set(sw_train_config *c, const char *k, const char *v) 
     if (!strcmp(k, name)) return str(k, v, c->field, sizeof c->field);
     STR("chips", chips) STR("out", out) STR("init", init) STR("arch", arch) STR("loss", loss)
     STR("optim", optim) STR("schedule", schedule) STR("allreduce", allreduce) STR("progress", progress)
-    STR("device", device)
+    STR("device", device) STR("precision", precision) NUM("deterministic", 0, 1, deterministic)
     NUM("depth", 0, 50, depth) NUM("width", 0, 4096, width)
     NUM("focal-gamma", 0, 10, focal_gamma) NUM("lr", 0, 10, lr) NUM("momentum", 0, 1, momentum)
     NUM("weight-decay", 0, 1, weight_decay) NUM("step-size", 1, 1e6, step_size)
@@ -90,6 +93,8 @@ sw_status sw_train_config_check(const sw_train_config *c) {
     static const char *const devs[] = {"auto", "cpu", "cuda", NULL};
     if (!one_of(c->device, devs))
         return sw_fail(SW_ERR_USAGE, "swath train: --device '%s' (auto, cpu or cuda)", c->device);
+    if (nn_cuda_math_parse(c->precision) < 0)
+        return sw_fail(SW_ERR_USAGE, "swath train: --precision '%s' (f32, tf32 or bf16)", c->precision);
     if (!one_of(c->allreduce, ars))
         return sw_fail(SW_ERR_USAGE, "swath train: --allreduce '%s' (blocking, progress or "
                        "thread)", c->allreduce);

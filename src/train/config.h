@@ -29,6 +29,8 @@ typedef struct {
     float bucket_mb;
     char progress[8];        /* auto, json, bar (not stored for --resume) */
     char device[8];          /* auto, cpu, cuda (not stored for --resume) */
+    char precision[8];       /* f32, tf32, bf16: the GPU's arithmetic (not stored) */
+    int deterministic;       /* the GPU's deterministic algorithms only (not stored) */
 } sw_train_config;
 
 void sw_train_config_defaults(sw_train_config *c);

@@ -143,7 +143,11 @@ sw_status sw_step_device_init(sw_step_ctx *s, const char *device, int N, int H, 
         }
 #endif
         const nn_backend *be = nn_backend_cuda(gpu);
-        st = be ? model_on(s, be, N, H, W) : sw_fail_ctx(SW_ERR_USAGE, "no usable GPU");
+        st = be ? SW_OK : sw_fail_ctx(SW_ERR_USAGE, "no usable GPU");
+        if (!st && nn_backend_cuda_set_mode(be, (nn_cuda_math)nn_cuda_math_parse(s->cfg->precision),
+                                            s->cfg->deterministic))
+            st = sw_fail_ctx(SW_ERR_RUNTIME, "--precision %s", s->cfg->precision);
+        if (!st) st = model_on(s, be, N, H, W);
 #if SWATH_HAVE_NCCL
         const sw_grad_hooks h = {nccl_bucket, nccl_wait, s};
         if (!st && s->nccl) st = bucket_comm(s, &h);
@@ -154,14 +158,18 @@ sw_status sw_step_device_init(sw_step_ctx *s, const char *device, int N, int H, 
         char msg[512];
         snprintf(msg, sizeof msg, "%s", sw_errmsg());
         if (!strcmp(device, "cuda")) return sw_fail(SW_ERR_USAGE, "swath train: --device cuda: %s", msg);
-        if (s->rank == 0) sw_log(1, "train: on the CPU (%s)", msg);
+        if (s->rank == 0)
+            sw_log(1, "train: on the CPU (%s)%s", msg,
+                   strcmp(s->cfg->precision, "f32") ? "; --precision applies on the GPU: f32 here" : "");
         sw_err_clear();
         return SW_OK;
     }
     if (s->size > 1 && !s->dgc) comm = ", gradients summed through the host (MPI)";
     if (s->rank == 0)
-        sw_log(1, "train: on %s (%s backend, f32%s%s)%s", test && *test ? "the CPU backend by the device path" : "the GPU",
-               s->dm->net.be->name, s->size > 1 ? "; a device per rank" : "", comm,
+        sw_log(1, "train: on %s (%s backend, %s%s%s%s)%s", test && *test ? "the CPU backend by the device path" : "the GPU",
+               s->dm->net.be->name, test && *test ? "f32" : s->cfg->precision,
+               s->cfg->deterministic && !(test && *test) ? ", deterministic" : "",
+               s->size > 1 ? "; a device per rank" : "", comm,
                test && *test ? " (SWATH_TEST_DEVICE_MODEL)" : "");
     return SW_OK;
 }

@@ -44,6 +44,7 @@ else
   expect_fail 1 "$why" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g1" --device cuda
 fi
 expect_fail 2 "not one of auto, cpu, cuda" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --device tpu
+expect_fail 2 "--precision 'fp8' is not one of f32, tf32, bf16" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --precision fp8
 expect_fail 2 "needs --model" "$SWATH" run --job segment "$WORK/a/mosaic.tif" --out "$WORK/e1"
 expect_fail 3 "a classifier" "$SWATH" run --job segment --model "$WORK/cls.h5" "$WORK/a/mosaic.tif" --out "$WORK/e2"
 expect_fail 3 "nope.h5" "$SWATH" run --job segment --model "$WORK/nope.h5" "$WORK/a/mosaic.tif" --out "$WORK/e3"

@@ -30,6 +30,9 @@ train() {
 train cuda 1 --device cuda
 train cpu 1 --device cpu
 for l in focal dice; do train cuda_$l 1 --device cuda --loss $l; train cpu_$l 1 --device cpu --loss $l; done
+train cuda_tf32 1 --device cuda --precision tf32
+train cuda_bf16 1 --device cuda --precision bf16
+train cuda_det 1 --device cuda --deterministic; train cuda_det2 1 --device cuda --deterministic
 SWATH_NCCL=1 train nccl1 1 --device cuda                   # the NCCL bucket hooks, one rank
 SWATH_NCCL=0 train staged2 2 --device cuda                 # two ranks on the one GPU, sums through the host
 train nccl2 2 --device cuda                                # NCCL refuses two ranks on one GPU: staged, says so
@@ -37,7 +40,7 @@ train cpu2 2 --device cpu
 python3 - <<'PY'
 import json
 def L(p): return {d["step"]: d["loss"] for d in map(json.loads, open("/tmp/w/%s.jsonl" % p)) if "loss" in d and "step" in d}
-for a, b in [("cuda", "cpu"), ("cuda_focal", "cpu_focal"), ("cuda_dice", "cpu_dice"), ("nccl1", "cuda"),
+for a, b in [("cuda", "cpu"), ("cuda_tf32", "cpu"), ("cuda_bf16", "cpu"), ("cuda_det", "cuda_det2"), ("cuda_focal", "cpu_focal"), ("cuda_dice", "cpu_dice"), ("nccl1", "cuda"),
              ("nccl1", "cpu"), ("staged2", "cpu2"), ("nccl2", "cpu2")]:
     try:
         g, c = L(a), L(b)
@@ -51,4 +54,7 @@ for d in cuda cpu; do
       --device $d 2>&1 | grep -E "done in|error|GPU|wall"
 done
 $S eval --mask $W/seg_cuda/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
+/usr/bin/time -f "segment bf16: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_bf16 \
+    --device cuda --precision bf16 2>&1 | grep -E "done in|error|GPU|wall"
+$S eval --mask $W/seg_bf16/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
 cp $W/*.jsonl $W/*.log "$OUT/" 2>/dev/null

@@ -18,7 +18,7 @@ int main(int argc, char **argv) {
     }
     int side = atoi(argv[4]);
     sw_job_kind k = sw_job_segment;
-    sw_job_params p = {argv[2], "cpu"};
+    sw_job_params p = {argv[2], "cpu", NULL, 0};
     void *ctx = NULL;
     sw_raster *img = NULL, *mask = NULL;
     if (k.configure(&k, &p) || k.init(&ctx, &p) || sw_raster_open(&img, argv[1]) || sw_raster_open(&mask, argv[3])) {
