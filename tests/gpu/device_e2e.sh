@@ -4,14 +4,16 @@
 # (same seed, 20 steps: the losses compared; cross-entropy, focal, dice; the NCCL bucket hooks on
 # one rank; two ranks on the one GPU with the sums through the host), then `swath run --job segment` with a model on
 # the GPU and on the CPU (the masks compared with swath eval). Logs and JSON lines to $OUT.
-# Run through the device tool: command "bash tests/gpu/device_e2e.sh", carry [".carry"].
+# Run through the device tool: command "bash tests/gpu/device_e2e.sh", carry [".carry"]. STEPS=2
+# makes a quick smoke run (on a machine without a GPU the cuda runs fail and say why).
 set -u
 OUT=${OUT:-/tmp/e2e-out}; mkdir -p "$OUT"
 R=/tmp/swroot; mkdir -p $R && tar -C $R -xJf .carry/swath-carry.tar.xz || exit 1
-# Open MPI / PMIx plugins, orted and GDAL / PROJ data at their Debian paths (absent there)
-cp -a --update=none $R/usr/lib/x86_64-linux-gnu/openmpi $R/usr/lib/x86_64-linux-gnu/pmix2 /usr/lib/x86_64-linux-gnu/
-mkdir -p /usr/share/proj; cp -a --update=none $R/usr/bin/orted /usr/bin/; cp -a --update=none $R/etc/openmpi /etc/
-cp -a --update=none $R/usr/share/openmpi $R/usr/share/gdal /usr/share/; cp -a --update=none $R/usr/share/proj/proj.db /usr/share/proj/
+# Open MPI / PMIx plugins, orted, mpiexec and GDAL / PROJ data at their Debian paths (absent there)
+cp -an $R/usr/lib/x86_64-linux-gnu/openmpi $R/usr/lib/x86_64-linux-gnu/pmix2 /usr/lib/x86_64-linux-gnu/
+mkdir -p /usr/share/proj; cp -an $R/usr/bin/orted $R/usr/bin/orterun /usr/bin/
+cp -an $R/etc/openmpi /etc/
+cp -an $R/usr/share/openmpi $R/usr/share/gdal /usr/share/; cp -an $R/usr/share/proj/proj.db /usr/share/proj/
 SP=$(python3 -c "import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))")/nvidia
 export LD_LIBRARY_PATH=$R/sw/lib:$SP/cudnn/lib:$SP/cublas/lib:$SP/nccl/lib:/usr/local/cuda/lib64
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=16
@@ -19,11 +21,11 @@ S=$R/sw/bin/swath; W=/tmp/w; mkdir -p $W
 $S --version | tee "$OUT/version.txt"
 $S --quiet synth defects --size 2048 --seed 5 --out $W/m >/dev/null 2>&1
 $S --quiet dataset build $W/m/mosaic.tif --labels $W/m/truth.tif --tile 128 --stride 128 --out $W/chips.h5
-A="--chips $W/chips.h5 --arch unet --depth 4 --width 16 --crop 128 --batch 16 --max-steps 20 --seed 3 --progress json"
+A="--chips $W/chips.h5 --arch unet --depth 4 --width 16 --crop 128 --batch 16 --max-steps ${STEPS:-20} --seed 3 --progress json"
 # train NAME RANKS ARGS...: swath train under mpiexec, JSON lines and log in $W
 train() {
   local name=$1 n=$2; shift 2
-  /usr/bin/time -f "train $name: %e s wall" mpiexec --bind-to none -n $n $S train $A --out $W/$name.h5 "$@" \
+  /usr/bin/time -f "train $name: %e s wall" /usr/bin/orterun --bind-to none -n $n $S train $A --out $W/$name.h5 "$@" \
     > $W/$name.jsonl 2> $W/$name.log
   echo "train $name: rc=$?"; grep -E "train:|error|wall" $W/$name.log | head -4
 }

@@ -2,7 +2,8 @@
 # Packs swath's library closure for the lent GPU machine (no GDAL, HDF5 or Open MPI there):
 # swath and make_model, the CUDA plugin libswath_cuda.so (in sw/lib: bin/swath finds it as ../lib),
 # every library ldd resolves for them except glibc's and CUDA's (the machine has its own CUDA and
-# the PyTorch wheels' cuDNN / cuBLAS / NCCL), Open MPI's and PMIx's plugins and orted,
+# the PyTorch wheels' cuDNN / cuBLAS / NCCL), Open MPI's and PMIx's plugins, orted and orterun
+# (mpiexec),
 # GDAL's data and PROJ's database, as DIR/swath-carry.tar.xz (about 61 MB; the device tool
 # carries 64 MiB a call). tests/gpu/device_e2e.sh unpacks and runs it there.
 # Usage: tests/gpu/make_carry.sh BUILD_DIR [DIR (default .carry)]
@@ -16,7 +17,7 @@ ldd "$B/swath" "$B/libswath_cuda.so" "$B/tests/make_model" /usr/bin/orted | awk 
   grep -v -E 'libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|ld-linux|libcuda|libcudnn|libcublas|libnccl|libcudart|libgcc_s' |
   xargs cp -L -t "$T/sw/lib/"
 cp -a /usr/lib/x86_64-linux-gnu/openmpi /usr/lib/x86_64-linux-gnu/pmix2 "$T/usr/lib/x86_64-linux-gnu/"
-cp /usr/bin/orted "$T/usr/bin/"; cp -a /etc/openmpi "$T/etc/"
+cp /usr/bin/orted /usr/bin/orterun "$T/usr/bin/"; cp -a /etc/openmpi "$T/etc/"
 cp -a /usr/share/openmpi /usr/share/gdal "$T/usr/share/"; cp /usr/share/proj/proj.db "$T/usr/share/proj/"
 tar -C "$T" -cf - . | xz -T2 -6 > "$D/swath-carry.tar.xz"
 ls -la "$D/swath-carry.tar.xz"
