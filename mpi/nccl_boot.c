@@ -40,11 +40,11 @@ static sw_status gpu_of_rank(int rank, int *device) {
         st = sw_fail_ctx(SW_ERR_RUNTIME, "rank %d", rank);
     bus[sizeof bus - 1] = 0;
     char *all = calloc((size_t)nlocal, sizeof bus);
-    if (!all) st = sw_fail(SW_ERR_RUNTIME, "rank %d: out of memory", rank);
-    if (MPI_Allgather(bus, (int)sizeof bus, MPI_CHAR, all ? all : bus, all ? (int)sizeof bus : 0,
-                      MPI_CHAR, node) != MPI_SUCCESS && !st)
+    if (!all) sw_mpi_abort(sw_fail(SW_ERR_RUNTIME, "rank %d: out of memory for %d bus ids", rank, nlocal));
+    if (MPI_Allgather(bus, (int)sizeof bus, MPI_CHAR, all, (int)sizeof bus, MPI_CHAR, node) !=
+            MPI_SUCCESS && !st)
         st = sw_fail(SW_ERR_RUNTIME, "rank %d: MPI_Allgather of the GPUs' bus ids failed", rank);
-    for (int j = 0; !st && all && j < nlocal; j++)
+    for (int j = 0; !st && j < nlocal; j++)
         if (j != local && !strcmp(all + (size_t)j * sizeof bus, bus))
             st = sw_fail(SW_ERR_RUNTIME,
                          "rank %d: node ranks %d and %d have the same GPU %s (%d ranks on this "

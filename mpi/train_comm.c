@@ -75,6 +75,7 @@ struct sw_grad_comm {
     bucket *b;
     MPI_Request *req;    /* (nb) progress mode */
     int nstarted;
+    int next;            /* the next bucket to start: buckets start in index order on every rank */
     /* thread mode: a queue of bucket ids */
     pthread_t th;
     pthread_mutex_t mu;
@@ -186,7 +187,7 @@ void sw_grad_comm_begin(sw_grad_comm *g) {
     for (int i = 0; i < g->nb; i++) g->b[i].pending = 0, g->b[i].started = 0;
     for (int i = 0; i < g->count; i++) g->b[g->of_tensor[i]].pending++;
     for (int i = 0; i < g->nb; i++) g->req[i] = MPI_REQUEST_NULL;
-    g->nstarted = 0;
+    g->nstarted = 0, g->next = 0;
 }
 
 static void start_bucket(sw_grad_comm *g, int id) {
@@ -214,8 +215,13 @@ void sw_grad_comm_ready(void *ctx, int param) {
     sw_grad_comm *g = ctx;
     if (param < 0 || param >= g->count || g->done[param]) return;
     g->done[param] = 1;
-    const int id = g->of_tensor[param];
-    if (--g->b[id].pending == 0) start_bucket(g, id);
+    --g->b[g->of_tensor[param]].pending;
+    /* Collectives must start in the same order on every rank, also on a rank whose step failed
+     * before its backward (sw_grad_comm_finish starts them all): so in index order, each as
+     * soon as it and every bucket before it are complete. Backward mostly completes them in
+     * that order; a tensor reported out of order (a transposed convolution's weight before its
+     * bias, in another bucket) holds the next bucket back until it comes. */
+    while (g->next < g->nb && g->b[g->next].pending == 0) start_bucket(g, g->next++);
     if (g->mode == SW_AR_PROGRESS && g->nstarted && !g->broken) {
         int flag;
         MPI_Testall(g->nb, g->req, &flag, MPI_STATUSES_IGNORE);
@@ -225,8 +231,7 @@ void sw_grad_comm_ready(void *ctx, int param) {
 sw_status sw_grad_comm_finish(sw_grad_comm *g, double *exposed_s) {
     const double t0 = sw_now();
     /* tensors never reported (layers without the hook) go last, in bucket order */
-    for (int i = 0; i < g->nb; i++)
-        if (!g->b[i].started) start_bucket(g, i);
+    for (; g->next < g->nb; g->next++) start_bucket(g, g->next);
     if (g->mode == AR_HOOKS) {
         if (g->hooks.wait && g->hooks.wait(g->hooks.ctx)) g->err = 2;
     } else if (!g->broken) {

@@ -311,6 +311,11 @@ static int create(cu_ctx *c, int device) {
 }
 
 const nn_backend *cu_backend(int device) {
+    if (created == 1 && device >= 0 && device != the_ctx.device) {
+        sw_fail(SW_ERR_RUNTIME, "the CUDA backend runs on device %d; device %d asked for (one "
+                "device per process)", the_ctx.device, device);
+        return NULL;
+    }
     if (created == 1) return &the_backend;
     if (created == -1) {
         sw_fail(SW_ERR_RUNTIME, "%s", create_error);

@@ -17,6 +17,7 @@ struct cuk_nccl {
     cudaStream_t stream;     /* communication stream */
     cudaEvent_t ready, done; /* compute -> communication, communication -> compute */
     int nranks, rank, device;
+    int failed;              /* an NCCL call failed: destroy by abort, not by a sync */
 };
 
 static int cuda_ok(cudaError_t e, const char *what) {
@@ -25,8 +26,9 @@ static int cuda_ok(cudaError_t e, const char *what) {
     return 1;
 }
 
-static int nccl_ok(const cuk_nccl *c, ncclResult_t r, const char *what) {
+static int nccl_ok(cuk_nccl *c, ncclResult_t r, const char *what) {
     if (r == ncclSuccess) return 0;
+    if (c) c->failed = 1;
     const char *last = c && c->comm ? ncclGetLastError(c->comm) : NULL;
     sw_fail(SW_ERR_RUNTIME, "NCCL %s (rank %d of %d): %s%s%s", what, c ? c->rank : -1,
             c ? c->nranks : 0, ncclGetErrorString(r), last && *last ? ": " : "",
@@ -122,8 +124,12 @@ int cu_nccl_wait(cuk_nccl *c, void *compute_stream) {
 
 void cu_nccl_free(cuk_nccl *c) {
     if (!c) return;
-    if (c->stream) cudaStreamSynchronize(c->stream);
-    if (c->comm) ncclCommDestroy(c->comm);
+    if (c->failed) { /* a hung or failed collective: a sync or destroy could wait for ever */
+        if (c->comm) ncclCommAbort(c->comm);
+    } else {
+        if (c->stream) cudaStreamSynchronize(c->stream);
+        if (c->comm) ncclCommDestroy(c->comm);
+    }
     if (c->ready) cudaEventDestroy(c->ready);
     if (c->done) cudaEventDestroy(c->done);
     if (c->stream) cudaStreamDestroy(c->stream);

@@ -126,7 +126,8 @@ static sw_status validate(trainer *T, double *val_loss, double *miou) {
             sw_sample_make(x, y, T->img, T->mask, &g, 0, 0, 0, 0);
         }
         if (st) break;
-        const float *lg = sw_eval_forward(&T->sc, T->x);
+        const float *lg;
+        if ((st = sw_eval_forward(&T->sc, T->x, &lg))) break;
         const size_t P = (size_t)T->nloc * xs;
         acc[0] += sw_eval_loss_sum(&T->sc, lg, T->y, P);
         for (size_t p = 0; p < P; p++) {
@@ -320,7 +321,7 @@ static sw_status train_epochs(trainer *T) {
             S->finished = 1;
         /* every rank holds the same model (a broken allreduce or step shows here) */
         unsigned long long lo, hi;
-        if ((st = sw_step_to_host(&T->sc))) return st;
+        if ((st = sw_mpi_agree_all(sw_step_to_host(&T->sc)))) return st;
         sw_train_minmax_u64(param_hash(&T->m), &lo, &hi);
         if (lo != hi)
             return sw_fail(SW_ERR_RUNTIME, "the ranks' models differ after epoch %d (the "

@@ -35,7 +35,8 @@ void sw_loss_backward(const sw_step_ctx *s, float *dlg, float dscale, const floa
     }
 }
 
-const float *sw_eval_forward(sw_step_ctx *s, const float *x) {
+sw_status sw_eval_forward(sw_step_ctx *s, const float *x, const float **logits) {
+    *logits = nn_model_logits(s->m);
     if (s->dm) {   /* the logits come back into the host model's arena (same shape) */
         nn_model_train(s->dm, 0);
         sw_status st = nn_model_set_input(s->dm, x);
@@ -43,13 +44,12 @@ const float *sw_eval_forward(sw_step_ctx *s, const float *x) {
         nn_model_train(s->dm, 1);
         if (!st) st = nn_model_status(s->dm);
         if (!st) st = nn_model_logits_to_host(s->dm, nn_model_logits(s->m));
-        if (st) sw_log(0, "train: validation on the GPU failed: %s", sw_errmsg());
-        return nn_model_logits(s->m);
+        return st ? sw_fail_ctx(st, "validation on %s", s->dm->net.be->name) : SW_OK;
     }
     nn_model_train(s->m, 0);
-    const float *lg = nn_model_forward(s->m, x);
+    *logits = nn_model_forward(s->m, x);
     nn_model_train(s->m, 1);
-    return lg;
+    return SW_OK;
 }
 
 double sw_eval_loss_sum(sw_step_ctx *s, const float *logits, const uint8_t *y, size_t P) {

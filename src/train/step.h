@@ -64,9 +64,9 @@ long long sw_count_valid(const uint8_t *y, size_t n);
 sw_status sw_train_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n_local,
                         double valid_global, float lr, int t, double *loss);
 
-/* Validation forward of x (n_local,H,W,C) in eval mode (running statistics): the logits, on
- * the host, valid until the next forward. */
-const float *sw_eval_forward(sw_step_ctx *s, const float *x);
+/* Validation forward of x (n_local,H,W,C) in eval mode (running statistics): *logits on the
+ * host, valid until the next forward; a device failure is returned (the logits are then stale). */
+sw_status sw_eval_forward(sw_step_ctx *s, const float *x, const float **logits);
 
 /* Loss of a prepared forward in eval mode: the sum over valid pixels (ce / focal) or, for dice,
  * the batch's dice times its valid pixels, so val losses add up over batches and ranks. */

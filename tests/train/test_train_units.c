@@ -2,8 +2,12 @@
  * two simulated ranks whose sums are exchanged) against the reference batch norm (forward,
  * saved statistics, running statistics, every gradient); the epoch shuffle (a permutation, keyed
  * by seed and epoch) and the batch shards (cover the batch once); the augmentation (deterministic
- * per key, image and mask transformed together, centre crop without augmentation). */
+ * per key, image and mask transformed together, centre crop without augmentation); the gradient
+ * buckets reduced through hooks (the GPU's NCCL path): each bucket starts once, in index order
+ * whatever order backward reports its tensors, only when all of them are final, and together
+ * they cover the arena once. */
 #include "kernels/backend.h"
+#include "mpi/train_comm.h"
 #include "src/nn/ops.h"
 #include "src/nn/syncbn.h"
 #include "src/train/augment.h"
@@ -176,7 +180,83 @@ static void test_augment(void) {
     printf("augment: deterministic, image and mask together, centre crop for validation\n");
 }
 
+/* The hooks record which arena ranges start, in what order, after how many reports. */
+typedef struct {
+    float *base;
+    size_t off[16], n[16];
+    int at[16]; /* reports seen when the bucket started */
+    int count, reported, waited;
+} hook_log;
+static int hook_start(void *ctx, float *buf, size_t n) {
+    hook_log *h = ctx;
+    if (h->count < 16) h->off[h->count] = (size_t)(buf - h->base), h->n[h->count] = n, h->at[h->count] = h->reported;
+    h->count++;
+    return 0;
+}
+static int hook_wait(void *ctx) {
+    ((hook_log *)ctx)->waited++;
+    return 0;
+}
+
+static void test_buckets(void) {
+    /* 7 tensors; 64-byte buckets from the last tensor backwards: {6}, {4,5}, {2,3}, {0,1} */
+    enum { T = 7 };
+    const size_t size[T] = {3, 5, 8, 9, 10, 7, 17};
+    size_t offset[T], numel = 0;
+    for (int i = 0; i < T; i++) offset[i] = numel, numel += size[i];
+    float grad[64];
+    hook_log h;
+    memset(&h, 0, sizeof h);
+    h.base = grad;
+    const sw_grad_hooks hooks = {hook_start, hook_wait, &h};
+    sw_grad_comm *g = NULL;
+    if (sw_grad_comm_create_hooked(&g, grad, offset, T, numel, 64, &hooks, 0)) {
+        CHECK(0, "sw_grad_comm_create_hooked failed");
+        return;
+    }
+    const int nb = sw_grad_comm_buckets(g);
+    CHECK(nb == 4, "%d buckets, expected 4", nb);
+    /* backward reports out of order: 6, then 3 and 2 (bucket 2 complete before bucket 1), 5,
+     * 4, 1; tensor 0 is never reported (finish starts its bucket) */
+    const int order[] = {6, 3, 2, 5, 4, 1};
+    sw_grad_comm_begin(g);
+    for (int i = 0; i < 6; i++) {
+        h.reported++;
+        sw_grad_comm_ready(g, order[i]);
+        sw_grad_comm_ready(g, order[i]); /* a second report of the same tensor is ignored */
+    }
+    CHECK(h.count == 3, "%d buckets started before finish, expected 3", h.count);
+    CHECK(sw_grad_comm_finish(g, NULL) == SW_OK, "finish failed");
+    CHECK(h.count == 4 && h.waited == 1, "%d starts, %d waits after finish", h.count, h.waited);
+    /* index order: bucket b covers tensors from the end; bucket 2 (tensors 2, 3), complete
+     * after 3 reports, waits for bucket 1 (complete after 5) */
+    const size_t want_off[4] = {offset[6], offset[4], offset[2], 0};
+    const int want_at[4] = {1, 5, 5, 6};
+    size_t covered = 0;
+    for (int b = 0; b < 4 && b < h.count; b++) {
+        CHECK(h.off[b] == want_off[b], "start %d at offset %zu, expected %zu", b, h.off[b], want_off[b]);
+        CHECK(h.at[b] == want_at[b], "bucket %d started after %d reports, expected %d", b, h.at[b], want_at[b]);
+        covered += h.n[b];
+    }
+    CHECK(covered == numel, "buckets cover %zu of %zu floats", covered, numel);
+    /* the next step starts afresh; a broken comm starts nothing but still waits */
+    sw_grad_comm_begin(g);
+    CHECK(sw_grad_comm_finish(g, NULL) == SW_OK && h.count == 8, "second step: %d starts", h.count);
+    sw_grad_comm_free(g);
+    memset(&h, 0, sizeof h);
+    h.base = grad;
+    if (!sw_grad_comm_create_hooked(&g, grad, offset, T, numel, 64, &hooks, 1)) {
+        sw_grad_comm_begin(g);
+        for (int i = 0; i < T; i++) sw_grad_comm_ready(g, i);
+        CHECK(sw_grad_comm_finish(g, NULL) == SW_OK && h.count == 0 && h.waited == 1,
+              "broken: %d starts, %d waits", h.count, h.waited);
+        sw_grad_comm_free(g);
+    }
+    printf("buckets: started once each, in index order, when complete; cover the arena\n");
+}
+
 int main(void) {
+    test_buckets();
     test_syncbn();
     test_shuffle();
     test_augment();
