@@ -385,6 +385,7 @@ sw_status sw_checkpoint_load(const char *path, nn_model *m, int with_optimizer) 
     sw_h5_id fid;
     sw_status st = sw_h5_open(&fid, path, "model", SW_MODEL_VERSION, 0, NULL);
     if (st != SW_OK) return st;
+    m->net.folded = 0; /* new parameters: a folded copy is stale */
     const hid_t f = (hid_t)fid;
     sw_ckpt_meta meta;
     st = read_meta(f, path, &meta);

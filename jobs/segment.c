@@ -6,7 +6,8 @@
  * reducer blends overlapping tiles and takes the argmax (job->argmax). Class names come from the
  * model. With --device auto or cuda the model runs on the rank's GPU (the CUDA backend, in the
  * arithmetic of --precision):
- * the tile goes up, the logits come back, the softmax runs on the host. */
+ * the tile goes up, the logits come back, the softmax runs on the host. Batch norm is folded into
+ * the convolution before it (nn_model_fold_bn). */
 #include "jobs/job.h"
 
 #include "io/checkpoint.h"
@@ -113,6 +114,10 @@ static sw_status seg_init(void **ctx, const sw_job_params *p) {
     const nn_backend *be = NULL;
     if (!(st = sw_checkpoint_read_meta(p->model, &s->meta)) && !(st = pick_device(p, &be)))
         st = load_model(s, p->model, be);
+    /* inference only: batch norm folded into the convolutions (SWATH_FOLD_BN=0: the plain
+     * conv, BN, ReLU passes, for comparison) */
+    const char *fold = getenv("SWATH_FOLD_BN");
+    if (!st && !(fold && !strcmp(fold, "0"))) st = nn_model_fold_bn(&s->m);
     if (!st) {
         nn_model_train(&s->m, 0);
         for (int c = 0; c < s->meta.cfg.in_ch; c++)

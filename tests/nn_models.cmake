@@ -12,6 +12,9 @@ set_tests_properties(nn_models_ref_gen PROPERTIES LABELS "unit;nn" TIMEOUT 600 S
 swath_c_test(test_nn_models SOURCES unit/test_nn_models.c LABELS unit;nn TIMEOUT 180
              ARGS ${SWATH_NN_MODELS_REF})
 set_tests_properties(test_nn_models PROPERTIES FIXTURES_REQUIRED nn_models_ref)
+# Batch norm folded into the convolution for inference = the plain eval forward.
+swath_c_test(test_nn_fold SOURCES unit/test_nn_fold.c LABELS unit;nn TIMEOUT 120)
+target_link_libraries(test_nn_fold PRIVATE m)
 
 # model.h5 (io/checkpoint.c): round trip and bad files, then its layout under h5dump -H.
 swath_c_test(test_nn_checkpoint SOURCES unit/test_nn_checkpoint.c LABELS unit;nn;io TIMEOUT 60)

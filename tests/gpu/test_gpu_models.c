@@ -199,6 +199,15 @@ static void run_vs_torch(const char *arch, int math) {
     nn_model_forward(&m, nn_model_input(&m));
     nn_model_logits_to_host(&m, z);
     verdict(arch, mode, "eval logits", cmp(z, get("%s/eval_out%s", arch, "")->data, nz), t_out);
+    /* batch norm folded into the convolutions (inference): the same logits */
+    if (nn_model_fold_bn(&m) == SW_OK) {
+        nn_model_forward(&m, nn_model_input(&m));
+        nn_model_logits_to_host(&m, z);
+        verdict(arch, mode, "eval logits, BN folded", cmp(z, get("%s/eval_out%s", arch, "")->data, nz), t_out);
+    } else {
+        printf("FAIL %s %s: fold: %s\n", arch, mode, sw_errmsg());
+        failures++;
+    }
     nn_model_train(&m, 1);
     nn_model_forward(&m, nn_model_input(&m));
     float loss = NAN;

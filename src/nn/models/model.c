@@ -116,6 +116,7 @@ static unsigned long long mix(unsigned long long *s) {
 static void init_host(nn_model *m, float *pm, float *bm, unsigned long long seed);
 
 void nn_model_init_weights(nn_model *m, unsigned long long seed) {
+    m->net.folded = 0;
     nn_param_set *ps = &m->net.params, *bs = &m->net.buffers;
     if (nn_backend_is_host(m->net.mem_be)) {
         init_host(m, ps->param_memory, bs->param_memory, seed);
@@ -267,6 +268,7 @@ sw_status nn_model_params_to_host(const nn_model *m, float *params, float *buffe
 }
 
 sw_status nn_model_params_from_host(nn_model *m, const float *params, const float *buffers) {
+    m->net.folded = 0;
     sw_status st = nn_mem_copy(mem(m), m->net.params.param_memory, params,
                                m->net.params.numel * sizeof(float), NN_COPY_H2D);
     if (st == SW_OK && buffers)
@@ -280,4 +282,36 @@ sw_status nn_model_status(const nn_model *m) {
     if (nn_ops_error() != SW_OK)
         return sw_fail(nn_ops_error(), "%s", nn_ops_error_message());
     return SW_OK;
+}
+
+sw_status nn_model_fold_bn(nn_model *m) {
+    nn_net *n = &m->net;
+    m->net.folded = 0;
+    if (!n->nfolds) return SW_OK;
+    const int host = nn_backend_is_host(n->mem_be);
+    const size_t pn = n->params.numel, bn = n->buffers.numel;
+    float *p = host ? n->params.param_memory : malloc(pn * sizeof *p);
+    float *b = host ? n->buffers.param_memory : malloc((bn ? bn : 1) * sizeof *b);
+    float *f = malloc(n->fold_numel * sizeof *f);
+    sw_status st = p && b && f ? SW_OK : sw_fail(SW_ERR_RUNTIME, "model %s: out of memory for the folded weights", m->cfg.arch);
+    if (!st && !host) st = nn_model_params_to_host(m, p, b);
+    for (int i = 0; !st && i < n->nfolds; i++) {
+        const nn_fold_pair *q = &n->folds[i];
+        const float *w = p + n->params.offset[q->w], *bias = q->b >= 0 ? p + n->params.offset[q->b] : NULL;
+        const float *g = p + n->params.offset[q->g], *beta = p + n->params.offset[q->beta];
+        const float *mean = b + n->buffers.offset[q->rm], *var = b + n->buffers.offset[q->rv];
+        for (int k = 0; k < q->K; k++) {
+            const double s = (double)g[k] / sqrt((double)var[k] + (double)n->bn_eps);
+            for (size_t j = 0; j < q->per_k; j++)
+                f[q->fw + (size_t)k * q->per_k + j] = (float)((double)w[(size_t)k * q->per_k + j] * s);
+            f[q->fb + k] = (float)(((bias ? (double)bias[k] : 0.0) - (double)mean[k]) * s + (double)beta[k]);
+        }
+    }
+    if (!st && !n->fold && !(n->fold = nn_mem_alloc(n->mem_be, n->fold_numel * sizeof(float), "folded weights")))
+        st = SW_ERR_RUNTIME;
+    if (!st) st = nn_mem_copy(n->mem_be, n->fold, f, n->fold_numel * sizeof *f, NN_COPY_H2D);
+    if (!host) free(p), free(b);
+    free(f);
+    if (!st) n->folded = 1;
+    return st;
 }

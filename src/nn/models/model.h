@@ -72,8 +72,12 @@ sw_status nn_model_plan(nn_model *m, int N, int H, int W);
  * running statistics 0 and 1. */
 void nn_model_init_weights(nn_model *m, unsigned long long seed);
 
-/* Training mode (batch statistics, the default) or eval mode (running statistics). */
-static inline void nn_model_train(nn_model *m, int training) { m->net.training = training; }
+/* Training mode (batch statistics, the default) or eval mode (running statistics). Training
+ * mode drops a folded batch norm (the parameters will change). */
+static inline void nn_model_train(nn_model *m, int training) {
+    m->net.training = training;
+    if (training) m->net.folded = 0;
+}
 /* Switches the backend that runs the ops: only between backends of the same memory (CPU to
  * CPU); a device model is created on its backend (nn_model_create_on). */
 static inline void nn_model_set_backend(nn_model *m, const nn_backend *be) { m->net.be = be; }
@@ -117,6 +121,13 @@ sw_status nn_model_params_to_host(const nn_model *m, float *params /* (params.nu
                                   float *buffers /* (buffers.numel) or NULL */);
 sw_status nn_model_params_from_host(nn_model *m, const float *params, const float *buffers);
 sw_status nn_model_status(const nn_model *m);
+/* Inference only: folds every conv -> batch norm pair (conv-BN-ReLU layers) into one convolution
+ * with w' = w s, b' = (b - running mean) s + beta, s = gamma / sqrt(running var + eps), computed
+ * in f64 from the current parameters and statistics (on the host, then copied where the model
+ * lives). Eval-mode forwards then run one convolution and the ReLU per such layer instead of
+ * three passes: no backward after them. Training mode, nn_model_params_from_host,
+ * nn_model_init_weights and a checkpoint load drop it (call again after new parameters). */
+sw_status nn_model_fold_bn(nn_model *m);
 
 /* Architecture constructors (called by nn_model_create). */
 sw_status nn_unet_attach(nn_model *m);

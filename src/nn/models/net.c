@@ -90,6 +90,7 @@ void nn_net_row(nn_net *n, const char *name, const char *type, int N, int H, int
 
 void nn_net_begin(nn_net *n, int N, int H, int W) {
     n->pidx = n->bidx = 0;
+    n->nfolds = 0, n->fold_numel = 0;
     n->act_numel = n->scratch_numel = 0;
     n->nrows = 0;
     n->flops = 0.0;
@@ -154,7 +155,9 @@ void nn_net_free(nn_net *n) {
     free(n->bspec);
     nn_mem_free(n->mem_be, n->act);
     nn_mem_free(n->mem_be, n->dact);
+    nn_mem_free(n->mem_be, n->fold);
     free(n->rows);
+    free(n->folds);
     memset(n, 0, sizeof *n);
 }
 
@@ -271,16 +274,51 @@ void nn_bn_layer_backward(nn_net *n, nn_bn_layer *l, float *dx, const float *x) 
     }
 }
 
+/* Registers the fold pair of a conv -> BN (its w' and b' in the fold arena); -1 on no memory. */
+static int fold_pair(nn_net *n, const nn_conv_layer *c, const nn_bn_layer *b) {
+    const nn_conv2d_desc *d = &c->d;
+    const int K = d->K;
+    const size_t per_k = (size_t)d->R * d->S * (d->C / (d->groups > 0 ? d->groups : 1));
+    if (n->nfolds == n->folds_cap) {
+        const int nc = n->folds_cap ? 2 * n->folds_cap : 32;
+        nn_fold_pair *f = realloc(n->folds, (size_t)nc * sizeof *f);
+        if (!f) {
+            if (n->err == SW_OK) n->err = sw_fail(SW_ERR_RUNTIME, "out of memory for the fold table");
+            return -1;
+        }
+        n->folds = f, n->folds_cap = nc;
+    }
+    nn_fold_pair *f = &n->folds[n->nfolds];
+    f->w = c->w, f->b = c->b, f->g = b->g, f->beta = b->b, f->rm = b->rm, f->rv = b->rv;
+    f->K = K, f->per_k = per_k;
+    f->fw = n->fold_numel;
+    f->fb = f->fw + (size_t)K * per_k;
+    n->fold_numel = f->fb + (size_t)K;
+    return n->nfolds++;
+}
+
 void nn_cbr_layer_init(nn_cbr_layer *l, nn_net *n, const char *conv_name, const char *bn_name,
                        int N, int H, int W, int C, int K, int R, int stride, int pad, int bias) {
     nn_conv_layer_init(&l->conv, n, conv_name, N, H, W, C, K, R, stride, pad, bias);
     nn_bn_layer_init(&l->bn, n, bn_name, N, l->conv.d.OH, l->conv.d.OW, K);
+    l->fold = fold_pair(n, &l->conv, &l->bn);
 }
 
+void nn_cbr_layer_fold_init(nn_net *n, nn_cbr_layer *l) { l->fold = fold_pair(n, &l->conv, &l->bn); }
+
 void nn_cbr_layer_forward(nn_net *n, nn_cbr_layer *l, const float *x) {
-    nn_conv_layer_forward(n, &l->conv, x);
-    nn_bn_layer_forward(n, &l->bn, nn_net_a(n, l->conv.y));
     float *y = nn_net_a(n, l->bn.y);
+    if (!n->training && n->folded && l->fold >= 0 && l->fold < n->nfolds &&
+        n->folds[l->fold].w == l->conv.w) {
+        const nn_fold_pair *f = &n->folds[l->fold];
+        if (l->conv.transposed)
+            nn_conv_transpose2d_forward(y, x, n->fold + f->fw, n->fold + f->fb, &l->conv.d, n->be);
+        else
+            nn_conv2d_forward(y, x, n->fold + f->fw, n->fold + f->fb, &l->conv.d, n->be);
+    } else {
+        nn_conv_layer_forward(n, &l->conv, x);
+        nn_bn_layer_forward(n, &l->bn, nn_net_a(n, l->conv.y));
+    }
     nn_relu_forward_be(y, y, (size_t)l->bn.P * l->bn.C, n->be);
 }
 

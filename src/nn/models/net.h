@@ -25,6 +25,16 @@ typedef struct {
     double flops; /* forward multiply-adds x 2 */
 } nn_layer_row;
 
+/* A conv -> batch norm pair that inference folds into one convolution (nn_model_fold_bn):
+ * w' = w s, b' = (b - mean) s + beta per output channel, s = gamma / sqrt(var + eps). */
+typedef struct {
+    int w, b;             /* the conv's weight and bias (-1: none) */
+    int g, beta, rm, rv;  /* the BN's gamma, beta, running mean, running var */
+    int K;                /* output channels */
+    size_t per_k;         /* weights per output channel (R * S * C) */
+    size_t fw, fb;        /* offsets of w' and b' in the fold arena */
+} nn_fold_pair;
+
 typedef struct {
     /* size tables; names owned (allocated on the first build) */
     nn_param_spec *spec, *bspec;
@@ -54,6 +64,14 @@ typedef struct {
     const struct nn_bn_sync *bn_sync;
     void (*grad_ready)(void *ctx, int param);
     void *grad_ctx;
+    /* Inference with batch norm folded (nn_model_fold_bn): the pairs of the last build, the
+     * arena of their w' and b' (mem_be memory), and whether it matches the parameters (eval-mode
+     * conv-BN-ReLU layers then run one convolution and the ReLU). */
+    nn_fold_pair *folds;
+    int nfolds, folds_cap;
+    size_t fold_numel;
+    float *fold;
+    int folded;
 } nn_net;
 
 /* Registers parameter `name` (ndim <= 4, shape s) and returns its index; after sealing, checks
@@ -119,14 +137,19 @@ void nn_bn_layer_forward(nn_net *n, nn_bn_layer *l, const float *x);
 void nn_bn_layer_backward(nn_net *n, nn_bn_layer *l, float *dx, const float *x);
 
 /* conv -> BN -> ReLU (the ReLU in place on the BN output; its mask is the output's sign).
- * Output at bn.y. Names "<conv>" and "<bn>". */
+ * Output at bn.y. Names "<conv>" and "<bn>". In eval mode with the net folded, one convolution
+ * with the folded weights writes bn.y (conv.y is then not computed: no backward after it). */
 typedef struct {
     nn_conv_layer conv;
     nn_bn_layer bn;
+    int fold; /* index in n->folds */
 } nn_cbr_layer;
 
 void nn_cbr_layer_init(nn_cbr_layer *l, nn_net *n, const char *conv_name, const char *bn_name,
                        int N, int H, int W, int C, int K, int R, int stride, int pad, int bias);
+/* For a cbr layer whose conv and BN were initialized one by one (a transposed conv): registers
+ * its fold pair, as nn_cbr_layer_init does. */
+void nn_cbr_layer_fold_init(nn_net *n, nn_cbr_layer *l);
 void nn_cbr_layer_forward(nn_net *n, nn_cbr_layer *l, const float *x);
 /* Uses and overwrites dact[bn.y] (the ReLU backward in place). */
 void nn_cbr_layer_backward(nn_net *n, nn_cbr_layer *l, float *dx, const float *x);

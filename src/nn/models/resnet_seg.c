@@ -50,6 +50,7 @@ static sw_status seg_build(nn_model *m, int N, int H, int W) {
         nn_deconv_layer_init(&r->dec[k][0].conv, n, a, N, h, w, c, K, 4, 2, 1, 0, 1);
         h *= 2, w *= 2;
         nn_bn_layer_init(&r->dec[k][0].bn, n, b, N, h, w, K);
+        nn_cbr_layer_fold_init(n, &r->dec[k][0]);
         for (int i = 1; i <= 2; i++) {
             snprintf(a, sizeof a, "dec.%d.conv%d", k, i);
             snprintf(b, sizeof b, "dec.%d.bn%d", k, i);
