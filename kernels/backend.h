@@ -147,6 +147,10 @@ typedef struct nn_backend_i {
                        float lr, float beta1, float beta2, float eps, float weight_decay,
                        int step, int decoupled, void *ctx);
     int (*scale)(float *x, size_t n, float s, void *ctx);
+    /* Fused (optional on every backend, NULL: the convolution then the ReLU): conv2d forward
+     * with max(0, .) applied to its output. Inference only (no backward of its own). */
+    int (*conv2d_relu_forward)(float *out, const float *inp, const float *weight,
+                               const float *bias, const nn_conv2d_desc *d, void *ctx);
 } nn_backend_i;
 
 typedef enum { NN_COPY_H2D = 0, NN_COPY_D2H = 1, NN_COPY_D2D = 2 } nn_copy_kind;

@@ -34,6 +34,7 @@ enum { KIND_CONV = 1, KIND_DECONV, KIND_BN, KIND_MAXPOOL, KIND_AVGPOOL };
 
 typedef struct {
     int kind, has_bias, training, P, C;
+    int relu; /* conv forward with a ReLU post-op (inference) */
     float eps;
     nn_conv2d_desc conv;
     nn_pool2d_desc pool;
@@ -212,7 +213,22 @@ static int conv_build_fwd(dnnl_ctx *cx, cache_entry *e) {
         CHECK(dnnl_dilated_deconvolution_forward_desc_init(&cd, dnnl_forward_training,
               dnnl_deconvolution_direct, &m.src, &m.w_any, b, &m.dst, m.strides, m.dil, m.pad_l,
               m.pad_r));
-    CHECK(dnnl_primitive_desc_create(&e->fwd_pd, &cd, NULL, cx->engine, NULL));
+    dnnl_primitive_attr_t attr = NULL;
+    if (e->key.relu) {
+        dnnl_post_ops_t po;
+        CHECK(dnnl_post_ops_create(&po));
+        dnnl_status_t s = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+        if (s == dnnl_success) s = dnnl_primitive_attr_create(&attr);
+        if (s == dnnl_success) s = dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+        if (s != dnnl_success) {
+            if (attr) dnnl_primitive_attr_destroy(attr);
+            CHECK(s);
+        }
+    }
+    const dnnl_status_t made = dnnl_primitive_desc_create(&e->fwd_pd, &cd, attr, cx->engine, NULL);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    CHECK(made);
     CHECK(dnnl_primitive_create(&e->fwd, e->fwd_pd));
     const dnnl_memory_desc_t *wmd = pd_md(e->fwd_pd, dnnl_query_weights_md);
     if (reorder_make(cx, &e->w_to_fwd, &e->w_user_md, wmd)) return -1;
@@ -252,11 +268,13 @@ static int conv_build_bwd(dnnl_ctx *cx, cache_entry *e) {
     return 0;
 }
 
-static cache_entry *conv_entry(dnnl_ctx *cx, int kind, const nn_conv2d_desc *d, int has_bias) {
+static cache_entry *conv_entry(dnnl_ctx *cx, int kind, const nn_conv2d_desc *d, int has_bias,
+                               int relu) {
     cache_key k;
     memset(&k, 0, sizeof k);
     k.kind = kind;
     k.has_bias = has_bias;
+    k.relu = relu;
     k.conv = *d;
     int fresh;
     cache_entry *e = cache_find(cx, &k, &fresh);
@@ -265,9 +283,9 @@ static cache_entry *conv_entry(dnnl_ctx *cx, int kind, const nn_conv2d_desc *d, 
 }
 
 static int conv_forward(int kind, float *out, const float *inp, const float *weight,
-                        const float *bias, const nn_conv2d_desc *d, void *ctx) {
+                        const float *bias, const nn_conv2d_desc *d, int relu, void *ctx) {
     dnnl_ctx *cx = ctx;
-    cache_entry *e = conv_entry(cx, kind, d, bias != NULL);
+    cache_entry *e = conv_entry(cx, kind, d, bias != NULL, relu);
     if (!e) return -1;
     const float *w = weight;
     const dnnl_memory_desc_t *wmd = pd_md(e->fwd_pd, dnnl_query_weights_md);
@@ -288,7 +306,7 @@ static int conv_backward(int kind, float *dinp, float *dweight, float *dbias, co
                          void *ctx) {
     dnnl_ctx *cx = ctx;
     /* the forward entry of either bias flavour serves as the hint; backward needs one */
-    cache_entry *e = conv_entry(cx, kind, d, 1);
+    cache_entry *e = conv_entry(cx, kind, d, 1, 0);
     if (!e) return -1;
     if (!e->bwd_w && conv_build_bwd(cx, e)) {
         e->failed = 1;
@@ -331,8 +349,13 @@ static int conv_backward(int kind, float *dinp, float *dweight, float *dbias, co
 
 static int dnnl_conv2d_forward(float *out, const float *inp, const float *weight,
                                const float *bias, const nn_conv2d_desc *d, void *ctx) {
-    return conv_forward(KIND_CONV, out, inp, weight, bias, d, ctx);
+    return conv_forward(KIND_CONV, out, inp, weight, bias, d, 0, ctx);
 }
+static int dnnl_conv2d_relu_forward(float *out, const float *inp, const float *weight,
+                                   const float *bias, const nn_conv2d_desc *d, void *ctx) {
+    return conv_forward(KIND_CONV, out, inp, weight, bias, d, 1, ctx);
+}
+
 static int dnnl_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                 const float *inp, const float *weight, const nn_conv2d_desc *d,
                                 void *ctx) {
@@ -342,7 +365,7 @@ static int dnnl_conv2d_backward(float *dinp, float *dweight, float *dbias, const
 }
 static int dnnl_conv_transpose2d_forward(float *out, const float *inp, const float *weight,
                                          const float *bias, const nn_conv2d_desc *d, void *ctx) {
-    return conv_forward(KIND_DECONV, out, inp, weight, bias, d, ctx);
+    return conv_forward(KIND_DECONV, out, inp, weight, bias, d, 0, ctx);
 }
 static int dnnl_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias,
                                           const float *dout, const float *inp,
@@ -559,6 +582,7 @@ static nn_backend cpu_dnnl = {
         .release = dnnl_release,
         .supports = dnnl_supports,
         .conv2d_forward = dnnl_conv2d_forward,
+        .conv2d_relu_forward = dnnl_conv2d_relu_forward,
         .conv2d_backward = dnnl_conv2d_backward,
         .conv_transpose2d_forward = dnnl_conv_transpose2d_forward,
         .conv_transpose2d_backward = dnnl_conv_transpose2d_backward,

@@ -174,6 +174,21 @@ void nn_conv2d_forward(float *out, const float *inp, const float *weight, const 
     ref_conv2d_forward(out, inp, weight, bias, d);
 }
 
+void nn_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
+                            const nn_conv2d_desc *d, const nn_backend *be) {
+    be = pick(be);
+    if (be->iface.conv2d_relu_forward && nn_backend_supports(be, NN_OP_CONV2D, d)) {
+        if (be->iface.conv2d_relu_forward(out, inp, weight, bias, d, be->context) == 0) return;
+        if (be->device != NN_DEVICE_CPU) {
+            record(be, "conv2d + relu forward", 0);
+            return;
+        }
+        fallbacks++;
+    }
+    nn_conv2d_forward(out, inp, weight, bias, d, be);
+    nn_relu_forward_be(out, out, (size_t)d->N * d->OH * d->OW * d->K, be);
+}
+
 void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                         const float *inp, const float *weight, const nn_conv2d_desc *d,
                         const nn_backend *be) {

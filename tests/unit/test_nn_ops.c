@@ -161,6 +161,19 @@ static void add_conv(op_case *c, int transposed, int N, int H, int W, int C, int
     c->bwd = transposed ? deconv_bwd : conv_bwd;
 }
 
+/* conv2d then ReLU, fused where the backend can (inference: no backward) */
+static void conv_relu_fwd(op_case *c, const nn_backend *be, float *out) {
+    nn_conv2d_relu_forward(out, c->in[0], c->in[1], c->flag ? c->in[2] : NULL, &c->conv, be);
+}
+static void add_conv_relu(op_case *c, int N, int H, int W, int C, int K, int R, int stride,
+                          int pad, int bias) {
+    add_conv(c, 0, N, H, W, C, K, R, stride, pad, 1, 1, 0, bias);
+    const size_t len = strlen(c->name);
+    snprintf(c->name + len, sizeof c->name - len, " + relu");
+    c->fwd = conv_relu_fwd;
+    c->bwd = NULL;
+}
+
 /* batch norm: in[0] inp (P,C), in[1] gamma, in[2] beta; dims P, C; flag = training */
 static void bn_fwd(op_case *c, const nn_backend *be, float *out) {
     nn_batchnorm_forward(out, c->mean, c->var, c->rmean, c->rvar, c->in[0], c->in[1], c->in[2],
@@ -578,6 +591,8 @@ int main(int argc, char **argv) {
     add_conv(&cases[n++], 0, 2, 8, 8, 4, 6, 1, 2, 0, 1, 1, 0, 0); /* ResNet shortcut 1x1 s2 */
     add_conv(&cases[n++], 0, 1, 8, 7, 3, 4, 3, 2, 1, 1, 1, 0, 1); /* ResNet 3x3 s2, even H */
     add_conv(&cases[n++], 1, 2, 4, 5, 6, 3, 4, 2, 1, 1, 1, 0, 1); /* seed 002 decoder */
+    add_conv_relu(&cases[n++], 2, 9, 8, 5, 6, 3, 1, 1, 1);     /* folded conv-BN-ReLU */
+    add_conv_relu(&cases[n++], 1, 12, 11, 3, 4, 7, 2, 3, 1);   /* folded ResNet stem */
     add_conv(&cases[n++], 1, 1, 4, 4, 4, 4, 3, 2, 1, 1, 1, 1, 0);
     add_conv(&cases[n++], 1, 2, 5, 5, 4, 6, 3, 1, 1, 2, 2, 0, 1);
     add_bn(&cases[n++], 50, 6, 1);
