@@ -45,6 +45,7 @@ typedef enum {
     NN_OP_BATCHNORM,
     NN_OP_MAXPOOL,
     NN_OP_AVGPOOL,
+    NN_OP_CONV2D_BACKWARD, /* conv2d's backward, where a backend takes fewer shapes than forward */
     NN_OP_COUNT
 } nn_op;
 

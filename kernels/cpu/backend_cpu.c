@@ -32,6 +32,7 @@ int nn_backend_supports(const nn_backend *be, nn_op op, const void *desc) {
     int has = 0;
     switch (op) {
     case NN_OP_CONV2D: has = f->conv2d_forward != NULL; break;
+    case NN_OP_CONV2D_BACKWARD: has = f->conv2d_backward != NULL; break;
     case NN_OP_CONV_TRANSPOSE2D: has = f->conv_transpose2d_forward != NULL; break;
     case NN_OP_BATCHNORM: has = f->batchnorm_forward != NULL; break;
     case NN_OP_MAXPOOL: has = f->maxpool_forward != NULL; break;

@@ -193,7 +193,7 @@ void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *
                         const float *inp, const float *weight, const nn_conv2d_desc *d,
                         const nn_backend *be) {
     be = pick(be);
-    TRY(be, conv2d_backward, nn_backend_supports(be, NN_OP_CONV2D, d), "conv2d backward", dinp,
+    TRY(be, conv2d_backward, nn_backend_supports(be, NN_OP_CONV2D_BACKWARD, d), "conv2d backward", dinp,
         dweight, dbias, dout, inp, weight, d);
     ref_conv2d_backward(dinp, dweight, dbias, dout, inp, weight, d);
 }

@@ -5,7 +5,9 @@
  * max|plain|). That the folded path really runs: after folding, every gamma is tripled in the
  * parameter arena and the folded forward stays bit for bit the same (the plain one moves far).
  * Training mode, new weights or a new parameter upload drop the fold (the next eval forward is
- * the plain one, with the tripled gamma), and folding again follows the new parameters. */
+ * the plain one, with the tripled gamma), and folding again follows the new parameters. The fold
+ * survives a prepare for another shape (same pairs, same arena); a backward after a folded
+ * forward (frozen batch norm, eval mode) gives exactly the gradients of the plain forward. */
 #include "src/nn/models/model.h"
 
 #include <math.h>
@@ -108,6 +110,32 @@ static void run(const char *arch, int depth, int width, const nn_backend *be) {
     CHECK(nn_model_fold_bn(&m) == SW_OK, "%s: second fold", arch);
     double d3 = rel_diff(nn_model_forward(&m, x), plain, nl, &bad);
     CHECK(d3 <= 1e-5 && !bad, "%s: second fold differs by %.3g", arch, d3);
+    /* another shape after folding: the same pairs, the fold still right */
+    CHECK(nn_model_prepare(&m, 1, H / 2, W) == SW_OK && m.net.folded, "%s: re-prepare dropped the fold", arch);
+    const size_t nl2 = nn_model_logits_count(&m);
+    float *plain2 = malloc(nl2 * sizeof *plain2), *dl = malloc(nl2 * sizeof *dl);
+    m.net.folded = 0;
+    memcpy(plain2, nn_model_forward(&m, x), nl2 * sizeof *plain2);
+    m.net.folded = 1;
+    double d4 = rel_diff(nn_model_forward(&m, x), plain2, nl2, &bad);
+    CHECK(d4 <= 1e-5 && !bad, "%s: folded after a re-prepare differs by %.3g", arch, d4);
+    /* backward after a folded forward (eval mode: frozen batch norm) = after the plain one */
+    for (size_t i = 0; i < nl2; i++) dl[i] = (float)uniform(-1, 1);
+    const size_t np = m.net.params.numel;
+    float *g1 = malloc(np * sizeof *g1);
+    memcpy(nn_model_dlogits(&m), dl, nl2 * sizeof *dl);
+    nn_model_zero_grad(&m);
+    nn_model_backward(&m);
+    CHECK(!m.net.folded, "%s: a backward kept the fold", arch);
+    memcpy(g1, m.net.params.grad_memory, np * sizeof *g1);
+    nn_model_forward(&m, x);
+    memcpy(nn_model_dlogits(&m), dl, nl2 * sizeof *dl);
+    nn_model_zero_grad(&m);
+    nn_model_backward(&m);
+    CHECK(!memcmp(g1, m.net.params.grad_memory, np * sizeof *g1),
+          "%s: the backward after a folded forward differs from the plain one", arch);
+    free(plain2), free(dl), free(g1);
+    CHECK(nn_model_fold_bn(&m) == SW_OK && m.net.folded, "%s: fold again", arch);
     CHECK(nn_model_params_from_host(&m, m.net.params.param_memory, m.net.buffers.param_memory) == SW_OK &&
           !m.net.folded, "%s: a parameter upload kept the fold", arch);
     printf("%-13s %-9s %2d folded layers: max diff %.2g, %.2g after new weights\n", arch, be->name,

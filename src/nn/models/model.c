@@ -171,7 +171,18 @@ float *nn_model_forward(nn_model *m, const float *x) {
     return nn_model_logits(m);
 }
 
-void nn_model_backward(nn_model *m) { m->backward(m); }
+void nn_model_backward(nn_model *m) {
+    /* A folded eval forward skipped the convolutions' own outputs, which the backward reads
+     * (frozen batch norm): run the forward again without the fold, whose parameters are about
+     * to change anyway. The forward writes the activation arena only: the loss's gradient
+     * of the logits (gradient arena) stays. */
+    if (!m->net.training && m->net.folded) {
+        m->net.folded = 0;
+        m->forward(m, m->net.input);
+    }
+    m->net.folded = 0;
+    m->backward(m);
+}
 
 float *nn_model_logits(const nn_model *m) { return nn_net_a(&m->net, m->logits); }
 float *nn_model_dlogits(const nn_model *m) { return nn_net_da(&m->net, m->logits); }
@@ -241,6 +252,7 @@ sw_status nn_model_zero_grad(nn_model *m) {
 
 sw_status nn_model_sgd_step(nn_model *m, float lr, float momentum, float weight_decay) {
     nn_param_set *ps = &m->net.params;
+    m->net.folded = 0;
     if (momentum != 0.0f && ps->n_state < 1)
         return sw_fail(SW_ERR_USAGE, "model %s: SGD with momentum needs 1 optimizer buffer",
                        m->cfg.arch);
@@ -251,6 +263,7 @@ sw_status nn_model_sgd_step(nn_model *m, float lr, float momentum, float weight_
 sw_status nn_model_adamw_step(nn_model *m, float lr, float beta1, float beta2, float eps,
                               float weight_decay, int step) {
     nn_param_set *ps = &m->net.params;
+    m->net.folded = 0;
     if (ps->n_state < 2)
         return sw_fail(SW_ERR_USAGE, "model %s: AdamW needs 2 optimizer buffers", m->cfg.arch);
     return nn_adam_update_be(ps->param_memory, ps->grad_memory, nn_param_set_state(ps, 0),
@@ -287,6 +300,8 @@ sw_status nn_model_status(const nn_model *m) {
 sw_status nn_model_fold_bn(nn_model *m) {
     nn_net *n = &m->net;
     m->net.folded = 0;
+    if (n->err != SW_OK || !n->sealed)
+        return sw_fail(SW_ERR_USAGE, "model %s: fold before a complete build", m->cfg.arch);
     if (!n->nfolds) return SW_OK;
     const int host = nn_backend_is_host(n->mem_be);
     const size_t pn = n->params.numel, bn = n->buffers.numel;
@@ -307,8 +322,14 @@ sw_status nn_model_fold_bn(nn_model *m) {
             f[q->fb + k] = (float)(((bias ? (double)bias[k] : 0.0) - (double)mean[k]) * s + (double)beta[k]);
         }
     }
-    if (!st && !n->fold && !(n->fold = nn_mem_alloc(n->mem_be, n->fold_numel * sizeof(float), "folded weights")))
-        st = SW_ERR_RUNTIME;
+    if (!st && n->fold_numel > n->fold_cap) {
+        nn_mem_free(n->mem_be, n->fold);
+        n->fold_cap = 0;
+        if (!(n->fold = nn_mem_alloc(n->mem_be, n->fold_numel * sizeof(float), "folded weights")))
+            st = SW_ERR_RUNTIME;
+        else
+            n->fold_cap = n->fold_numel;
+    }
     if (!st) st = nn_mem_copy(n->mem_be, n->fold, f, n->fold_numel * sizeof *f, NN_COPY_H2D);
     if (!host) free(p), free(b);
     free(f);

@@ -125,8 +125,10 @@ sw_status nn_model_status(const nn_model *m);
  * with w' = w s, b' = (b - running mean) s + beta, s = gamma / sqrt(running var + eps), computed
  * in f64 from the current parameters and statistics (on the host, then copied where the model
  * lives). Eval-mode forwards then run one convolution and the ReLU per such layer instead of
- * three passes: no backward after them. Training mode, nn_model_params_from_host,
- * nn_model_init_weights and a checkpoint load drop it (call again after new parameters). */
+ * three passes. Training mode, a backward (after a folded forward it runs the forward again
+ * unfolded first: the backward reads what the fold skips), the optimizer steps of this handle,
+ * nn_model_params_from_host, nn_model_init_weights and a checkpoint load drop it; a direct write
+ * to the arenas must be followed by another fold. */
 sw_status nn_model_fold_bn(nn_model *m);
 
 /* Architecture constructors (called by nn_model_create). */

@@ -69,7 +69,7 @@ typedef struct {
      * conv-BN-ReLU layers then run one convolution and the ReLU). */
     nn_fold_pair *folds;
     int nfolds, folds_cap;
-    size_t fold_numel;
+    size_t fold_numel, fold_cap; /* floats the pairs need, floats allocated */
     float *fold;
     int folded;
 } nn_net;
