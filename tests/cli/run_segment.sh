@@ -29,6 +29,14 @@ mpirun_swath 3 run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --
 [ "$(checksum "$WORK/s1/mask.tif")" = "$(checksum "$WORK/s3/mask.tif")" ] && ok "-n 1 and -n 3 give the same mask" \
     || fail "-n 1 and -n 3 differ"
 
+# batch norm folded into the convolutions (the default) against the plain passes (SWATH_FOLD_BN=0):
+# the same mask but for argmax ties moved by rounding (test_nn_fold checks the logits themselves)
+SWATH_FOLD_BN=0 "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/nf" --scales 256 \
+    --overlap 0 --blend crop >/dev/null 2>&1 || fail "segment run without folding"
+"$SWATH" eval --mask "$WORK/nf/mask.tif" --truth "$WORK/r1/mask.tif" --json | "$PYTHON" -c '
+import json, sys; d = json.load(sys.stdin); a = d["accuracy"]; print("   unfolded vs folded mask agreement", a); sys.exit(a < 0.9999)' \
+  && ok "folded and plain batch norm give the same mask" || fail "folded and plain batch norm masks differ"
+
 # --device: cuda fails clearly where there is no GPU (the run above used auto: the CPU here);
 # on a GPU machine the GPU's mask must agree with the CPU's almost everywhere (f32 rounding).
 if "$SWATH" --version | grep -q "devices: [1-9]"; then
