@@ -59,4 +59,7 @@ $S eval --mask $W/seg_cuda/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
 /usr/bin/time -f "segment bf16: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_bf16 \
     --device cuda --precision bf16 2>&1 | grep -E "done in|error|GPU|wall"
 $S eval --mask $W/seg_bf16/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
+SWATH_FOLD_BN=0 /usr/bin/time -f "segment unfolded: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif \
+    --out $W/seg_nofold --device cuda 2>&1 | grep -E "done in|error|GPU|wall"
+$S eval --mask $W/seg_nofold/mask.tif --truth $W/seg_cuda/mask.tif | tail -3
 cp $W/*.jsonl $W/*.log "$OUT/" 2>/dev/null
