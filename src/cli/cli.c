@@ -56,11 +56,7 @@ static void print_version(void) {
     else printf("  CUDA:          yes, cuDNN %s; devices: %d, %s\n", cudnn, ndev, dev);
 }
 
-int sw_cli_report(int status) {
-    if (status == SW_INTERRUPTED) fprintf(stderr, "swath: stopped: %s\n", sw_errmsg());
-    else if (status != SW_OK) fprintf(stderr, "swath: error: %s\n", sw_errmsg());
-    return status;
-}
+int sw_cli_report(int status) { return (int)sw_report_status((sw_status)status); }
 
 int sw_cli_main(int argc, char **argv) {
     int i = 1;

@@ -72,3 +72,9 @@ void *sw_calloc_big(size_t count, size_t size, const char *what) {
     if (p) memset(p, 0, count * size);
     return p;
 }
+
+sw_status sw_report_status(sw_status status) {
+    if (status == SW_INTERRUPTED) fprintf(stderr, "swath: stopped: %s\n", sw_errmsg());
+    else if (status != SW_OK) fprintf(stderr, "swath: error: %s\n", sw_errmsg());
+    return status;
+}

@@ -24,6 +24,9 @@ sw_status sw_fail(sw_status code, const char *fmt, ...) __attribute__((format(pr
 sw_status sw_fail_ctx(sw_status code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The calling thread's last message ("" when none). */
 const char *sw_errmsg(void);
+/* Prints a command's final status on stderr: "swath: stopped: MSG" for SW_INTERRUPTED,
+ * "swath: error: MSG" for another failure, nothing for SW_OK. Returns status. */
+sw_status sw_report_status(sw_status status);
 void sw_err_clear(void);
 
 /* Checked allocation: returns NULL and sets an error naming `what` on failure. */

@@ -378,6 +378,11 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     free(c.prior);
     sw_plan_free(&c.plan);
     free(meta);
+    /* Rank 0 says how the run ended before MPI_Finalize: under mpiexec the first rank to exit
+     * with a non-zero code gets the others killed, and rank 0 could lose its message (seen in
+     * run_stop). Finalize waits for every rank, so nobody exits before it is printed. */
+    if (st && *print) sw_report_status(st);
+    *print = 0;
     sw_mpi_stop();
     return st;
 }

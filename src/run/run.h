@@ -7,8 +7,9 @@
 #include "src/run/config.h"
 #include "src/core/error.h"
 
-/* Runs the job. All ranks return the same status; *print is 1 on the rank that should print an
- * error (rank 0), so that a failing run prints its message once. */
+/* Runs the job. All ranks return the same status. A run that got as far as its MPI start
+ * reports a failure itself (rank 0, "swath: error: ..." / "swath: stopped: ...", before
+ * MPI_Finalize) and sets *print to 0; *print stays 1 when the caller must still print it. */
 sw_status sw_run(const sw_run_config *cfg, int *print);
 
 #endif

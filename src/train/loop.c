@@ -372,6 +372,10 @@ sw_status sw_train_run(const sw_train_config *cfg, int *print) {
     free(T.x), free(T.y), free(T.img), free(T.mask), free(T.perm), free(T.sync.scratch);
     free(T.meta.history);
     nn_model_free(&T.m);
+    /* rank 0's final message before MPI_Finalize (see sw_run: mpiexec kills the other ranks
+     * when one exits non-zero, and could kill rank 0 before it printed) */
+    if (st && *print) sw_report_status(st);
+    *print = 0;
     sw_train_mpi_stop();
     return st;
 }

@@ -10,7 +10,8 @@
  * (then a progress line on stderr). Returns SW_INTERRUPTED after a stop request (SIGUSR1 /
  * SIGTERM) once model.h5 holds the state to --resume from. */
 sw_status sw_train_run(const sw_train_config *cfg, int *print);
-/* *print: whether this process should print the returned status (every rank returns the same
- * one after the ranks agree: only rank 0 prints it; before MPI starts, every process). */
+/* *print: whether the caller should still print the returned status: 1 when it failed before
+ * MPI started (every process prints); after that rank 0 has printed it before MPI_Finalize and
+ * *print is 0 on every rank. */
 
 #endif
