@@ -104,13 +104,18 @@ static int build(int argc, char **argv) {
         else st = sw_fail(SW_ERR_USAGE, "--negatives '%s': expected keep, drop or cap=N", neg);
     }
     sw_dataset_stats s;
+    int reported = 0;
     if (!st && !(st = sw_mpi_start(&o.rank, &o.nranks))) {
         if (o.rank > 0) sw_log_set_level(0);   /* rank 0 reports */
         st = sw_dataset_build(&o, &s);
+        /* rank 0's message before MPI_Finalize, which every rank waits in: under mpiexec a rank
+         * exiting non-zero first gets the others killed (as in swath run) */
+        if (st && o.rank == 0) sw_cli_report(st);
+        reported = 1;
         sw_mpi_stop();
     }
     free(labcopy);
-    if (st) return o.rank > 0 ? (int)st : sw_cli_report(st);
+    if (st) return o.rank > 0 || reported ? (int)st : sw_cli_report(st);
     if (o.rank > 0) return 0;
     sw_log(1, "dataset build: %s: %d channels, %d classes, %d x %d chips: train %lld (%lld points, %lld negative), "
            "val %lld (%lld points, %lld negative); of %lld windows %lld in the guard band, %lld without labelled "
