@@ -1,6 +1,6 @@
 # swath train (src/train, mpi/train_comm.c): a test-only chips.h5 from a synthesized mosaic
 # (tests/train/make_chips.c), then -n 1 vs -n 2 trajectories and a broken allreduce
-# (train_ranks), stop / resume = uninterrupted (train_resume), the device path of a GPU rank run on
+# and one sample per rank through a ResNet (train_ranks), stop / resume = uninterrupted (train_resume), the device path of a GPU rank run on
 # the CPU backend = the host step, bit for bit (train_device), val mIoU of a small UNet
 # (train_miou), --help and errors (train_errors); the benchmark is tests/bench/bench_train.sh.
 add_executable(train_make_chips train/make_chips.c)
@@ -16,6 +16,7 @@ foreach(t ranks resume device)
   set_property(TEST train_${t} APPEND PROPERTY ENVIRONMENT "CHIPS=${SWATH_TRAIN_CHIPS}")
   set_tests_properties(train_${t} PROPERTIES FIXTURES_REQUIRED train_chips)
 endforeach()
+set_tests_properties(train_ranks PROPERTIES FIXTURES_REQUIRED "train_chips;train_chips_big")
 swath_sh_test(train_miou cli/train_miou.sh LABELS train;mpi TIMEOUT 300)
 set_property(TEST train_miou APPEND PROPERTY ENVIRONMENT "CHIPS=${SWATH_TRAIN_CHIPS_BIG}")
 set_tests_properties(train_miou PROPERTIES FIXTURES_REQUIRED train_chips_big)
