@@ -11,17 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
 
-#define CHECK(cond, ...)                                                                        \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                         \
-            printf(__VA_ARGS__);                                                                \
-            printf("\n");                                                                       \
-            failures++;                                                                         \
-        }                                                                                       \
-    } while (0)
+#include "tests/unit/check.h"
 
 static int make(nn_model *m, const char *arch, int in_ch, int classes, int depth, int width,
                 int n_state) {

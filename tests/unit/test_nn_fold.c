@@ -15,16 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                                        \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                         \
-            printf(__VA_ARGS__);                                                                \
-            printf("\n");                                                                       \
-            failures++;                                                                         \
-        }                                                                                       \
-    } while (0)
+#include "tests/unit/check.h"
 
 static unsigned long long rng = 88172645463325252ull;
 static double uniform(double lo, double hi) {

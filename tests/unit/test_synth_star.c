@@ -8,16 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            failures++;                                                                                                \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
-            fprintf(stderr, __VA_ARGS__);                                                                              \
-            fprintf(stderr, "\n");                                                                                     \
-        }                                                                                                              \
-    } while (0)
+#include "tests/unit/check.h"
 
 static int crossing_inside(const sw_star *s, double x, double y) {
     int c = 0;
