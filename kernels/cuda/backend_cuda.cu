@@ -100,10 +100,13 @@ static int sync(void *ctx) {
 /* ---------------------------------------------------------------------------------------- */
 /* linear through cuBLAS: row-major (N,C) x (K,C)^T is column-major W^T x inp */
 
-static cublasComputeType_t compute(const cu_ctx *c) {
-    return c->math == NN_CUDA_BF16   ? CUBLAS_COMPUTE_32F_FAST_16BF
-           : c->math == NN_CUDA_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                     : CUBLAS_COMPUTE_32F;
+static cublasComputeType_t compute(const cu_ctx *c) { return cu_blas_compute(c); }
+
+int cu_bias_grad(cu_ctx *c, float *db, const float *dy, size_t rows, int k) {
+    float *partial = (float *)cu_ws(c, cu_align((size_t)XK_COLSUM_CHUNKS * k * 4));
+    if (!partial) return 1;
+    CU_LAUNCHED(xk_colsum_accumulate(db, dy, rows, k, partial, c->stream));
+    return 0;
 }
 
 static int linear_forward(float *out, const float *inp, const float *weight, const float *bias,
@@ -130,7 +133,7 @@ static int linear_backward(float *dinp, float *dweight, float *dbias, const floa
         BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, C, K, N, &one, inp,
                                 CUDA_R_32F, C, dout, CUDA_R_32F, K, &one, dweight, CUDA_R_32F, C,
                                 compute(c), CUBLAS_GEMM_DEFAULT));
-    if (dbias) CU_LAUNCHED(xk_colsum_accumulate(dbias, dout, N, K, c->stream));
+    if (dbias) return cu_bias_grad(c, dbias, dout, (size_t)N, K);
     return 0;
 }
 

@@ -6,7 +6,7 @@
  * Algorithms: FindEx once per (direction, shape, mode) with our workspace, cached; the
  * deterministic mode keeps only deterministic ones. bf16 mode: operands converted to bf16 in the
  * workspace, f32 accumulation, the result converted back (or accumulated, for weight
- * gradients). */
+ * gradients). The convolutions that are one matrix product go to conv_gemm.cu instead. */
 #include "kernels/cuda/cuda_backend.h"
 
 extern "C" {
@@ -198,17 +198,15 @@ static int add_bias(cu_ctx *c, float *y, const float *bias, int n, int h, int w,
     return 0;
 }
 
+/* our deterministic column sums (cudnnConvolutionBackwardBias is not documented as such) */
 static int bias_grad(cu_ctx *c, float *db, const float *dy, int n, int h, int w, int k) {
-    const float one = 1.0f;
-    DNN_CHECK(cudnnSetTensor4dDescriptor(c->tb, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, 1, k, 1, 1));
-    DNN_CHECK(cudnnSetTensor4dDescriptor(c->ty, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, n, k, h, w));
-    DNN_CHECK(cudnnConvolutionBackwardBias(c->dnn, &one, c->ty, dy, &one, c->tb, db));
-    return 0;
+    return cu_bias_grad(c, db, dy, (size_t)n * h * w, k);
 }
 
 int cu_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                       const nn_conv2d_desc *d, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
+    if (cu_gemm_conv_applies(d, 0)) return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 0);
     const problem p = conv_problem(d);
     if (run_f32(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), 0, 0)) return 1;
     return bias ? add_bias(c, out, bias, d->N, d->OH, d->OW, d->K) : 0;
@@ -218,6 +216,8 @@ int cu_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
                        const float *inp, const float *weight, const nn_conv2d_desc *d,
                        void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
+    if (cu_gemm_conv_applies(d, 0))
+        return cu_gemm_conv_backward(c, dinp, dweight, dbias, dout, inp, weight, d, 0);
     const problem p = conv_problem(d);
     if (dinp && run_f32(c, BWD_DATA, &p, dout, ny(&p), weight, nw(&p), dinp, nx(&p), 0, 0))
         return 1;
@@ -245,6 +245,7 @@ static size_t permuted(cu_ctx *c, const float *weight, const nn_conv2d_desc *d, 
 int cu_conv_transpose2d_forward(float *out, const float *inp, const float *weight,
                                 const float *bias, const nn_conv2d_desc *d, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
+    if (cu_gemm_conv_applies(d, 1)) return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 1);
     const problem p = transposed_problem(d);
     float *wp = NULL;
     const size_t res = permuted(c, weight, d, &wp);
@@ -258,6 +259,8 @@ int cu_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias, cons
                                  const float *inp, const float *weight, const nn_conv2d_desc *d,
                                  void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
+    if (cu_gemm_conv_applies(d, 1))
+        return cu_gemm_conv_backward(c, dinp, dweight, dbias, dout, inp, weight, d, 1);
     const problem p = transposed_problem(d);
     float *wp = NULL;
     size_t res = permuted(c, weight, d, &wp);

@@ -130,7 +130,32 @@ int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy
                          const float *g, const float *mean, const float *var, int P, int C,
                          float eps, float *partial, float *sums, cudaStream_t s);
 int xk_add_bias_rows(float *out, const float *bias, int N, int K, cudaStream_t s);
-int xk_colsum_accumulate(float *db, const float *dout, int N, int K, cudaStream_t s);
+/* db[k] += sum over the N rows of dout (N x K), deterministic; partial: XK_COLSUM_CHUNKS * K
+ * floats of scratch */
+enum { XK_COLSUM_CHUNKS = 2048 };
+int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K, float *partial,
+                         cudaStream_t s);
+/* max pooling's input gradient (written), bitwise equal to the reference */
+int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
+                        const nn_pool2d_desc *d, cudaStream_t s);
 }
+
+/* cuBLAS's compute type for the mode: f32 (no TF32), TF32, or bf16 with f32 accumulation */
+static inline cublasComputeType_t cu_blas_compute(const cu_ctx *c) {
+    return c->math == NN_CUDA_BF16   ? CUBLAS_COMPUTE_32F_FAST_16BF
+           : c->math == NN_CUDA_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                     : CUBLAS_COMPUTE_32F;
+}
+/* A bias gradient db (K) += the column sums of dy (rows x K), deterministic (workspace start). */
+int cu_bias_grad(cu_ctx *c, float *db, const float *dy, size_t rows, int k);
+
+/* conv_gemm.cu: the convolutions that are one matrix product (1x1 stride 1 unpadded; a
+ * transposed convolution with kernel = stride, unpadded), through cuBLAS */
+int cu_gemm_conv_applies(const nn_conv2d_desc *d, int transposed);
+int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *weight,
+                         const float *bias, const nn_conv2d_desc *d, int transposed);
+int cu_gemm_conv_backward(cu_ctx *c, float *dinp, float *dweight, float *dbias,
+                          const float *dout, const float *inp, const float *weight,
+                          const nn_conv2d_desc *d, int transposed);
 
 #endif

@@ -1,10 +1,11 @@
 /* The CUDA backend's own small kernels (see cuda_backend.h): weight permutation for the
  * transposed convolution, bf16 accumulation, batch-norm statistics conversion, the frozen
- * batch-norm backward (fixed-order two-pass reductions: deterministic), and the linear layer's
- * bias. The memory-bound ops of the engine are in k_*.cu (cuda_kernels.h). */
+ * batch-norm backward (fixed-order two-pass reductions: deterministic), bias rows and the
+ * deterministic column sums of bias gradients, and the max-pooling backward. The memory-bound ops of the engine are in k_*.cu (cuda_kernels.h). */
 #include "kernels/cuda/cuda_backend.h"
 
 #include <cuda_bf16.h>
+#include <float.h>
 
 enum { T = 256, FROZEN_CHUNKS = 64 };
 
@@ -108,12 +109,84 @@ __global__ void add_bias_rows(float *out, const float *bias, int N, int K) {
     GRID_STRIDE(i, n) out[i] += bias[i % K];
 }
 
-__global__ void colsum_acc(float *db, const float *dout, int N, int K) {
-    const int k = blockIdx.x * blockDim.x + threadIdx.x;
-    if (k >= K) return;
-    float s = 0.f;
-    for (int n = 0; n < N; n++) s += dout[(size_t)n * K + k];
-    db[k] += s;
+/* Column sums of x (N x K) added to db, deterministic: pass A sums chunk j of the rows per
+ * column (32 columns per block x 8 row lanes, 4 loads in flight per lane); pass B adds the
+ * chunks of a column in f64 by a fixed tree, one block per column. */
+__global__ void colsum_partial(const float *x, size_t N, int K, float *partial) {
+    __shared__ float sh[8][33];
+    const int k = blockIdx.x * 32 + threadIdx.x;
+    const size_t per = (N + XK_COLSUM_CHUNKS - 1) / XK_COLSUM_CHUNKS;
+    const size_t p0 = (size_t)blockIdx.y * per, p1 = p0 + per < N ? p0 + per : N;
+    float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f;
+    if (k < K) {
+        size_t p = p0 + threadIdx.y;
+        for (; p + 24 < p1; p += 32) {
+            a0 += x[p * K + k], a1 += x[(p + 8) * K + k];
+            a2 += x[(p + 16) * K + k], a3 += x[(p + 24) * K + k];
+        }
+        for (; p < p1; p += 8) a0 += x[p * K + k];
+    }
+    sh[threadIdx.y][threadIdx.x] = (a0 + a1) + (a2 + a3);
+    __syncthreads();
+    if (threadIdx.y == 0 && k < K) {
+        float t = 0.f;
+        for (int r = 0; r < 8; r++) t += sh[r][threadIdx.x];
+        partial[(size_t)blockIdx.y * K + k] = t;
+    }
+}
+
+__global__ void colsum_combine(float *db, const float *partial, int K) {
+    __shared__ double sh[T];
+    const int k = blockIdx.x;
+    double a = 0.0;
+    for (int j = threadIdx.x; j < XK_COLSUM_CHUNKS; j += T) a += partial[(size_t)j * K + k];
+    sh[threadIdx.x] = a;
+    __syncthreads();
+    for (int w = T / 2; w > 0; w >>= 1) {
+        if (threadIdx.x < w) sh[threadIdx.x] += sh[threadIdx.x + w];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) db[k] += (float)sh[0];
+}
+
+/* Max pooling backward as a gather (no atomics, no forward recomputed into memory): each input
+ * value sums the output gradients of the windows whose first maximum (r, s order, strictly
+ * greater, from -FLT_MAX: the reference's rule) it is, in (oh, ow) order from 0, as the
+ * reference's scatter adds them: bitwise equal to it. */
+__global__ void maxpool_bwd(float *dinp, const float *dout, const float *inp, int H, int W,
+                            int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
+                            int OW, size_t n) {
+    GRID_STRIDE(i, n) {
+        const int c = (int)(i % C);
+        size_t t = i / C;
+        const int iw = (int)(t % W);
+        t /= W;
+        const int ih = (int)(t % H);
+        const size_t nn = t / H;
+        const float *x = inp + nn * H * W * C + c;
+        int oh0 = ih + ph - R + 1, ow0 = iw + pw - S + 1;
+        oh0 = oh0 <= 0 ? 0 : (oh0 + sh_ - 1) / sh_;
+        ow0 = ow0 <= 0 ? 0 : (ow0 + sw_ - 1) / sw_;
+        const int oh1 = min(OH - 1, (ih + ph) / sh_), ow1 = min(OW - 1, (iw + pw) / sw_);
+        float acc = 0.f;
+        for (int oh = oh0; oh <= oh1; oh++)
+            for (int ow = ow0; ow <= ow1; ow++) {
+                float best = -FLT_MAX;
+                int bh = -1, bw = -1;
+                for (int r = 0; r < R; r++) {
+                    const int h = oh * sh_ - ph + r;
+                    if (h < 0 || h >= H) continue;
+                    for (int s = 0; s < S; s++) {
+                        const int w = ow * sw_ - pw + s;
+                        if (w < 0 || w >= W) continue;
+                        const float v = x[((size_t)h * W + w) * C];
+                        if (v > best) best = v, bh = h, bw = w;
+                    }
+                }
+                if (bh == ih && bw == iw) acc += dout[((nn * OH + oh) * OW + ow) * C + c];
+            }
+        dinp[i] = acc;
+    }
 }
 
 extern "C" int xk_permute_krsc_to_crsk(float *out, const float *in, int K, int RS, int C,
@@ -154,9 +227,20 @@ extern "C" int xk_add_bias_rows(float *out, const float *bias, int N, int K, cud
     add_bias_rows<<<blocks((size_t)N * K), T, 0, s>>>(out, bias, N, K);
     return launched("add_bias_rows");
 }
-extern "C" int xk_colsum_accumulate(float *db, const float *dout, int N, int K, cudaStream_t s) {
-    colsum_acc<<<(K + T - 1) / T, T, 0, s>>>(db, dout, N, K);
+extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K,
+                                    float *partial, cudaStream_t s) {
+    colsum_partial<<<dim3((K + 31) / 32, XK_COLSUM_CHUNKS), dim3(32, 8), 0, s>>>(dout, N, K,
+                                                                                 partial);
+    colsum_combine<<<K, T, 0, s>>>(db, partial, K);
     return launched("colsum_accumulate");
+}
+extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
+                                   const nn_pool2d_desc *d, cudaStream_t s) {
+    const size_t n = (size_t)d->N * d->H * d->W * d->C;
+    maxpool_bwd<<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R, d->S,
+                                        d->stride_h, d->stride_w, d->pad_h, d->pad_w, d->OH,
+                                        d->OW, n);
+    return launched("maxpool_backward");
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -11,7 +11,8 @@ function(swath_cuda_plugin)
   cmake_parse_arguments(P "" "TOP;OUTPUT_DIR;NCCL" "LIBS" ${ARGN})
   set(K ${P_TOP}/kernels/cuda)
   add_library(swath_cuda_code OBJECT
-    ${K}/device.cu ${K}/backend_cuda.cu ${K}/conv_cudnn.cu ${K}/bn_cudnn.cu ${K}/pool_cudnn.cu
+    ${K}/device.cu ${K}/backend_cuda.cu ${K}/conv_cudnn.cu ${K}/conv_gemm.cu ${K}/bn_cudnn.cu
+    ${K}/pool_cudnn.cu
     ${K}/k_extra.cu ${K}/k_act.cu ${K}/k_misc.cu ${K}/k_resize.cu ${K}/k_loss.cu ${K}/k_optim.cu)
   if(P_NCCL)
     target_sources(swath_cuda_code PRIVATE ${K}/nccl_comm.c)

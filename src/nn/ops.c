@@ -2,6 +2,8 @@
  * reference (kernels/cpu/ref.h). */
 #include "src/nn/ops.h"
 
+#include "src/nn/profile.h"
+
 #include "kernels/cpu/ref.h"
 
 #include <stdio.h>
@@ -151,10 +153,13 @@ sw_status nn_pool2d_desc_init(nn_pool2d_desc *d, int N, int H, int W, int C, int
  * missing entry (no CPU fallback); on a CPU backend a failure counts as a fallback
  * (nn_ops_fallback_count) and the caller goes on to the reference. */
 
-#define TRY(be, entry, ok, opname, ...)                                                      \
+#define TRYD(be, entry, ok, opname, desc, ...)                                               \
     do {                                                                                     \
         if ((be)->iface.entry && (ok)) {                                                     \
-            if ((be)->iface.entry(__VA_ARGS__, (be)->context) == 0) return;                  \
+            const double t0_ = nn_prof_on ? nn_prof_begin(be) : 0.0;                         \
+            const int rc_ = (be)->iface.entry(__VA_ARGS__, (be)->context);                   \
+            if (nn_prof_on) nn_prof_end(be, opname, desc, t0_);                              \
+            if (rc_ == 0) return;                                                            \
             if ((be)->device != NN_DEVICE_CPU) {                                             \
                 record(be, opname, 0);                                                       \
                 return;                                                                      \
@@ -165,20 +170,31 @@ sw_status nn_pool2d_desc_init(nn_pool2d_desc *d, int N, int H, int W, int C, int
             return;                                                                          \
         }                                                                                    \
     } while (0)
+#define TRY(be, entry, ok, opname, ...) TRYD(be, entry, ok, opname, NULL, __VA_ARGS__)
+/* the CPU reference, timed as the entries are while profiling */
+#define REF(opname, desc, call)                                                              \
+    do {                                                                                     \
+        const double t0_ = nn_prof_on ? nn_prof_begin(be) : 0.0;                             \
+        call;                                                                                \
+        if (nn_prof_on) nn_prof_end(be, opname, desc, t0_);                                  \
+    } while (0)
 
 void nn_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                        const nn_conv2d_desc *d, const nn_backend *be) {
     be = pick(be);
-    TRY(be, conv2d_forward, nn_backend_supports(be, NN_OP_CONV2D, d), "conv2d forward", out, inp,
-        weight, bias, d);
-    ref_conv2d_forward(out, inp, weight, bias, d);
+    TRYD(be, conv2d_forward, nn_backend_supports(be, NN_OP_CONV2D, d), "conv2d forward", d, out,
+         inp, weight, bias, d);
+    REF("conv2d forward", d, ref_conv2d_forward(out, inp, weight, bias, d));
 }
 
 void nn_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
                             const nn_conv2d_desc *d, const nn_backend *be) {
     be = pick(be);
     if (be->iface.conv2d_relu_forward && nn_backend_supports(be, NN_OP_CONV2D, d)) {
-        if (be->iface.conv2d_relu_forward(out, inp, weight, bias, d, be->context) == 0) return;
+        const double t0 = nn_prof_on ? nn_prof_begin(be) : 0.0;
+        const int rc = be->iface.conv2d_relu_forward(out, inp, weight, bias, d, be->context);
+        if (nn_prof_on) nn_prof_end(be, "conv2d + relu forward", d, t0);
+        if (rc == 0) return;
         if (be->device != NN_DEVICE_CPU) {
             record(be, "conv2d + relu forward", 0);
             return;
@@ -193,27 +209,28 @@ void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *
                         const float *inp, const float *weight, const nn_conv2d_desc *d,
                         const nn_backend *be) {
     be = pick(be);
-    TRY(be, conv2d_backward, nn_backend_supports(be, NN_OP_CONV2D_BACKWARD, d), "conv2d backward", dinp,
-        dweight, dbias, dout, inp, weight, d);
-    ref_conv2d_backward(dinp, dweight, dbias, dout, inp, weight, d);
+    TRYD(be, conv2d_backward, nn_backend_supports(be, NN_OP_CONV2D_BACKWARD, d),
+         "conv2d backward", d, dinp, dweight, dbias, dout, inp, weight, d);
+    REF("conv2d backward", d, ref_conv2d_backward(dinp, dweight, dbias, dout, inp, weight, d));
 }
 
 void nn_conv_transpose2d_forward(float *out, const float *inp, const float *weight,
                                  const float *bias, const nn_conv2d_desc *d,
                                  const nn_backend *be) {
     be = pick(be);
-    TRY(be, conv_transpose2d_forward, nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d),
-        "conv_transpose2d forward", out, inp, weight, bias, d);
-    ref_conv_transpose2d_forward(out, inp, weight, bias, d);
+    TRYD(be, conv_transpose2d_forward, nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d),
+        "conv_transpose2d forward", d, out, inp, weight, bias, d);
+    REF("conv_transpose2d forward", d, ref_conv_transpose2d_forward(out, inp, weight, bias, d));
 }
 
 void nn_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                   const float *inp, const float *weight,
                                   const nn_conv2d_desc *d, const nn_backend *be) {
     be = pick(be);
-    TRY(be, conv_transpose2d_backward, nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d),
-        "conv_transpose2d backward", dinp, dweight, dbias, dout, inp, weight, d);
-    ref_conv_transpose2d_backward(dinp, dweight, dbias, dout, inp, weight, d);
+    TRYD(be, conv_transpose2d_backward, nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d),
+        "conv_transpose2d backward", d, dinp, dweight, dbias, dout, inp, weight, d);
+    REF("conv_transpose2d backward", d,
+        ref_conv_transpose2d_backward(dinp, dweight, dbias, dout, inp, weight, d));
 }
 
 void nn_batchnorm_forward(float *out, float *mean, float *var, float *running_mean,
@@ -224,8 +241,9 @@ void nn_batchnorm_forward(float *out, float *mean, float *var, float *running_me
     TRY(be, batchnorm_forward, nn_backend_supports(be, NN_OP_BATCHNORM, NULL),
         "batchnorm forward", out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
         momentum, eps, training);
-    ref_batchnorm_forward(out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
-                          momentum, eps, training);
+    REF("batchnorm forward", NULL,
+        ref_batchnorm_forward(out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
+                              momentum, eps, training));
 }
 
 void nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
@@ -234,7 +252,8 @@ void nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float
     be = pick(be);
     TRY(be, batchnorm_backward, nn_backend_supports(be, NN_OP_BATCHNORM, NULL),
         "batchnorm backward", dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps);
-    ref_batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps);
+    REF("batchnorm backward", NULL,
+        ref_batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps));
 }
 
 void nn_maxpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
@@ -242,7 +261,7 @@ void nn_maxpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
     be = pick(be);
     TRY(be, maxpool_forward, nn_backend_supports(be, NN_OP_MAXPOOL, d), "maxpool forward", out,
         inp, d);
-    ref_maxpool_forward(out, inp, d);
+    REF("maxpool forward", NULL, ref_maxpool_forward(out, inp, d));
 }
 
 void nn_maxpool_backward(float *dinp, const float *dout, const float *inp,
@@ -250,7 +269,7 @@ void nn_maxpool_backward(float *dinp, const float *dout, const float *inp,
     be = pick(be);
     TRY(be, maxpool_backward, nn_backend_supports(be, NN_OP_MAXPOOL, d), "maxpool backward",
         dinp, dout, inp, d);
-    ref_maxpool_backward(dinp, dout, inp, d);
+    REF("maxpool backward", NULL, ref_maxpool_backward(dinp, dout, inp, d));
 }
 
 void nn_avgpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
@@ -258,7 +277,7 @@ void nn_avgpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
     be = pick(be);
     TRY(be, avgpool_forward, nn_backend_supports(be, NN_OP_AVGPOOL, d), "avgpool forward", out,
         inp, d);
-    ref_avgpool_forward(out, inp, d);
+    REF("avgpool forward", NULL, ref_avgpool_forward(out, inp, d));
 }
 
 void nn_avgpool_backward(float *dinp, const float *dout, const nn_pool2d_desc *d,
@@ -266,7 +285,7 @@ void nn_avgpool_backward(float *dinp, const float *dout, const nn_pool2d_desc *d
     be = pick(be);
     TRY(be, avgpool_backward, nn_backend_supports(be, NN_OP_AVGPOOL, d), "avgpool backward",
         dinp, dout, d);
-    ref_avgpool_backward(dinp, dout, d);
+    REF("avgpool backward", NULL, ref_avgpool_backward(dinp, dout, d));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -277,7 +296,7 @@ void nn_avgpool_backward(float *dinp, const float *dout, const nn_pool2d_desc *d
     void nn_##name##_be args_decl {                                                          \
         be = pick(be);                                                                       \
         TRY(be, name, 1, #name, args);                                                       \
-        ref_##name(args);                                                                    \
+        REF(#name, NULL, ref_##name(args));                                                  \
     }
 
 #define A(...) __VA_ARGS__

@@ -4,9 +4,11 @@
  * in each precision mode of the CUDA backend, with achieved TFLOP/s (the plan's forward
  * multiply-adds x 2; training counted as 3 x forward). Best of `reps` timed runs after two
  * warm-ups (the algorithm searches). tests/bench/bench_gpu_torch.py times PyTorch on the same
- * GPU. Usage: bench_gpu [N H W reps [modes]] (modes: f32,tf32,bf16, the default all three).
+ * GPU. Usage: bench_gpu [N H W reps [modes]] (modes: f32,tf32,bf16, the default all three);
+ * SWATH_PROFILE=1 adds a table of where a training step's time goes (src/nn/profile.h).
  * Exit 77 without a GPU. */
 #include "src/nn/models/model.h"
+#include "src/nn/profile.h"
 #include "tests/gpu/gpu_util.h"
 
 #include <stdint.h>
@@ -97,6 +99,22 @@ static int bench(const nn_backend *G, const char *arch, int depth, int width, in
         if (r >= 2 && !split && t[4] - t[0] < best_t) best_t = t[4] - t[0];
         for (int k = 0; split && k < 4; k++)
             if (t[k + 1] - t[k] < part[k]) part[k] = t[k + 1] - t[k];
+    }
+    const char *prof = getenv("SWATH_PROFILE");
+    if (prof && *prof && strcmp(prof, "0")) { /* where a training step's time goes, op by op */
+        nn_ops_profile_reset();
+        nn_ops_profile(1);
+        for (int r = 0; r < reps; r++) {
+            nn_model_forward(&m, nn_model_input(&m));
+            nn_model_loss(&m, y, &loss);
+            nn_model_zero_grad(&m);
+            nn_model_backward(&m);
+            nn_model_adamw_step(&m, 1e-4f, 0.9f, 0.999f, 1e-8f, 1e-2f, 2 * reps + 3 + r);
+        }
+        nn_ops_profile(0);
+        printf("profile: %s %s, %d training steps, each op synchronized\n", arch, MODE[math],
+               reps);
+        nn_ops_profile_report(stdout, 45);
     }
     if (nn_model_status(&m) != SW_OK) {
         fprintf(stderr, "bench %s %s: %s\n", arch, MODE[math], sw_errmsg());

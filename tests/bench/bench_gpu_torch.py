@@ -3,7 +3,9 @@ and resnet34-seg (width 64) as tests/ref/nn_models_ref.py defines them, channels
 autocast, eager and torch.compile: inference tiles/s (eval, no_grad) and training images/s
 (forward, cross-entropy, backward, AdamW step), best of REPS after warm-ups; plus the measured
 bf16 matmul peak (8192^3, random data) and the FLOPs per image from a forward count.
-Usage: python3 bench_gpu_torch.py [N H W REPS] [--no-compile]"""
+--profile adds, per network, torch.profiler's table of the eager bf16 training step's GPU
+time by op (to compare with bench_gpu's SWATH_PROFILE=1 table).
+Usage: python3 bench_gpu_torch.py [N H W REPS] [--no-compile] [--profile]"""
 import os
 import sys
 import time
@@ -70,6 +72,16 @@ def main():
                   "  (%.0f s with warm-up)" % (arch, "compile" if compiled else "eager", N, H, W,
                                                 N / ti, N / tt, time.perf_counter() - t0))
             sys.stdout.flush()
+            if "--profile" in sys.argv and not compiled:
+                from torch.profiler import profile, ProfilerActivity
+                with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                    for _ in range(REPS):
+                        train()
+                    torch.cuda.synchronize()
+                print("profile: torch %s bf16 eager, %d training steps" % (arch, REPS))
+                print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=30,
+                                                max_name_column_width=70))
+                sys.stdout.flush()
             del model, run, opt
             torch.cuda.empty_cache()
     return 0

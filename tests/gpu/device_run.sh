@@ -3,7 +3,9 @@
 # (tests/gpu/CMakeLists.txt) against the cuDNN and cuBLAS of the PyTorch wheels, then the op
 # harness, the models against the PyTorch dump, the 20-step trajectory, and (with "bench") the
 # benchmark against PyTorch. Logs to $OUT (default ./gpu-out); a short table last.
-# Usage: tests/gpu/device_run.sh [tests] [bench] [nocompile] [notorch]
+# Usage: tests/gpu/device_run.sh [tests|quick] [bench] [nocompile] [notorch] [profile]
+# (quick: the op harness and the models against PyTorch, not the 20-step trajectories)
+# (profile: bench_gpu's and PyTorch's tables of where a training step's time goes)
 # (BENCH_MODES=tf32,bf16 limits the swath modes timed)
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,20 +32,21 @@ rc_build=$?
 echo "build rc=$rc_build ($(( $(date +%s) - t0 )) s)"; tail -5 "$OUT/build.log"
 [ $rc_build -eq 0 ] || exit 1
 declare -A RC
-if [[ $ARGS == *" tests "* ]]; then
+if [[ $ARGS == *" tests "* || $ARGS == *" quick "* ]]; then
   t0=$(date +%s)
   OMP_NUM_THREADS=16 $PY "$SRC/tests/ref/nn_models_ref.py" "$B/nn_models_ref.bin" > "$OUT/dump.log" 2>&1
   echo "dump rc=$? ($(( $(date +%s) - t0 )) s)"
   timeout 300 "$B/test_gpu_ops" > "$OUT/ops.log" 2>&1; RC[ops]=$?
   timeout 300 "$B/test_gpu_models" "$B/nn_models_ref.bin" > "$OUT/models.log" 2>&1; RC[models]=$?
-  OMP_NUM_THREADS=16 timeout 300 "$B/test_gpu_models" "$B/nn_models_ref.bin" --trajectory > "$OUT/trajectory.log" 2>&1; RC[trajectory]=$?
+  [[ $ARGS == *" quick "* ]] || { OMP_NUM_THREADS=16 timeout 300 "$B/test_gpu_models" "$B/nn_models_ref.bin" --trajectory > "$OUT/trajectory.log" 2>&1; RC[trajectory]=$?; }
   grep -E "^FAIL" "$OUT/ops.log" | head -30
   grep -E "^FAIL" "$OUT/models.log" "$OUT/trajectory.log" | head -30
 fi
 if [[ $ARGS == *" bench "* ]]; then
-  timeout 240 "$B/bench_gpu" 16 512 512 5 ${BENCH_MODES:-f32,tf32,bf16} > "$OUT/bench.log" 2>&1; RC[bench]=$?
+  PROF=""; [[ $ARGS == *" profile "* ]] && PROF=--profile
+  SWATH_PROFILE=${PROF:+1} timeout 240 "$B/bench_gpu" 16 512 512 5 ${BENCH_MODES:-f32,tf32,bf16} > "$OUT/bench.log" 2>&1; RC[bench]=$?
   NC=""; [[ $ARGS == *" nocompile "* ]] && NC=--no-compile
-  [[ $ARGS == *" notorch "* ]] || { PYTHONUNBUFFERED=1 timeout 420 $PY "$SRC/tests/bench/bench_gpu_torch.py" 16 512 512 5 $NC > "$OUT/torch.log" 2>&1; RC[torch]=$?; }
+  [[ $ARGS == *" notorch "* ]] || { PYTHONUNBUFFERED=1 timeout 420 $PY "$SRC/tests/bench/bench_gpu_torch.py" 16 512 512 5 $NC $PROF > "$OUT/torch.log" 2>&1; RC[torch]=$?; }
 fi
 echo "================ summary"
 for k in "${!RC[@]}"; do echo "$k rc=${RC[$k]}"; done

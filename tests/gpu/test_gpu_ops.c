@@ -177,7 +177,10 @@ static void bn_case(int P, int C) {
     free(mean), free(var), free(rm_r), free(rv_r), free(dx), free(dg), free(db);
 }
 
-static void pool_case(int maxp, int N, int H, int W, int C, int Rk, int stride, int pad) {
+/* ties: inputs on a coarse grid, so windows hold equal maxima (the first one takes the
+ * gradient); max pooling's input gradient must equal the reference bit for bit */
+static void pool_case(int maxp, int N, int H, int W, int C, int Rk, int stride, int pad,
+                      int ties) {
     nn_pool2d_desc d;
     if (nn_pool2d_desc_init(&d, N, H, W, C, Rk, Rk, stride, pad) != SW_OK) {
         printf("FAIL pool: %s\n", sw_errmsg());
@@ -185,10 +188,11 @@ static void pool_case(int maxp, int N, int H, int W, int C, int Rk, int stride, 
         return;
     }
     char name[64];
-    snprintf(name, sizeof name, "%s %dx%d s%d p%d", maxp ? "maxpool" : "avgpool", Rk, Rk, stride,
-             pad);
+    snprintf(name, sizeof name, "%s %dx%d s%d p%d %dx%d%s", maxp ? "maxpool" : "avgpool", Rk, Rk,
+             stride, pad, H, W, ties ? " ties" : "");
     const size_t ni = (size_t)N * H * W * C, no = (size_t)N * d.OH * d.OW * C;
     float *x = rnd(ni, 1.0f), *dy = rnd(no, 1.0f), *y = gpu_xmalloc(no * 4);
+    for (size_t i = 0; ties && i < ni; i++) x[i] = floorf(x[i] * 2.0f) * 0.5f;
     float *dx = gpu_xmalloc(ni * 4);
     float *Dx = dev_up(G, x, ni), *Ddy = dev_up(G, dy, no), *Dy = dev_up(G, NULL, no);
     float *Ddx = dev_up(G, NULL, ni);
@@ -201,7 +205,7 @@ static void pool_case(int maxp, int N, int H, int W, int C, int Rk, int stride, 
     }
     check_err(name);
     check(name, "out", Dy, y, no, TOL_F32);
-    check(name, "dinp", Ddx, dx, ni, TOL_F32);
+    check(name, maxp ? "dinp (exact)" : "dinp", Ddx, dx, ni, maxp ? 0.0 : TOL_F32);
     nn_mem_free(G, Dx), nn_mem_free(G, Ddy), nn_mem_free(G, Dy), nn_mem_free(G, Ddx);
     free(x), free(dy), free(y), free(dx);
 }
@@ -447,13 +451,21 @@ int main(void) {
         conv_case("deconv 2x2 s2 +bias (unet)", 1, 2, 9, 11, 32, 16, 2, 2, 0, 1, 1, 0, 1);
         conv_case("deconv 3x3 s2 p1 outpad 1", 1, 2, 8, 8, 16, 8, 3, 2, 1, 1, 1, 1, 1);
         conv_case("deconv 3x3 dilation 2", 1, 2, 8, 8, 8, 8, 3, 1, 2, 2, 1, 0, 0);
+        /* the ones that are one matrix product (conv_gemm.cu) */
+        conv_case("conv 1x1 s1 +bias (head, gemm)", 0, 2, 13, 11, 32, 5, 1, 1, 0, 1, 1, 0, 1);
+        conv_case("conv 1x1 s1 (gemm)", 0, 3, 7, 9, 24, 40, 1, 1, 0, 1, 1, 0, 0);
+        conv_case("deconv 2x2 s2 (gemm)", 1, 3, 7, 5, 24, 12, 2, 2, 0, 1, 1, 0, 0);
+        conv_case("deconv 3x3 s3 +bias (gemm)", 1, 2, 5, 6, 8, 7, 3, 3, 0, 1, 1, 0, 1);
         if (mode == 0) {
             bn_case(2 * 17 * 19, 24);
             bn_case(4 * 64 * 64, 64);
-            pool_case(1, 2, 16, 18, 8, 2, 2, 0);
-            pool_case(1, 2, 17, 17, 8, 3, 2, 1);
-            pool_case(0, 2, 16, 16, 8, 3, 1, 1);
-            pool_case(0, 2, 16, 16, 8, 2, 2, 0);
+            pool_case(1, 2, 16, 18, 8, 2, 2, 0, 0);
+            pool_case(1, 2, 17, 15, 8, 2, 2, 0, 1); /* odd: the last row and column dropped */
+            pool_case(1, 2, 17, 17, 8, 3, 2, 1, 0);
+            pool_case(1, 2, 17, 17, 5, 3, 2, 1, 1); /* the ResNet stem's: overlapping windows */
+            pool_case(1, 1, 9, 10, 3, 3, 1, 1, 1);  /* each input in up to 9 windows */
+            pool_case(0, 2, 16, 16, 8, 3, 1, 1, 0);
+            pool_case(0, 2, 16, 16, 8, 2, 2, 0, 0);
         }
         memory_ops();
         if (mode == 0) loss_optim();

@@ -17,6 +17,7 @@
 #include "src/core/log.h"
 #include "src/nn/loss.h"
 #include "src/nn/ops.h"
+#include "src/nn/profile.h"
 #include "src/nn/tensor.h"
 
 #include <math.h>
@@ -486,6 +487,51 @@ static int check_arena(void) {
     return ok;
 }
 
+/* The per-op profile (src/nn/profile.h): rows keyed by op and conv geometry, counted only
+ * while on, sorted by time, reset. */
+static int check_profile(void) {
+    nn_conv2d_desc d;
+    nn_conv2d_desc_init(&d, 1, 16, 16, 4, 8, 3, 3, 1, 1, 1, 1);
+    float *x = rand_buf(16 * 16 * 4, -1, 1), *w = rand_buf(8 * 9 * 4, -1, 1),
+          *y = xalloc(16 * 16 * 8);
+    const nn_backend *be = nn_backend_cpu_ref();
+    nn_conv2d_forward(y, x, w, NULL, &d, be); /* not counted: off */
+    nn_ops_profile_reset();
+    nn_ops_profile(1);
+    nn_conv2d_forward(y, x, w, NULL, &d, be);
+    nn_conv2d_forward(y, x, w, NULL, &d, be);
+    nn_conv2d_desc_init(&d, 1, 32, 32, 4, 8, 3, 3, 2, 1, 1, 1);
+    float *x2 = rand_buf(32 * 32 * 4, -1, 1);
+    nn_conv2d_forward(y, x2, w, NULL, &d, be);
+    nn_ops_profile(0);
+    nn_conv2d_forward(y, x2, w, NULL, &d, be); /* not counted */
+    char text[4096] = "";
+    FILE *f = tmpfile();
+    if (f) {
+        nn_ops_profile_report(f, 0);
+        rewind(f);
+        text[fread(text, 1, sizeof text - 1, f)] = 0;
+        fclose(f);
+    }
+    int ok = strstr(text, "conv2d forward 3x3/1 4->8 at 16x16                 ") &&
+             strstr(text, "conv2d forward 3x3/2 4->8 at 32x32") && strstr(text, "total");
+    const char *a = strstr(text, "at 16x16"), *b = strstr(text, "at 32x32");
+    ok = ok && a && b && strtol(a + 9, NULL, 10) == 2 && strtol(b + 9, NULL, 10) == 1;
+    nn_ops_profile_reset();
+    f = tmpfile();
+    if (f) {
+        nn_ops_profile_report(f, 0);
+        rewind(f);
+        text[fread(text, 1, sizeof text - 1, f)] = 0;
+        fclose(f);
+    }
+    ok = ok && !strstr(text, "conv2d forward");
+    printf("%-4s %-52s\n", ok ? "ok" : "FAIL", "op profile: rows, calls, reset");
+    if (!ok) printf("%s", text);
+    free(x), free(w), free(y), free(x2);
+    return ok;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* perf mode */
 
@@ -652,11 +698,12 @@ int main(int argc, char **argv) {
         case_free(&cases[i]);
     }
     failed += !check_arena();
+    failed += !check_profile();
     const unsigned long fb = nn_ops_fallback_count();
     printf("%-4s %s fell back to the reference %lu times\n", fb ? "FAIL" : "ok",
            fast ? fast->name : "(no fast backend)", fb);
     failed += fb != 0;
     nn_backend_release(fast);
-    printf("%s: %d of %d checks failed\n", failed ? "FAILED" : "overall okay", failed, n + 2);
+    printf("%s: %d of %d checks failed\n", failed ? "FAILED" : "overall okay", failed, n + 3);
     return failed ? 1 : 0;
 }

@@ -1,0 +1,109 @@
+/* The convolutions that are one matrix product, through cuBLAS instead of cuDNN (see
+ * cuda_backend.h): a 1x1 convolution with stride 1 and no padding (a segmentation head), and a
+ * transposed convolution whose kernel equals its stride with no padding (the UNet upsampler,
+ * 2x2 stride 2: the output's windows do not overlap). cuDNN's NHWC f32 backward for these ran
+ * 10-17x slower than their forward on an H100 (bench_gpu's SWATH_PROFILE table, 2026-11-23).
+ *
+ * Rows are pixels. A 1x1 convolution is Y (P x K) = X (P x C) W^T, W our (K, C) weight.
+ * A non-overlapping transposed convolution with kernel R x S is Z (P x K*R*S) = X W^T with W
+ * our (K, R, S, C) weight read as (K*R*S) x C, then each row of Z is scattered to its R x S
+ * block of output pixels (z_to_out); its backward gathers the output gradient into Z
+ * (out_to_z) and runs the two products of a linear layer. Z lives in the workspace (as many
+ * floats as the output). Bias: added per output row; its gradient by the deterministic column
+ * sums of k_extra.cu. cuBLAS's compute type follows the mode (cu_blas_compute). */
+#include "kernels/cuda/cuda_backend.h"
+
+#include <limits.h>
+
+enum { T = 256 };
+
+static unsigned blocks(size_t n) {
+    size_t b = (n + T - 1) / T;
+    return (unsigned)(b < 1 ? 1 : b > 65535u * 8 ? 65535u * 8 : b);
+}
+
+static int launched(const char *what) {
+    cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess) return 0;
+    sw_fail(SW_ERR_RUNTIME, "CUDA kernel %s: %s", what, cudaGetErrorString(e));
+    return 1;
+}
+
+/* out (N, H*R, W*S, K) from z (N*H*W, K*R*S), plus bias; or (back) z from out. One thread per
+ * output value: the output side is read or written coalesced. */
+__global__ void z_out(float *out, float *z, const float *bias, int H, int W, int K, int R, int S,
+                      size_t n, int back) {
+    const int OW = W * S, OH = H * R;
+    for (size_t o = (size_t)blockIdx.x * blockDim.x + threadIdx.x; o < n;
+         o += (size_t)gridDim.x * blockDim.x) {
+        const int k = (int)(o % K);
+        size_t t = o / K;
+        const int ow = (int)(t % OW);
+        t /= OW;
+        const int oh = (int)(t % OH);
+        const size_t nn = t / OH;
+        const size_t p = (nn * H + oh / R) * W + ow / S;
+        const size_t zi = p * ((size_t)K * R * S) + ((size_t)k * R + oh % R) * S + ow % S;
+        if (back) z[zi] = out[o];
+        else out[o] = z[zi] + (bias ? bias[k] : 0.0f);
+    }
+}
+
+int cu_gemm_conv_applies(const nn_conv2d_desc *d, int transposed) {
+    if (d->groups != 1 || (size_t)d->N * d->H * d->W > INT_MAX) return 0;
+    if (!transposed)
+        return d->R == 1 && d->S == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_h == 0 &&
+               d->pad_w == 0;
+    return d->R == d->stride_h && d->S == d->stride_w && d->pad_h == 0 && d->pad_w == 0 &&
+           d->dil_h == 1 && d->dil_w == 1 && d->out_pad_h == 0 && d->out_pad_w == 0 &&
+           (size_t)d->K * d->R * d->S <= INT_MAX;
+}
+
+int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *weight,
+                         const float *bias, const nn_conv2d_desc *d, int transposed) {
+    const int P = d->N * d->H * d->W, M = d->K * d->R * d->S;
+    const float one = 1.0f, zero = 0.0f;
+    float *z = out;
+    if (transposed) {
+        z = (float *)cu_ws(c, cu_align((size_t)P * M * 4));
+        if (!z) return 1;
+    }
+    /* Z (M x P col-major) = W^T (M x C) X (C x P) */
+    BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, M, P, d->C, &one, weight,
+                            CUDA_R_32F, d->C, inp, CUDA_R_32F, d->C, &zero, z, CUDA_R_32F, M,
+                            cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
+    if (transposed) {
+        const size_t n = (size_t)P * M;
+        z_out<<<blocks(n), T, 0, c->stream>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n, 0);
+        return launched("transposed conv scatter");
+    }
+    if (bias) CU_LAUNCHED(xk_add_bias_rows(out, bias, P, d->K, c->stream));
+    return 0;
+}
+
+int cu_gemm_conv_backward(cu_ctx *c, float *dinp, float *dweight, float *dbias,
+                          const float *dout, const float *inp, const float *weight,
+                          const nn_conv2d_desc *d, int transposed) {
+    const int P = d->N * d->H * d->W, M = d->K * d->R * d->S;
+    const size_t rows = (size_t)d->N * d->OH * d->OW; /* output pixels */
+    const float one = 1.0f, zero = 0.0f;
+    const float *z = dout;
+    if (transposed && (dinp || dweight)) {
+        const size_t n = (size_t)P * M;
+        float *zw = (float *)cu_ws(c, cu_align(n * 4));
+        if (!zw) return 1;
+        z_out<<<blocks(n), T, 0, c->stream>>>((float *)dout, zw, NULL, d->H, d->W, d->K, d->R,
+                                               d->S, n, 1);
+        if (launched("transposed conv gather")) return 1;
+        z = zw;
+    }
+    if (dinp) /* dX (C x P) = W (C x M) Z (M x P) */
+        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, d->C, P, M, &one, weight,
+                                CUDA_R_32F, d->C, z, CUDA_R_32F, M, &zero, dinp, CUDA_R_32F,
+                                d->C, cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
+    if (dweight) /* dW (C x M) += X (C x P) Z^T (P x M) */
+        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, d->C, M, P, &one, inp,
+                                CUDA_R_32F, d->C, z, CUDA_R_32F, M, &one, dweight, CUDA_R_32F,
+                                d->C, cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
+    return dbias ? cu_bias_grad(c, dbias, dout, rows, d->K) : 0;
+}
