@@ -152,6 +152,18 @@ typedef struct nn_backend_i {
      * with max(0, .) applied to its output. Inference only (no backward of its own). */
     int (*conv2d_relu_forward)(float *out, const float *inp, const float *weight,
                                const float *bias, const nn_conv2d_desc *d, void *ctx);
+    /* Fused (optional, NULL: the two ops): batch norm (the batchnorm_forward arguments, either
+     * mode) with max(0, .) applied to its output; and the training-mode backward of that pair:
+     * dout is the gradient of the ReLU's output `out`, masked where out <= 0 as the ReLU's
+     * backward would (dout itself is not changed); dinp written, dgamma and dbeta += . */
+    int (*batchnorm_relu_forward)(float *out, float *mean, float *var, float *running_mean,
+                                  float *running_var, const float *inp, const float *gamma,
+                                  const float *beta, int P, int C, float momentum, float eps,
+                                  int training, void *ctx);
+    int (*batchnorm_relu_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                   const float *out, const float *inp, const float *gamma,
+                                   const float *mean, const float *var, int P, int C, float eps,
+                                   void *ctx);
 } nn_backend_i;
 
 typedef enum { NN_COPY_H2D = 0, NN_COPY_D2H = 1, NN_COPY_D2D = 2 } nn_copy_kind;

@@ -349,6 +349,8 @@ const nn_backend *cu_backend(int device) {
     f.mem_copy = mem_copy;
     f.sync = sync;
     f.batchnorm_frozen_backward = cu_batchnorm_frozen_backward;
+    f.batchnorm_relu_forward = cu_batchnorm_relu_forward;
+    f.batchnorm_relu_backward = cu_batchnorm_relu_backward;
     f.relu_forward = relu_f;
     f.relu_backward = relu_b;
     f.leaky_relu_forward = lrelu_f;

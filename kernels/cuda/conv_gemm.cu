@@ -31,22 +31,34 @@ static int launched(const char *what) {
 
 /* out (N, H*R, W*S, K) from z (N*H*W, K*R*S), plus bias; or (back) z from out. One thread per
  * output value: the output side is read or written coalesced. */
+template <typename I> /* the index type: 32 bits when n allows (64-bit division is slow) */
 __global__ void z_out(float *out, float *z, const float *bias, int H, int W, int K, int R, int S,
                       size_t n, int back) {
     const int OW = W * S, OH = H * R;
-    for (size_t o = (size_t)blockIdx.x * blockDim.x + threadIdx.x; o < n;
-         o += (size_t)gridDim.x * blockDim.x) {
-        const int k = (int)(o % K);
-        size_t t = o / K;
-        const int ow = (int)(t % OW);
-        t /= OW;
-        const int oh = (int)(t % OH);
-        const size_t nn = t / OH;
+    for (I o = (I)blockIdx.x * blockDim.x + threadIdx.x; o < (I)n;
+         o += (I)gridDim.x * blockDim.x) {
+        const int k = (int)(o % (I)K);
+        I t = o / (I)K;
+        const int ow = (int)(t % (I)OW);
+        t /= (I)OW;
+        const int oh = (int)(t % (I)OH);
+        const size_t nn = t / (I)OH;
         const size_t p = (nn * H + oh / R) * W + ow / S;
         const size_t zi = p * ((size_t)K * R * S) + ((size_t)k * R + oh % R) * S + ow % S;
         if (back) z[zi] = out[o];
         else out[o] = z[zi] + (bias ? bias[k] : 0.0f);
     }
+}
+
+static int z_out_launch(float *out, float *z, const float *bias, const nn_conv2d_desc *d,
+                        size_t n, int back, cudaStream_t s) {
+    if (n <= 0x7fffffffu)
+        z_out<unsigned><<<blocks(n), T, 0, s>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n,
+                                                back);
+    else
+        z_out<size_t><<<blocks(n), T, 0, s>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n,
+                                              back);
+    return 0;
 }
 
 int cu_gemm_conv_applies(const nn_conv2d_desc *d, int transposed) {
@@ -74,7 +86,7 @@ int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *w
                             cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
     if (transposed) {
         const size_t n = (size_t)P * M;
-        z_out<<<blocks(n), T, 0, c->stream>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n, 0);
+        z_out_launch(out, z, bias, d, n, 0, c->stream);
         return launched("transposed conv scatter");
     }
     if (bias) CU_LAUNCHED(xk_add_bias_rows(out, bias, P, d->K, c->stream));
@@ -92,8 +104,7 @@ int cu_gemm_conv_backward(cu_ctx *c, float *dinp, float *dweight, float *dbias,
         const size_t n = (size_t)P * M;
         float *zw = (float *)cu_ws(c, cu_align(n * 4));
         if (!zw) return 1;
-        z_out<<<blocks(n), T, 0, c->stream>>>((float *)dout, zw, NULL, d->H, d->W, d->K, d->R,
-                                               d->S, n, 1);
+        z_out_launch((float *)dout, zw, NULL, d, n, 1, c->stream);
         if (launched("transposed conv gather")) return 1;
         z = zw;
     }

@@ -101,6 +101,14 @@ int cu_batchnorm_forward(float *out, float *mean, float *var, float *running_mea
 int cu_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                           const float *inp, const float *gamma, const float *mean,
                           const float *var, int P, int C, float eps, void *ctx);
+int cu_batchnorm_relu_forward(float *out, float *mean, float *var, float *running_mean,
+                              float *running_var, const float *inp, const float *gamma,
+                              const float *beta, int P, int C, float momentum, float eps,
+                              int training, void *ctx);
+int cu_batchnorm_relu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                               const float *out, const float *inp, const float *gamma,
+                               const float *mean, const float *var, int P, int C, float eps,
+                               void *ctx);
 int cu_batchnorm_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                  const float *inp, const float *gamma, const float *running_mean,
                                  const float *running_var, int P, int C, float eps, void *ctx);
@@ -122,13 +130,17 @@ int xk_var_from_invstd(float *var, const float *invstd, int C, float eps, cudaSt
 int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                           const float *inp, const float *gamma, const float *rm, const float *rv,
                           int P, int C, float eps, float *partial /* 2*64*C */, cudaStream_t s);
-/* training-mode batch norm; partial: 2*256*C floats, sums: 2*C floats */
+/* training-mode batch norm (relu: max(0, .) on the output; mask: dy taken as 0 where
+ * mask <= 0, the fused ReLU's backward, or NULL); partial: 2 * XK_BN_CHUNKS * C floats, sums:
+ * 2 * C floats */
+enum { XK_BN_CHUNKS = 1024 };
 int xk_bn_train_forward(float *out, float *mean, float *var, float *rm, float *rv, const float *x,
                         const float *g, const float *b, int P, int C, float momentum, float eps,
-                        float *partial, cudaStream_t s);
-int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x,
-                         const float *g, const float *mean, const float *var, int P, int C,
-                         float eps, float *partial, float *sums, cudaStream_t s);
+                        int relu, float *partial, cudaStream_t s);
+int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
+                         const float *mask, const float *x, const float *g, const float *mean,
+                         const float *var, int P, int C, float eps, float *partial, float *sums,
+                         cudaStream_t s);
 int xk_add_bias_rows(float *out, const float *bias, int N, int K, cudaStream_t s);
 /* db[k] += sum over the N rows of dout (N x K), deterministic; partial: XK_COLSUM_CHUNKS * K
  * floats of scratch */

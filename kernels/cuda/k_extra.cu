@@ -1,7 +1,8 @@
 /* The CUDA backend's own small kernels (see cuda_backend.h): weight permutation for the
  * transposed convolution, bf16 accumulation, batch-norm statistics conversion, the frozen
  * batch-norm backward (fixed-order two-pass reductions: deterministic), bias rows and the
- * deterministic column sums of bias gradients, and the max-pooling backward. The memory-bound ops of the engine are in k_*.cu (cuda_kernels.h). */
+ * deterministic column sums of bias gradients, and the max-pooling backward. The memory-bound
+ * ops of the engine are in k_*.cu (cuda_kernels.h). */
 #include "kernels/cuda/cuda_backend.h"
 
 #include <cuda_bf16.h>
@@ -24,6 +25,12 @@ static unsigned blocks(size_t n) {
 #define GRID_STRIDE(i, n) \
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
          i += (size_t)gridDim.x * blockDim.x)
+/* the same with index type I: the kernels that split an index by division run it in 32 bits
+ * when n allows (64-bit division and remainder cost tens of instructions on the GPU) */
+#define GRID_STRIDE_I(I, i, n) \
+    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < (I)(n); \
+         i += (I)gridDim.x * blockDim.x)
+static int small_index(size_t n) { return n <= 0x7fffffffu; }
 
 __global__ void permute_fwd(float *out, const float *in, int K, int RS, int C) {
     const size_t n = (size_t)K * RS * C;
@@ -104,9 +111,10 @@ __global__ void frozen_pass2(float *dgamma, float *dbeta, const float *partial, 
     if (dgamma) dgamma[c] += b;
 }
 
+template <typename I>
 __global__ void add_bias_rows(float *out, const float *bias, int N, int K) {
     const size_t n = (size_t)N * K;
-    GRID_STRIDE(i, n) out[i] += bias[i % K];
+    GRID_STRIDE_I(I, i, n) out[i] += bias[i % (I)K];
 }
 
 /* Column sums of x (N x K) added to db, deterministic: pass A sums chunk j of the rows per
@@ -153,16 +161,17 @@ __global__ void colsum_combine(float *db, const float *partial, int K) {
  * value sums the output gradients of the windows whose first maximum (r, s order, strictly
  * greater, from -FLT_MAX: the reference's rule) it is, in (oh, ow) order from 0, as the
  * reference's scatter adds them: bitwise equal to it. */
+template <typename I>
 __global__ void maxpool_bwd(float *dinp, const float *dout, const float *inp, int H, int W,
                             int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
                             int OW, size_t n) {
-    GRID_STRIDE(i, n) {
-        const int c = (int)(i % C);
-        size_t t = i / C;
-        const int iw = (int)(t % W);
-        t /= W;
-        const int ih = (int)(t % H);
-        const size_t nn = t / H;
+    GRID_STRIDE_I(I, i, n) {
+        const int c = (int)(i % (I)C);
+        I t = i / (I)C;
+        const int iw = (int)(t % (I)W);
+        t /= (I)W;
+        const int ih = (int)(t % (I)H);
+        const size_t nn = t / (I)H;
         const float *x = inp + nn * H * W * C + c;
         int oh0 = ih + ph - R + 1, ow0 = iw + pw - S + 1;
         oh0 = oh0 <= 0 ? 0 : (oh0 + sh_ - 1) / sh_;
@@ -224,7 +233,9 @@ extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, c
     return launched("bn_frozen_backward pass 2");
 }
 extern "C" int xk_add_bias_rows(float *out, const float *bias, int N, int K, cudaStream_t s) {
-    add_bias_rows<<<blocks((size_t)N * K), T, 0, s>>>(out, bias, N, K);
+    const size_t n = (size_t)N * K;
+    if (small_index(n)) add_bias_rows<unsigned><<<blocks(n), T, 0, s>>>(out, bias, N, K);
+    else add_bias_rows<size_t><<<blocks(n), T, 0, s>>>(out, bias, N, K);
     return launched("add_bias_rows");
 }
 extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K,
@@ -237,9 +248,14 @@ extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int 
 extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
                                    const nn_pool2d_desc *d, cudaStream_t s) {
     const size_t n = (size_t)d->N * d->H * d->W * d->C;
-    maxpool_bwd<<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R, d->S,
-                                        d->stride_h, d->stride_w, d->pad_h, d->pad_w, d->OH,
-                                        d->OW, n);
+    if (small_index(n))
+        maxpool_bwd<unsigned><<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R,
+                                                      d->S, d->stride_h, d->stride_w, d->pad_h,
+                                                      d->pad_w, d->OH, d->OW, n);
+    else
+        maxpool_bwd<size_t><<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R,
+                                                    d->S, d->stride_h, d->stride_w, d->pad_h,
+                                                    d->pad_w, d->OH, d->OW, n);
     return launched("maxpool_backward");
 }
 
@@ -248,35 +264,48 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
  * reductions: deterministic), chunked over the pixels: pass A sums per (chunk, channel) in f32
  * with 8 row lanes, pass B combines the chunks in f64 in chunk order. */
 
-enum { BN_CHUNKS = 256 };
 
-/* what: 0 sum x; 1 sum (x-mean)^2; 2 sum dy and sum dy (x-mean) */
-__global__ void bn_partial(const float *x, const float *dy, const float *mean, int P, int C,
-                           int what, float *partial) {
+/* what: 0 sum x; 1 sum (x-mean)^2; 2 sum dy and sum dy (x-mean), dy masked where mask <= 0
+ * (the ReLU after the batch norm; mask NULL: none). Chunk blockIdx.y of the pixels, 32 channels
+ * per block x 8 row lanes, 4 rows in flight per lane (the sums are latency-bound otherwise). */
+__device__ __forceinline__ void bn_acc(int what, const float *x, const float *dy,
+                                       const float *mask, size_t i, float m, float &a, float &b) {
+    const float v = x[i] - m;
+    if (what == 0) a += v;
+    else if (what == 1) a += v * v;
+    else {
+        const float d = mask && !(mask[i] > 0.f) ? 0.f : dy[i];
+        a += d, b += d * v;
+    }
+}
+
+__global__ void bn_partial(const float *x, const float *dy, const float *mask, const float *mean,
+                           int P, int C, int what, float *partial) {
     __shared__ float s_a[8][32], s_b[8][32];
     const int c = blockIdx.x * 32 + threadIdx.x;
     const int chunk = blockIdx.y;
-    const int per = (P + BN_CHUNKS - 1) / BN_CHUNKS;
+    const int per = (P + XK_BN_CHUNKS - 1) / XK_BN_CHUNKS;
     const int p0 = chunk * per, p1 = min(P, p0 + per);
-    float a = 0.f, b = 0.f;
+    float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
     if (c < C) {
         const float m = what ? mean[c] : 0.f;
-        for (int p = p0 + threadIdx.y; p < p1; p += 8) {
-            const size_t i = (size_t)p * C + c;
-            const float v = x[i] - m;
-            if (what == 0) a += v;
-            else if (what == 1) a += v * v;
-            else a += dy[i], b += dy[i] * v;
+        int p = p0 + threadIdx.y;
+        for (; p + 24 < p1; p += 32) {
+            bn_acc(what, x, dy, mask, (size_t)p * C + c, m, a0, b0);
+            bn_acc(what, x, dy, mask, (size_t)(p + 8) * C + c, m, a1, b1);
+            bn_acc(what, x, dy, mask, (size_t)(p + 16) * C + c, m, a2, b2);
+            bn_acc(what, x, dy, mask, (size_t)(p + 24) * C + c, m, a3, b3);
         }
+        for (; p < p1; p += 8) bn_acc(what, x, dy, mask, (size_t)p * C + c, m, a0, b0);
     }
-    s_a[threadIdx.y][threadIdx.x] = a;
-    s_b[threadIdx.y][threadIdx.x] = b;
+    s_a[threadIdx.y][threadIdx.x] = (a0 + a1) + (a2 + a3);
+    s_b[threadIdx.y][threadIdx.x] = (b0 + b1) + (b2 + b3);
     __syncthreads();
     if (threadIdx.y == 0 && c < C) {
         float sa = 0.f, sb = 0.f;
         for (int r = 0; r < 8; r++) sa += s_a[r][threadIdx.x], sb += s_b[r][threadIdx.x];
         partial[(size_t)chunk * C + c] = sa;
-        partial[(size_t)(BN_CHUNKS + chunk) * C + c] = sb;
+        partial[(size_t)(XK_BN_CHUNKS + chunk) * C + c] = sb;
     }
 }
 
@@ -285,11 +314,21 @@ __global__ void bn_partial(const float *x, const float *dy, const float *mean, i
 __global__ void bn_combine(const float *partial, int P, int C, int stat, float *mean, float *var,
                            float *rm, float *rv, float momentum, float eps, float *dgamma,
                            float *dbeta, float *sums) {
-    const int c = blockIdx.x * blockDim.x + threadIdx.x;
-    if (c >= C) return;
+    /* one block per channel: the chunks summed in f64 by a fixed tree (deterministic) */
+    __shared__ double s_a[T], s_b[T];
+    const int c = blockIdx.x;
     double a = 0.0, b = 0.0;
-    for (int j = 0; j < BN_CHUNKS; j++)
-        a += partial[(size_t)j * C + c], b += partial[(size_t)(BN_CHUNKS + j) * C + c];
+    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T)
+        a += partial[(size_t)j * C + c], b += partial[(size_t)(XK_BN_CHUNKS + j) * C + c];
+    s_a[threadIdx.x] = a, s_b[threadIdx.x] = b;
+    __syncthreads();
+    for (int w = T / 2; w > 0; w >>= 1) {
+        if (threadIdx.x < w)
+            s_a[threadIdx.x] += s_a[threadIdx.x + w], s_b[threadIdx.x] += s_b[threadIdx.x + w];
+        __syncthreads();
+    }
+    if (threadIdx.x) return;
+    a = s_a[0], b = s_b[0];
     if (stat == 0) {
         mean[c] = (float)(a / P);
     } else if (stat == 1) {
@@ -308,52 +347,65 @@ __global__ void bn_combine(const float *partial, int P, int C, int stat, float *
     }
 }
 
+template <typename I>
 __global__ void bn_normalize(float *y, const float *x, const float *mean, const float *var,
-                             const float *g, const float *b, size_t n, int C, float eps) {
-    GRID_STRIDE(i, n) {
-        const int c = (int)(i % C);
-        y[i] = (x[i] - mean[c]) * rsqrtf(var[c] + eps) * g[c] + b[c];
+                             const float *g, const float *b, size_t n, int C, float eps,
+                             int relu) {
+    GRID_STRIDE_I(I, i, n) {
+        const int c = (int)(i % (I)C);
+        const float v = (x[i] - mean[c]) * rsqrtf(var[c] + eps) * g[c] + b[c];
+        y[i] = relu ? (v > 0.f ? v : 0.f) : v; /* the reference ReLU's rule (NaN -> 0) */
     }
 }
 
-__global__ void bn_dinp(float *dx, const float *dy, const float *x, const float *mean,
-                        const float *var, const float *g, const float *sums, size_t n, int C,
-                        float eps) {
-    GRID_STRIDE(i, n) {
-        const int c = (int)(i % C);
+template <typename I>
+__global__ void bn_dinp(float *dx, const float *dy, const float *mask, const float *x,
+                        const float *mean, const float *var, const float *g, const float *sums,
+                        size_t n, int C, float eps) {
+    GRID_STRIDE_I(I, i, n) {
+        const int c = (int)(i % (I)C);
         const float is = rsqrtf(var[c] + eps);
         const float xh = (x[i] - mean[c]) * is;
-        dx[i] = g[c] * is * (dy[i] - sums[c] - xh * sums[C + c]);
+        const float d = mask && !(mask[i] > 0.f) ? 0.f : dy[i];
+        dx[i] = g[c] * is * (d - sums[c] - xh * sums[C + c]);
     }
 }
 
 extern "C" int xk_bn_train_forward(float *out, float *mean, float *var, float *rm, float *rv,
                                    const float *x, const float *g, const float *b, int P, int C,
-                                   float momentum, float eps, float *partial, cudaStream_t s) {
-    dim3 grid((C + 31) / 32, BN_CHUNKS), block(32, 8);
-    const unsigned cb = (C + T - 1) / T;
-    bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, P, C, 0, partial);
-    bn_combine<<<cb, T, 0, s>>>(partial, P, C, 0, mean, var, rm, rv, momentum, eps, NULL, NULL,
-                                NULL);
-    bn_partial<<<grid, block, 0, s>>>(x, NULL, mean, P, C, 1, partial);
-    bn_combine<<<cb, T, 0, s>>>(partial, P, C, 1, mean, var, rm, rv, momentum, eps, NULL, NULL,
-                                NULL);
+                                   float momentum, float eps, int relu, float *partial,
+                                   cudaStream_t s) {
+    dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
+    bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, NULL, P, C, 0, partial);
+    bn_combine<<<C, T, 0, s>>>(partial, P, C, 0, mean, var, rm, rv, momentum, eps, NULL, NULL,
+                               NULL);
+    bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, mean, P, C, 1, partial);
+    bn_combine<<<C, T, 0, s>>>(partial, P, C, 1, mean, var, rm, rv, momentum, eps, NULL, NULL,
+                               NULL);
     const size_t n = (size_t)P * C;
-    bn_normalize<<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps);
+    if (small_index(n))
+        bn_normalize<unsigned><<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps, relu);
+    else
+        bn_normalize<size_t><<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps, relu);
     return launched("bn_train_forward");
 }
 
 extern "C" int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-                                    const float *x, const float *g, const float *mean,
-                                    const float *var, int P, int C, float eps, float *partial,
-                                    float *sums, cudaStream_t s) {
-    dim3 grid((C + 31) / 32, BN_CHUNKS), block(32, 8);
-    bn_partial<<<grid, block, 0, s>>>(x, dy, mean, P, C, 2, partial);
-    bn_combine<<<(C + T - 1) / T, T, 0, s>>>(partial, P, C, 2, (float *)mean, (float *)var, NULL,
-                                             NULL, 0.f, eps, dgamma, dbeta, sums);
+                                    const float *mask, const float *x, const float *g,
+                                    const float *mean, const float *var, int P, int C, float eps,
+                                    float *partial, float *sums, cudaStream_t s) {
+    dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
+    bn_partial<<<grid, block, 0, s>>>(x, dy, mask, mean, P, C, 2, partial);
+    bn_combine<<<C, T, 0, s>>>(partial, P, C, 2, (float *)mean, (float *)var, NULL, NULL, 0.f,
+                               eps, dgamma, dbeta, sums);
     if (dx) {
         const size_t n = (size_t)P * C;
-        bn_dinp<<<blocks(n), T, 0, s>>>(dx, dy, x, mean, var, g, sums, n, C, eps);
+        if (small_index(n))
+            bn_dinp<unsigned><<<blocks(n), T, 0, s>>>(dx, dy, mask, x, mean, var, g, sums, n, C,
+                                                       eps);
+        else
+            bn_dinp<size_t><<<blocks(n), T, 0, s>>>(dx, dy, mask, x, mean, var, g, sums, n, C,
+                                                     eps);
     }
     return launched("bn_train_backward");
 }

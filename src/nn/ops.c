@@ -256,6 +256,33 @@ void nn_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float
         ref_batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps));
 }
 
+void nn_batchnorm_relu_forward(float *out, float *mean, float *var, float *running_mean,
+                               float *running_var, const float *inp, const float *gamma,
+                               const float *beta, int P, int C, float momentum, float eps,
+                               int training, const nn_backend *be) {
+    be = pick(be);
+    if (be->iface.batchnorm_relu_forward) {
+        TRY(be, batchnorm_relu_forward, 1, "batchnorm + relu forward", out, mean, var,
+            running_mean, running_var, inp, gamma, beta, P, C, momentum, eps, training);
+    }
+    nn_batchnorm_forward(out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
+                         momentum, eps, training, be);
+    nn_relu_forward_be(out, out, (size_t)P * C, be);
+}
+
+void nn_batchnorm_relu_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
+                                const float *out, const float *inp, const float *gamma,
+                                const float *mean, const float *var, int P, int C, float eps,
+                                const nn_backend *be) {
+    be = pick(be);
+    if (be->iface.batchnorm_relu_backward) {
+        TRY(be, batchnorm_relu_backward, 1, "batchnorm + relu backward", dinp, dgamma, dbeta,
+            dout, out, inp, gamma, mean, var, P, C, eps);
+    }
+    nn_relu_backward_be(dout, dout, out, (size_t)P * C, be);
+    nn_batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps, be);
+}
+
 void nn_maxpool_forward(float *out, const float *inp, const nn_pool2d_desc *d,
                         const nn_backend *be) {
     be = pick(be);

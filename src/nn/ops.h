@@ -105,6 +105,18 @@ void nn_batchnorm_backward(float *dinp,        /* (P,C) written, or NULL */
                            const float *var,   /* (C) */
                            int P, int C, float eps, const nn_backend *be);
 
+/* Batch norm then ReLU (out = max(0, BN(inp))), fused where the backend has it. The backward
+ * (training mode) takes the gradient of the ReLU's output in dout, which it may overwrite with
+ * the masked gradient (the unfused path does), and the ReLU's output `out`. */
+void nn_batchnorm_relu_forward(float *out, float *mean, float *var, float *running_mean,
+                               float *running_var, const float *inp, const float *gamma,
+                               const float *beta, int P, int C, float momentum, float eps,
+                               int training, const nn_backend *be);
+void nn_batchnorm_relu_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
+                                const float *out, const float *inp, const float *gamma,
+                                const float *mean, const float *var, int P, int C, float eps,
+                                const nn_backend *be);
+
 /* Backward of the eval-mode forward (frozen statistics, as in a fine-tuned encoder kept in
  * eval mode): mean and var are the running statistics. Reference on every CPU backend. */
 void nn_batchnorm_frozen_backward(float *dinp,        /* (P,C) written, or NULL */

@@ -56,6 +56,7 @@ for d in cuda cpu; do
       --device $d 2>&1 | grep -E "done in|error|GPU|wall"
 done
 $S eval --mask $W/seg_cuda/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
+for d in cuda cpu; do echo "segment $d phases (s): $(python3 -c "import json; print(json.load(open('$W/seg_$d/report.json'))['timings_s'])")"; done
 /usr/bin/time -f "segment bf16: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_bf16 \
     --device cuda --precision bf16 2>&1 | grep -E "done in|error|GPU|wall"
 $S eval --mask $W/seg_bf16/mask.tif --truth $W/seg_cpu/mask.tif | tail -3

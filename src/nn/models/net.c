@@ -254,6 +254,13 @@ void nn_bn_layer_forward(nn_net *n, nn_bn_layer *l, const float *x) {
                          n->be);
 }
 
+static void bn_grads_ready(nn_net *n, const nn_bn_layer *l) {
+    if (n->grad_ready) {
+        n->grad_ready(n->grad_ctx, l->g);
+        n->grad_ready(n->grad_ctx, l->b);
+    }
+}
+
 void nn_bn_layer_backward(nn_net *n, nn_bn_layer *l, float *dx, const float *x) {
     if (n->training && n->bn_sync)
         nn_syncbn_backward(n->bn_sync, dx, nn_net_dw(n, l->g), nn_net_dw(n, l->b),
@@ -268,10 +275,7 @@ void nn_bn_layer_backward(nn_net *n, nn_bn_layer *l, float *dx, const float *x) 
                                         nn_net_da(n, l->y), x, nn_net_w(n, l->g),
                                         nn_net_buf(n, l->rm), nn_net_buf(n, l->rv), l->P, l->C,
                                         n->bn_eps, n->be);
-    if (n->grad_ready) {
-        n->grad_ready(n->grad_ctx, l->g);
-        n->grad_ready(n->grad_ctx, l->b);
-    }
+    bn_grads_ready(n, l);
 }
 
 /* Registers the fold pair of a conv -> BN (its w' and b' in the fold arena); -1 on no memory. */
@@ -318,6 +322,15 @@ void nn_cbr_layer_forward(nn_net *n, nn_cbr_layer *l, const float *x) {
         nn_conv_transpose2d_forward(y, x, n->fold + f->fw, n->fold + f->fb, &l->conv.d, n->be);
     } else {
         nn_conv_layer_forward(n, &l->conv, x);
+        if (!(n->training && n->bn_sync)) { /* batch norm and ReLU in one pass where fused */
+            const nn_bn_layer *b = &l->bn;
+            nn_batchnorm_relu_forward(y, nn_net_a(n, b->mean), nn_net_a(n, b->var),
+                                      nn_net_buf(n, b->rm), nn_net_buf(n, b->rv),
+                                      nn_net_a(n, l->conv.y), nn_net_w(n, b->g),
+                                      nn_net_w(n, b->b), b->P, b->C, n->bn_momentum, n->bn_eps,
+                                      n->training, n->be);
+            return;
+        }
         nn_bn_layer_forward(n, &l->bn, nn_net_a(n, l->conv.y));
     }
     nn_relu_forward_be(y, y, (size_t)l->bn.P * l->bn.C, n->be);
@@ -325,7 +338,17 @@ void nn_cbr_layer_forward(nn_net *n, nn_cbr_layer *l, const float *x) {
 
 void nn_cbr_layer_backward(nn_net *n, nn_cbr_layer *l, float *dx, const float *x) {
     float *dy = nn_net_da(n, l->bn.y);
-    nn_relu_backward_be(dy, dy, nn_net_a(n, l->bn.y), (size_t)l->bn.P * l->bn.C, n->be);
-    nn_bn_layer_backward(n, &l->bn, nn_net_da(n, l->conv.y), nn_net_a(n, l->conv.y));
+    const nn_bn_layer *b = &l->bn;
+    if (n->training && !n->bn_sync) { /* the ReLU's backward fused into the batch norm's */
+        nn_batchnorm_relu_backward(nn_net_da(n, l->conv.y), nn_net_dw(n, b->g),
+                                   nn_net_dw(n, b->b), dy, nn_net_a(n, b->y),
+                                   nn_net_a(n, l->conv.y), nn_net_w(n, b->g),
+                                   nn_net_a(n, b->mean), nn_net_a(n, b->var), b->P, b->C,
+                                   n->bn_eps, n->be);
+        bn_grads_ready(n, b);
+    } else {
+        nn_relu_backward_be(dy, dy, nn_net_a(n, b->y), (size_t)b->P * b->C, n->be);
+        nn_bn_layer_backward(n, &l->bn, nn_net_da(n, l->conv.y), nn_net_a(n, l->conv.y));
+    }
     nn_conv_layer_backward(n, &l->conv, dx, x);
 }
