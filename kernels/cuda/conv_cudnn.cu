@@ -13,10 +13,21 @@ extern "C" {
 #include "kernels/cuda/cuda_kernels.h"
 }
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { FWD = 0, BWD_DATA = 1, BWD_FILTER = 2 };
-static const size_t FIND_WS = (size_t)512 << 20; /* the most a FindEx algorithm may use */
+/* the most a FindEx algorithm may use: 512 MiB, or SWATH_CUDNN_FIND_MB */
+static size_t find_ws(void) {
+    static size_t ws;
+    if (!ws) {
+        const char *e = getenv("SWATH_CUDNN_FIND_MB");
+        const long mb = e ? strtol(e, NULL, 10) : 0;
+        ws = (size_t)(mb > 0 ? mb : 512) << 20;
+    }
+    return ws;
+}
+#define FIND_WS find_ws()
 
 typedef struct {
     int n, h, w, c, k, r, s, oh, ow;

@@ -245,9 +245,68 @@ extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int 
     colsum_combine<<<K, T, 0, s>>>(db, partial, K);
     return launched("colsum_accumulate");
 }
+/* The same when windows do not overlap (stride >= window): one thread per output value finds
+ * its window's first maximum and writes the whole window (the gradient there, 0 elsewhere);
+ * inputs outside every window were zeroed first. Each value is read and written once. */
+template <typename I>
+__global__ void maxpool_bwd_tiled(float *dinp, const float *dout, const float *inp, int H, int W,
+                                  int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
+                                  int OW, size_t n) {
+    GRID_STRIDE_I(I, o, n) {
+        const int c = (int)(o % (I)C);
+        I t = o / (I)C;
+        const int ow = (int)(t % (I)OW);
+        t /= (I)OW;
+        const int oh = (int)(t % (I)OH);
+        const size_t nn = t / (I)OH;
+        const size_t base = nn * H * W * C + c;
+        float best = -FLT_MAX;
+        int bh = -1, bw = -1;
+        for (int r = 0; r < R; r++) {
+            const int h = oh * sh_ - ph + r;
+            if (h < 0 || h >= H) continue;
+            for (int s = 0; s < S; s++) {
+                const int w = ow * sw_ - pw + s;
+                if (w < 0 || w >= W) continue;
+                const float v = inp[base + ((size_t)h * W + w) * C];
+                if (v > best) best = v, bh = h, bw = w;
+            }
+        }
+        const float g = dout[o];
+        for (int r = 0; r < R; r++) {
+            const int h = oh * sh_ - ph + r;
+            if (h < 0 || h >= H) continue;
+            for (int s = 0; s < S; s++) {
+                const int w = ow * sw_ - pw + s;
+                if (w < 0 || w >= W) continue;
+                dinp[base + ((size_t)h * W + w) * C] = h == bh && w == bw ? 0.f + g : 0.f;
+            }
+        }
+    }
+}
+
 extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
                                    const nn_pool2d_desc *d, cudaStream_t s) {
     const size_t n = (size_t)d->N * d->H * d->W * d->C;
+    if (d->stride_h >= d->R && d->stride_w >= d->S) {
+        const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
+        if (d->pad_h || d->pad_w || d->OH * d->stride_h != d->H || d->OW * d->stride_w != d->W ||
+            d->R != d->stride_h || d->S != d->stride_w)
+            if (cudaMemsetAsync(dinp, 0, n * sizeof *dinp, s) != cudaSuccess) {
+                sw_fail(SW_ERR_RUNTIME, "CUDA memset (maxpool backward): %s",
+                        cudaGetErrorString(cudaGetLastError()));
+                return 1;
+            }
+        if (small_index(n))
+            maxpool_bwd_tiled<unsigned><<<blocks(no), T, 0, s>>>(
+                dinp, dout, inp, d->H, d->W, d->C, d->R, d->S, d->stride_h, d->stride_w,
+                d->pad_h, d->pad_w, d->OH, d->OW, no);
+        else
+            maxpool_bwd_tiled<size_t><<<blocks(no), T, 0, s>>>(
+                dinp, dout, inp, d->H, d->W, d->C, d->R, d->S, d->stride_h, d->stride_w,
+                d->pad_h, d->pad_w, d->OH, d->OW, no);
+        return launched("maxpool_backward");
+    }
     if (small_index(n))
         maxpool_bwd<unsigned><<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R,
                                                       d->S, d->stride_h, d->stride_w, d->pad_h,

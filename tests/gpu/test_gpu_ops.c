@@ -498,6 +498,8 @@ int main(void) {
             pool_case(1, 2, 17, 17, 8, 3, 2, 1, 0);
             pool_case(1, 2, 17, 17, 5, 3, 2, 1, 1); /* the ResNet stem's: overlapping windows */
             pool_case(1, 1, 9, 10, 3, 3, 1, 1, 1);  /* each input in up to 9 windows */
+            pool_case(1, 2, 9, 9, 4, 2, 2, 1, 1);   /* padded, windows apart */
+            pool_case(1, 1, 10, 11, 6, 3, 3, 0, 1); /* 3x3 s3: inputs left out */
             pool_case(0, 2, 16, 16, 8, 3, 1, 1, 0);
             pool_case(0, 2, 16, 16, 8, 2, 2, 0, 0);
         }
