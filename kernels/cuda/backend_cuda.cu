@@ -116,7 +116,7 @@ static int linear_forward(float *out, const float *inp, const float *weight, con
     BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, N, C, &one, weight, CUDA_R_32F,
                             C, inp, CUDA_R_32F, C, &zero, out, CUDA_R_32F, K, compute(c),
                             CUBLAS_GEMM_DEFAULT));
-    if (bias) CU_LAUNCHED(xk_add_bias_rows(out, bias, N, K, c->stream));
+    if (bias) CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)N, K, 0, c->stream));
     return 0;
 }
 
@@ -335,6 +335,7 @@ const nn_backend *cu_backend(int device) {
     f.supports = supports;
     f.conv2d_forward = cu_conv2d_forward;
     f.conv2d_backward = cu_conv2d_backward;
+    f.conv2d_relu_forward = cu_conv2d_relu_forward;
     f.conv_transpose2d_forward = cu_conv_transpose2d_forward;
     f.conv_transpose2d_backward = cu_conv_transpose2d_backward;
     f.batchnorm_forward = cu_batchnorm_forward;

@@ -217,10 +217,44 @@ static int bias_grad(cu_ctx *c, float *db, const float *dy, int n, int h, int w,
 int cu_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                       const nn_conv2d_desc *d, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
-    if (cu_gemm_conv_applies(d, 0)) return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 0);
+    if (cu_gemm_conv_applies(d, 0))
+        return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 0, 0);
     const problem p = conv_problem(d);
     if (run_f32(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), 0, 0)) return 1;
     return bias ? add_bias(c, out, bias, d->N, d->OH, d->OW, d->K) : 0;
+}
+
+/* Both gradients in bf16 mode: dout, the weight and x converted once each (dout serves both
+ * directions, one conversion of the largest operand fewer than run_f32 twice). */
+static int backward_bf16(cu_ctx *c, const problem *p, float *dinp, float *dweight,
+                         const float *dout, const float *x, const float *w) {
+    const size_t nX = nx(p), nY = ny(p), nW = nw(p), nO = nX > nW ? nX : nW;
+    const size_t bY = cu_align(nY * 2), bW = cu_align(nW * 2), bX = cu_align(nX * 2);
+    const size_t bO = cu_align(nO * 2);
+    char *ws = (char *)cu_ws(c, bY + bW + bX + bO + cu_align(nO * 2) + FIND_WS);
+    if (!ws) return 1;
+    uint16_t *hy = (uint16_t *)ws, *hw = (uint16_t *)(ws + bY), *hx = (uint16_t *)(ws + bY + bW);
+    uint16_t *ho = (uint16_t *)(ws + bY + bW + bX);
+    char *after = ws + bY + bW + bX + bO;
+    CU_LAUNCHED(cuk_f32_to_bf16(hy, dout, nY, c->stream));
+    CU_LAUNCHED(cuk_f32_to_bf16(hw, w, nW, c->stream));
+    CU_LAUNCHED(cuk_f32_to_bf16(hx, x, nX, c->stream));
+    if (run(c, BWD_DATA, p, hy, hw, ho, 0, nX * 2, after)) return 1;
+    CU_LAUNCHED(cuk_bf16_to_f32(dinp, ho, nX, c->stream));
+    if (run(c, BWD_FILTER, p, hx, hy, ho, 0, nW * 2, after)) return 1;
+    CU_LAUNCHED(xk_bf16_accumulate(dweight, ho, nW, c->stream));
+    return 0;
+}
+
+int cu_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
+                           const nn_conv2d_desc *d, void *ctx) {
+    cu_ctx *c = (cu_ctx *)ctx;
+    if (cu_gemm_conv_applies(d, 0))
+        return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 0, 1);
+    const problem p = conv_problem(d);
+    if (run_f32(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), 0, 0)) return 1;
+    CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)d->N * d->OH * d->OW, d->K, 1, c->stream));
+    return 0;
 }
 
 int cu_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -230,6 +264,10 @@ int cu_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
     if (cu_gemm_conv_applies(d, 0))
         return cu_gemm_conv_backward(c, dinp, dweight, dbias, dout, inp, weight, d, 0);
     const problem p = conv_problem(d);
+    if (bf16(c) && dinp && dweight) {
+        if (backward_bf16(c, &p, dinp, dweight, dout, inp, weight)) return 1;
+        return dbias ? bias_grad(c, dbias, dout, d->N, d->OH, d->OW, d->K) : 0;
+    }
     if (dinp && run_f32(c, BWD_DATA, &p, dout, ny(&p), weight, nw(&p), dinp, nx(&p), 0, 0))
         return 1;
     if (dweight && run_f32(c, BWD_FILTER, &p, inp, nx(&p), dout, ny(&p), dweight, nw(&p), 1, 0))
@@ -256,7 +294,8 @@ static size_t permuted(cu_ctx *c, const float *weight, const nn_conv2d_desc *d, 
 int cu_conv_transpose2d_forward(float *out, const float *inp, const float *weight,
                                 const float *bias, const nn_conv2d_desc *d, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
-    if (cu_gemm_conv_applies(d, 1)) return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 1);
+    if (cu_gemm_conv_applies(d, 1))
+        return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 1, 0);
     const problem p = transposed_problem(d);
     float *wp = NULL;
     const size_t res = permuted(c, weight, d, &wp);

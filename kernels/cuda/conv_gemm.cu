@@ -72,7 +72,7 @@ int cu_gemm_conv_applies(const nn_conv2d_desc *d, int transposed) {
 }
 
 int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *weight,
-                         const float *bias, const nn_conv2d_desc *d, int transposed) {
+                         const float *bias, const nn_conv2d_desc *d, int transposed, int relu) {
     const int P = d->N * d->H * d->W, M = d->K * d->R * d->S;
     const float one = 1.0f, zero = 0.0f;
     float *z = out;
@@ -89,7 +89,7 @@ int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *w
         z_out_launch(out, z, bias, d, n, 0, c->stream);
         return launched("transposed conv scatter");
     }
-    if (bias) CU_LAUNCHED(xk_add_bias_rows(out, bias, P, d->K, c->stream));
+    if (bias || relu) CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)P, d->K, relu, c->stream));
     return 0;
 }
 

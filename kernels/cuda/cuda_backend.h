@@ -85,6 +85,9 @@ static inline size_t cu_align(size_t b) { return (b + 255) / 256 * 256; }
 /* conv_cudnn.cu */
 int cu_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias,
                       const nn_conv2d_desc *d, void *ctx);
+/* conv2d forward, then bias and ReLU in one pass (inference) */
+int cu_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
+                           const nn_conv2d_desc *d, void *ctx);
 int cu_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                        const float *inp, const float *weight, const nn_conv2d_desc *d,
                        void *ctx);
@@ -141,15 +144,17 @@ int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy
                          const float *mask, const float *x, const float *g, const float *mean,
                          const float *var, int P, int C, float eps, float *partial, float *sums,
                          cudaStream_t s);
-int xk_add_bias_rows(float *out, const float *bias, int N, int K, cudaStream_t s);
+/* out (N x K) += bias per column (bias NULL: none), then max(0, .) when relu */
+int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, int relu, cudaStream_t s);
 /* db[k] += sum over the N rows of dout (N x K), deterministic; partial: XK_COLSUM_CHUNKS * K
  * floats of scratch */
 enum { XK_COLSUM_CHUNKS = 2048 };
 int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K, float *partial,
                          cudaStream_t s);
-/* max pooling's input gradient (written), bitwise equal to the reference */
+/* max pooling's input gradient (written), bitwise equal to the reference; at: scratch of
+ * N * OH * OW * C ints (overlapping windows only; NULL otherwise) */
 int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
-                        const nn_pool2d_desc *d, cudaStream_t s);
+                        const nn_pool2d_desc *d, int *at, cudaStream_t s);
 }
 
 /* cuBLAS's compute type for the mode: f32 (no TF32), TF32, or bf16 with f32 accumulation */
@@ -165,7 +170,7 @@ int cu_bias_grad(cu_ctx *c, float *db, const float *dy, size_t rows, int k);
  * transposed convolution with kernel = stride, unpadded), through cuBLAS */
 int cu_gemm_conv_applies(const nn_conv2d_desc *d, int transposed);
 int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *weight,
-                         const float *bias, const nn_conv2d_desc *d, int transposed);
+                         const float *bias, const nn_conv2d_desc *d, int transposed, int relu);
 int cu_gemm_conv_backward(cu_ctx *c, float *dinp, float *dweight, float *dbias,
                           const float *dout, const float *inp, const float *weight,
                           const nn_conv2d_desc *d, int transposed);

@@ -111,10 +111,14 @@ __global__ void frozen_pass2(float *dgamma, float *dbeta, const float *partial, 
     if (dgamma) dgamma[c] += b;
 }
 
+/* out (N x K) += bias per column (NULL: none), then max(0, .) when relu (the reference ReLU's
+ * rule: NaN -> 0) */
 template <typename I>
-__global__ void add_bias_rows(float *out, const float *bias, int N, int K) {
-    const size_t n = (size_t)N * K;
-    GRID_STRIDE_I(I, i, n) out[i] += bias[i % (I)K];
+__global__ void bias_act_rows(float *out, const float *bias, size_t n, int K, int relu) {
+    GRID_STRIDE_I(I, i, n) {
+        const float v = bias ? out[i] + bias[i % (I)K] : out[i];
+        out[i] = relu ? (v > 0.f ? v : 0.f) : v;
+    }
 }
 
 /* Column sums of x (N x K) added to db, deterministic: pass A sums chunk j of the rows per
@@ -157,14 +161,42 @@ __global__ void colsum_combine(float *db, const float *partial, int K) {
     if (threadIdx.x == 0) db[k] += (float)sh[0];
 }
 
-/* Max pooling backward as a gather (no atomics, no forward recomputed into memory): each input
- * value sums the output gradients of the windows whose first maximum (r, s order, strictly
- * greater, from -FLT_MAX: the reference's rule) it is, in (oh, ow) order from 0, as the
- * reference's scatter adds them: bitwise equal to it. */
+/* Max pooling backward with overlapping windows, in two passes and no atomics: each output
+ * value's window records where its first maximum is (r, s order, strictly greater, from
+ * -FLT_MAX: the reference's rule; -1 for none) as h * W + w; then each input value sums the
+ * output gradients of the windows that chose it, in (oh, ow) order from 0, as the reference's
+ * scatter adds them: bitwise equal to it. */
 template <typename I>
-__global__ void maxpool_bwd(float *dinp, const float *dout, const float *inp, int H, int W,
-                            int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
-                            int OW, size_t n) {
+__global__ void maxpool_argmax(int *at, const float *inp, int H, int W, int C, int R, int S,
+                               int sh_, int sw_, int ph, int pw, int OH, int OW, size_t n) {
+    GRID_STRIDE_I(I, o, n) {
+        const int c = (int)(o % (I)C);
+        I t = o / (I)C;
+        const int ow = (int)(t % (I)OW);
+        t /= (I)OW;
+        const int oh = (int)(t % (I)OH);
+        const size_t nn = t / (I)OH;
+        const float *x = inp + nn * H * W * C + c;
+        float best = -FLT_MAX;
+        int b = -1;
+        for (int r = 0; r < R; r++) {
+            const int h = oh * sh_ - ph + r;
+            if (h < 0 || h >= H) continue;
+            for (int s = 0; s < S; s++) {
+                const int w = ow * sw_ - pw + s;
+                if (w < 0 || w >= W) continue;
+                const float v = x[((size_t)h * W + w) * C];
+                if (v > best) best = v, b = h * W + w;
+            }
+        }
+        at[o] = b;
+    }
+}
+
+template <typename I>
+__global__ void maxpool_gather(float *dinp, const float *dout, const int *at, int H, int W,
+                               int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
+                               int OW, size_t n) {
     GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
         I t = i / (I)C;
@@ -172,27 +204,16 @@ __global__ void maxpool_bwd(float *dinp, const float *dout, const float *inp, in
         t /= (I)W;
         const int ih = (int)(t % (I)H);
         const size_t nn = t / (I)H;
-        const float *x = inp + nn * H * W * C + c;
         int oh0 = ih + ph - R + 1, ow0 = iw + pw - S + 1;
         oh0 = oh0 <= 0 ? 0 : (oh0 + sh_ - 1) / sh_;
         ow0 = ow0 <= 0 ? 0 : (ow0 + sw_ - 1) / sw_;
         const int oh1 = min(OH - 1, (ih + ph) / sh_), ow1 = min(OW - 1, (iw + pw) / sw_);
+        const int me = ih * W + iw;
         float acc = 0.f;
         for (int oh = oh0; oh <= oh1; oh++)
             for (int ow = ow0; ow <= ow1; ow++) {
-                float best = -FLT_MAX;
-                int bh = -1, bw = -1;
-                for (int r = 0; r < R; r++) {
-                    const int h = oh * sh_ - ph + r;
-                    if (h < 0 || h >= H) continue;
-                    for (int s = 0; s < S; s++) {
-                        const int w = ow * sw_ - pw + s;
-                        if (w < 0 || w >= W) continue;
-                        const float v = x[((size_t)h * W + w) * C];
-                        if (v > best) best = v, bh = h, bw = w;
-                    }
-                }
-                if (bh == ih && bw == iw) acc += dout[((nn * OH + oh) * OW + ow) * C + c];
+                const size_t o = ((nn * OH + oh) * OW + ow) * C + c;
+                if (at[o] == me) acc += dout[o];
             }
         dinp[i] = acc;
     }
@@ -232,11 +253,12 @@ extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, c
     frozen_pass2<<<(C + T - 1) / T, T, 0, s>>>(dgamma, dbeta, partial, C);
     return launched("bn_frozen_backward pass 2");
 }
-extern "C" int xk_add_bias_rows(float *out, const float *bias, int N, int K, cudaStream_t s) {
-    const size_t n = (size_t)N * K;
-    if (small_index(n)) add_bias_rows<unsigned><<<blocks(n), T, 0, s>>>(out, bias, N, K);
-    else add_bias_rows<size_t><<<blocks(n), T, 0, s>>>(out, bias, N, K);
-    return launched("add_bias_rows");
+extern "C" int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, int relu,
+                                cudaStream_t s) {
+    const size_t n = N * K;
+    if (small_index(n)) bias_act_rows<unsigned><<<blocks(n), T, 0, s>>>(out, bias, n, K, relu);
+    else bias_act_rows<size_t><<<blocks(n), T, 0, s>>>(out, bias, n, K, relu);
+    return launched("bias_act_rows");
 }
 extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K,
                                     float *partial, cudaStream_t s) {
@@ -286,7 +308,7 @@ __global__ void maxpool_bwd_tiled(float *dinp, const float *dout, const float *i
 }
 
 extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
-                                   const nn_pool2d_desc *d, cudaStream_t s) {
+                                   const nn_pool2d_desc *d, int *at, cudaStream_t s) {
     const size_t n = (size_t)d->N * d->H * d->W * d->C;
     if (d->stride_h >= d->R && d->stride_w >= d->S) {
         const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
@@ -307,14 +329,22 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
                 d->pad_h, d->pad_w, d->OH, d->OW, no);
         return launched("maxpool_backward");
     }
-    if (small_index(n))
-        maxpool_bwd<unsigned><<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R,
-                                                      d->S, d->stride_h, d->stride_w, d->pad_h,
-                                                      d->pad_w, d->OH, d->OW, n);
-    else
-        maxpool_bwd<size_t><<<blocks(n), T, 0, s>>>(dinp, dout, inp, d->H, d->W, d->C, d->R,
-                                                    d->S, d->stride_h, d->stride_w, d->pad_h,
-                                                    d->pad_w, d->OH, d->OW, n);
+    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
+    if (small_index(n)) {
+        maxpool_argmax<unsigned><<<blocks(no), T, 0, s>>>(at, inp, d->H, d->W, d->C, d->R, d->S,
+                                                          d->stride_h, d->stride_w, d->pad_h,
+                                                          d->pad_w, d->OH, d->OW, no);
+        maxpool_gather<unsigned><<<blocks(n), T, 0, s>>>(dinp, dout, at, d->H, d->W, d->C, d->R,
+                                                         d->S, d->stride_h, d->stride_w,
+                                                         d->pad_h, d->pad_w, d->OH, d->OW, n);
+    } else {
+        maxpool_argmax<size_t><<<blocks(no), T, 0, s>>>(at, inp, d->H, d->W, d->C, d->R, d->S,
+                                                        d->stride_h, d->stride_w, d->pad_h,
+                                                        d->pad_w, d->OH, d->OW, no);
+        maxpool_gather<size_t><<<blocks(n), T, 0, s>>>(dinp, dout, at, d->H, d->W, d->C, d->R,
+                                                       d->S, d->stride_h, d->stride_w, d->pad_h,
+                                                       d->pad_w, d->OH, d->OW, n);
+    }
     return launched("maxpool_backward");
 }
 
@@ -324,14 +354,15 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
  * with 8 row lanes, pass B combines the chunks in f64 in chunk order. */
 
 
-/* what: 0 sum x; 1 sum (x-mean)^2; 2 sum dy and sum dy (x-mean), dy masked where mask <= 0
- * (the ReLU after the batch norm; mask NULL: none). Chunk blockIdx.y of the pixels, 32 channels
- * per block x 8 row lanes, 4 rows in flight per lane (the sums are latency-bound otherwise). */
+/* what: 0 sum (x - k) and sum (x - k)^2 with k the chunk's first value of the channel (one
+ * pass for mean and variance: shifted sums, combined by bn_stats_combine); 2 sum dy and
+ * sum dy (x - mean), dy masked where mask <= 0 (the ReLU after the batch norm; mask NULL:
+ * none). Chunk blockIdx.y of the pixels, 32 channels per block x 8 row lanes, 4 rows in flight
+ * per lane (the sums are latency-bound otherwise). */
 __device__ __forceinline__ void bn_acc(int what, const float *x, const float *dy,
                                        const float *mask, size_t i, float m, float &a, float &b) {
     const float v = x[i] - m;
-    if (what == 0) a += v;
-    else if (what == 1) a += v * v;
+    if (what == 0) a += v, b += v * v;
     else {
         const float d = mask && !(mask[i] > 0.f) ? 0.f : dy[i];
         a += d, b += d * v;
@@ -347,7 +378,7 @@ __global__ void bn_partial(const float *x, const float *dy, const float *mask, c
     const int p0 = chunk * per, p1 = min(P, p0 + per);
     float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
     if (c < C) {
-        const float m = what ? mean[c] : 0.f;
+        const float m = what ? mean[c] : p0 < P ? x[(size_t)p0 * C + c] : 0.f;
         int p = p0 + threadIdx.y;
         for (; p + 24 < p1; p += 32) {
             bn_acc(what, x, dy, mask, (size_t)p * C + c, m, a0, b0);
@@ -368,42 +399,73 @@ __global__ void bn_partial(const float *x, const float *dy, const float *mask, c
     }
 }
 
-/* stat: 0 mean; 1 var + running stats; 2 backward sums -> dgamma, dbeta, and (in sums) the
- * per-channel coefficients of the input gradient */
-__global__ void bn_combine(const float *partial, int P, int C, int stat, float *mean, float *var,
-                           float *rm, float *rv, float momentum, float eps, float *dgamma,
-                           float *dbeta, float *sums) {
-    /* one block per channel: the chunks summed in f64 by a fixed tree (deterministic) */
-    __shared__ double s_a[T], s_b[T];
+/* Mean, biased variance and running statistics from the shifted sums of bn_partial (what 0),
+ * one block per channel: chunk j holds n_j values with shift k_j, S1_j = sum (x - k_j),
+ * S2_j = sum (x - k_j)^2; mean = sum (n_j k_j + S1_j) / P, then
+ * M2 = sum (S2_j - S1_j^2 / n_j + n_j (k_j + S1_j / n_j - mean)^2) (Chan et al.), each sum in
+ * f64 by a fixed tree (deterministic). */
+__device__ double block_sum(double v, double *sh) {
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int w = T / 2; w > 0; w >>= 1) {
+        if (threadIdx.x < w) sh[threadIdx.x] += sh[threadIdx.x + w];
+        __syncthreads();
+    }
+    const double r = sh[0];
+    __syncthreads();
+    return r;
+}
+
+__global__ void bn_stats_combine(const float *partial, const float *x, int P, int C, float *mean,
+                                 float *var, float *rm, float *rv, float momentum) {
+    __shared__ double sh[T];
+    const int c = blockIdx.x;
+    const int per = (P + XK_BN_CHUNKS - 1) / XK_BN_CHUNKS;
+    double a = 0.0;
+    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T) {
+        const long p0 = (long)j * per;
+        if (p0 >= P) break;
+        const double n = (double)(min((long)P, p0 + per) - p0), k = x[p0 * C + c];
+        a += n * k + partial[(size_t)j * C + c];
+    }
+    const double m = block_sum(a, sh) / P;
+    double b = 0.0;
+    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T) {
+        const long p0 = (long)j * per;
+        if (p0 >= P) break;
+        const double n = (double)(min((long)P, p0 + per) - p0), k = x[p0 * C + c];
+        const double s1 = partial[(size_t)j * C + c];
+        const double s2 = partial[(size_t)(XK_BN_CHUNKS + j) * C + c];
+        const double d = k + s1 / n - m;
+        b += s2 - s1 * s1 / n + n * d * d;
+    }
+    const double v = block_sum(b, sh) / P;
+    if (threadIdx.x) return;
+    mean[c] = (float)m;
+    var[c] = (float)(v > 0.0 ? v : 0.0);
+    if (rm) {
+        rm[c] = (1.0f - momentum) * rm[c] + momentum * mean[c];
+        rv[c] = (float)((1.0 - momentum) * rv[c] + momentum * (P > 1 ? v * P / (P - 1) : v));
+    }
+}
+
+/* The backward sums, one block per channel (f64, fixed trees): dgamma and dbeta +=, and (in
+ * sums) the per-channel coefficients of the input gradient. */
+__global__ void bn_grad_combine(const float *partial, int P, int C, const float *var, float eps,
+                                float *dgamma, float *dbeta, float *sums) {
+    __shared__ double sh[T];
     const int c = blockIdx.x;
     double a = 0.0, b = 0.0;
     for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T)
         a += partial[(size_t)j * C + c], b += partial[(size_t)(XK_BN_CHUNKS + j) * C + c];
-    s_a[threadIdx.x] = a, s_b[threadIdx.x] = b;
-    __syncthreads();
-    for (int w = T / 2; w > 0; w >>= 1) {
-        if (threadIdx.x < w)
-            s_a[threadIdx.x] += s_a[threadIdx.x + w], s_b[threadIdx.x] += s_b[threadIdx.x + w];
-        __syncthreads();
-    }
+    a = block_sum(a, sh);
+    b = block_sum(b, sh);
     if (threadIdx.x) return;
-    a = s_a[0], b = s_b[0];
-    if (stat == 0) {
-        mean[c] = (float)(a / P);
-    } else if (stat == 1) {
-        const double v = a / P;
-        var[c] = (float)v;
-        if (rm) {
-            rm[c] = (1.0f - momentum) * rm[c] + momentum * mean[c];
-            rv[c] = (float)((1.0 - momentum) * rv[c] + momentum * (P > 1 ? v * P / (P - 1) : v));
-        }
-    } else {
-        const double is = 1.0 / sqrt((double)var[c] + eps);
-        if (dbeta) dbeta[c] += (float)a;
-        if (dgamma) dgamma[c] += (float)(b * is);
-        sums[c] = (float)(a / P);            /* mean dy */
-        sums[C + c] = (float)(b * is / P);   /* mean dy xhat */
-    }
+    const double is = 1.0 / sqrt((double)var[c] + eps);
+    if (dbeta) dbeta[c] += (float)a;
+    if (dgamma) dgamma[c] += (float)(b * is);
+    sums[c] = (float)(a / P);          /* mean dy */
+    sums[C + c] = (float)(b * is / P); /* mean dy xhat */
 }
 
 template <typename I>
@@ -436,11 +498,7 @@ extern "C" int xk_bn_train_forward(float *out, float *mean, float *var, float *r
                                    cudaStream_t s) {
     dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
     bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, NULL, P, C, 0, partial);
-    bn_combine<<<C, T, 0, s>>>(partial, P, C, 0, mean, var, rm, rv, momentum, eps, NULL, NULL,
-                               NULL);
-    bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, mean, P, C, 1, partial);
-    bn_combine<<<C, T, 0, s>>>(partial, P, C, 1, mean, var, rm, rv, momentum, eps, NULL, NULL,
-                               NULL);
+    bn_stats_combine<<<C, T, 0, s>>>(partial, x, P, C, mean, var, rm, rv, momentum);
     const size_t n = (size_t)P * C;
     if (small_index(n))
         bn_normalize<unsigned><<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps, relu);
@@ -455,8 +513,7 @@ extern "C" int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, cons
                                     float *partial, float *sums, cudaStream_t s) {
     dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
     bn_partial<<<grid, block, 0, s>>>(x, dy, mask, mean, P, C, 2, partial);
-    bn_combine<<<C, T, 0, s>>>(partial, P, C, 2, (float *)mean, (float *)var, NULL, NULL, 0.f,
-                               eps, dgamma, dbeta, sums);
+    bn_grad_combine<<<C, T, 0, s>>>(partial, P, C, var, eps, dgamma, dbeta, sums);
     if (dx) {
         const size_t n = (size_t)P * C;
         if (small_index(n))

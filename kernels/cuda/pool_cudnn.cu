@@ -1,6 +1,6 @@
 /* Max and average pooling through cuDNN (NHWC f32). Max pooling uses cuDNN's deterministic
- * mode; its backward is our gather kernel (k_extra.cu: cuDNN's, which also needed the forward
- * recomputed, took 20x the forward's time on an H100, measured). Average pooling counts the
+ * mode; its backward is ours (k_extra.cu: cuDNN's, which also needed the forward recomputed,
+ * took 20x the forward's time on an H100, measured). Average pooling counts the
  * padding (PyTorch's default). */
 #include "kernels/cuda/cuda_backend.h"
 
@@ -29,7 +29,12 @@ int cu_maxpool_forward(float *out, const float *inp, const nn_pool2d_desc *d, vo
 int cu_maxpool_backward(float *dinp, const float *dout, const float *inp,
                         const nn_pool2d_desc *d, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
-    CU_LAUNCHED(xk_maxpool_backward(dinp, dout, inp, d, c->stream));
+    int *at = NULL;
+    if (d->stride_h < d->R || d->stride_w < d->S) { /* overlapping: argmax scratch */
+        at = (int *)cu_ws(c, cu_align((size_t)d->N * d->OH * d->OW * d->C * sizeof(int)));
+        if (!at) return 1;
+    }
+    CU_LAUNCHED(xk_maxpool_backward(dinp, dout, inp, d, at, c->stream));
     return 0;
 }
 
