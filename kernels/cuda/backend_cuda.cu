@@ -309,6 +309,9 @@ static int create(cu_ctx *c, int device) {
     DNN_CHECK(cudnnCreateFilterDescriptor(&c->fw));
     DNN_CHECK(cudnnCreateConvolutionDescriptor(&c->conv));
     DNN_CHECK(cudnnCreatePoolingDescriptor(&c->pool));
+    DNN_CHECK(cudnnCreateActivationDescriptor(&c->relu));
+    DNN_CHECK(cudnnSetActivationDescriptor(c->relu, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN,
+                                           0.0));
     c->math = NN_CUDA_F32;
     return 0;
 }

@@ -75,7 +75,7 @@ static int acceptable(const cu_ctx *c, cudnnStatus_t st, cudnnDeterminism_t det,
 /* Runs direction `kind` of problem p: FWD a=x b=w out=y (=); BWD_DATA a=dy b=w out=dx (=);
  * BWD_FILTER a=x b=dy out=dw (+= when accumulate). Operands in the working dtype. */
 static int run(cu_ctx *c, int kind, const problem *p, const void *a, const void *b, void *out,
-               int accumulate, size_t out_bytes, char *scratch_after) {
+               int accumulate, size_t out_bytes, char *scratch_after, const float *fused_bias) {
     const cudnnDataType_t dt = bf16(c) ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
     if (describe(c, p, dt)) return 1;
     cu_algo_key key = key_of(c, kind, p);
@@ -136,7 +136,7 @@ static int run(cu_ctx *c, int kind, const problem *p, const void *a, const void 
         }
         if (c->ncache == CU_ALGO_CACHE) c->ncache = 0; /* full: start over (never in practice) */
         e = &c->cache[c->ncache++];
-        e->key = key, e->algo = algo, e->ws = need, e->math = mt;
+        e->key = key, e->algo = algo, e->ws = need, e->math = mt, e->nofuse = 0;
     }
     DNN_CHECK(cudnnSetConvolutionMathType(c->conv, e->math));
     char *ws = (char *)cu_ws(c, base + e->ws + 256);
@@ -144,6 +144,20 @@ static int run(cu_ctx *c, int kind, const problem *p, const void *a, const void 
     void *aws = ws + base;
     const float one = 1.0f, zero = 0.0f;
     const float *beta = accumulate ? &one : &zero;
+    if (kind == FWD && fused_bias && e->nofuse) return 2;
+    if (kind == FWD && fused_bias) { /* y = max(0, conv + bias) in cuDNN's epilogue */
+        DNN_CHECK(cudnnSetTensor4dDescriptor(c->tb, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, 1, p->k,
+                                             1, 1));
+        const cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
+            c->dnn, &one, c->tx, a, c->fw, b, c->conv, (cudnnConvolutionFwdAlgo_t)e->algo, aws,
+            e->ws, &zero, c->ty, out, c->tb, fused_bias, c->relu, c->ty, out);
+        if (st == CUDNN_STATUS_SUCCESS) return 0;
+        if (st != CUDNN_STATUS_NOT_SUPPORTED)
+            return cu_fail(__FILE__, __LINE__, "cudnnConvolutionBiasActivationForward",
+                           cudnnGetErrorString(st));
+        e->nofuse = 1;
+        return 2; /* not for this algorithm: the caller runs the two steps */
+    }
     if (kind == FWD)
         DNN_CHECK(cudnnConvolutionForward(c->dnn, &one, c->tx, a, c->fw, b, c->conv,
                                           (cudnnConvolutionFwdAlgo_t)e->algo, aws, e->ws, beta,
@@ -173,7 +187,7 @@ static int run_f32(cu_ctx *c, int kind, const problem *p, const float *a, size_t
     if (!bf16(c)) {
         /* make sure the FindEx space exists before taking pointers */
         if (!cu_ws(c, reserved + cu_align(nout * 4) + FIND_WS)) return 1;
-        return run(c, kind, p, a, b, out, accumulate, nout * 4, (char *)c->ws + reserved);
+        return run(c, kind, p, a, b, out, accumulate, nout * 4, (char *)c->ws + reserved, NULL);
     }
     const size_t ba = cu_align(na * 2), bb = cu_align(nb * 2), bo = cu_align(nout * 2);
     char *ws = (char *)cu_ws(c, reserved + ba + bb + bo + cu_align(nout * 2) + FIND_WS);
@@ -182,7 +196,7 @@ static int run_f32(cu_ctx *c, int kind, const problem *p, const float *a, size_t
     uint16_t *ho = (uint16_t *)(ws + reserved + ba + bb);
     CU_LAUNCHED(cuk_f32_to_bf16(ha, a, na, c->stream));
     CU_LAUNCHED(cuk_f32_to_bf16(hb, b, nb, c->stream));
-    if (run(c, kind, p, ha, hb, ho, 0, nout * 2, ws + reserved + ba + bb + bo)) return 1;
+    if (run(c, kind, p, ha, hb, ho, 0, nout * 2, ws + reserved + ba + bb + bo, NULL)) return 1;
     if (accumulate) CU_LAUNCHED(xk_bf16_accumulate(out, ho, nout, c->stream));
     else CU_LAUNCHED(cuk_bf16_to_f32(out, ho, nout, c->stream));
     return 0;
@@ -239,9 +253,9 @@ static int backward_bf16(cu_ctx *c, const problem *p, float *dinp, float *dweigh
     CU_LAUNCHED(cuk_f32_to_bf16(hy, dout, nY, c->stream));
     CU_LAUNCHED(cuk_f32_to_bf16(hw, w, nW, c->stream));
     CU_LAUNCHED(cuk_f32_to_bf16(hx, x, nX, c->stream));
-    if (run(c, BWD_DATA, p, hy, hw, ho, 0, nX * 2, after)) return 1;
+    if (run(c, BWD_DATA, p, hy, hw, ho, 0, nX * 2, after, NULL)) return 1;
     CU_LAUNCHED(cuk_bf16_to_f32(dinp, ho, nX, c->stream));
-    if (run(c, BWD_FILTER, p, hx, hy, ho, 0, nW * 2, after)) return 1;
+    if (run(c, BWD_FILTER, p, hx, hy, ho, 0, nW * 2, after, NULL)) return 1;
     CU_LAUNCHED(xk_bf16_accumulate(dweight, ho, nW, c->stream));
     return 0;
 }
@@ -252,8 +266,32 @@ int cu_conv2d_relu_forward(float *out, const float *inp, const float *weight, co
     if (cu_gemm_conv_applies(d, 0))
         return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 0, 1);
     const problem p = conv_problem(d);
+    const size_t rows = (size_t)d->N * d->OH * d->OW;
+    static int fused = -1; /* SWATH_CUDNN_FUSED=0: the separate pass, for comparison */
+    if (fused < 0) {
+        const char *e = getenv("SWATH_CUDNN_FUSED");
+        fused = !(e && !strcmp(e, "0"));
+    }
+    if (fused && bias && !bf16(c)) { /* f32 / tf32: bias and ReLU in cuDNN's epilogue */
+        if (!cu_ws(c, cu_align(ny(&p) * 4) + FIND_WS)) return 1;
+        const int r = run(c, FWD, &p, inp, weight, out, 0, ny(&p) * 4, (char *)c->ws, bias);
+        if (r != 2) return r;
+    }
+    if (fused && bf16(c)) { /* bf16: bias and ReLU in the conversion of the result back */
+        const size_t na = nx(&p), nb = nw(&p), no = ny(&p);
+        const size_t ba = cu_align(na * 2), bb = cu_align(nb * 2), bo = cu_align(no * 2);
+        char *ws = (char *)cu_ws(c, ba + bb + bo + cu_align(no * 2) + FIND_WS);
+        if (!ws) return 1;
+        uint16_t *ha = (uint16_t *)ws, *hb = (uint16_t *)(ws + ba);
+        uint16_t *ho = (uint16_t *)(ws + ba + bb);
+        CU_LAUNCHED(cuk_f32_to_bf16(ha, inp, na, c->stream));
+        CU_LAUNCHED(cuk_f32_to_bf16(hb, weight, nb, c->stream));
+        if (run(c, FWD, &p, ha, hb, ho, 0, no * 2, ws + ba + bb + bo, NULL)) return 1;
+        CU_LAUNCHED(xk_bf16_bias_act(out, ho, bias, rows, d->K, 1, c->stream));
+        return 0;
+    }
     if (run_f32(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), 0, 0)) return 1;
-    CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)d->N * d->OH * d->OW, d->K, 1, c->stream));
+    CU_LAUNCHED(xk_bias_act_rows(out, bias, rows, d->K, 1, c->stream));
     return 0;
 }
 

@@ -33,6 +33,7 @@ typedef struct {
     int algo;
     size_t ws;
     cudnnMathType_t math;
+    int nofuse; /* cudnnConvolutionBiasActivationForward refused this algorithm */
 } cu_algo_entry;
 
 typedef struct {
@@ -52,6 +53,7 @@ typedef struct {
     cudnnFilterDescriptor_t fw;
     cudnnConvolutionDescriptor_t conv;
     cudnnPoolingDescriptor_t pool;
+    cudnnActivationDescriptor_t relu; /* for cudnnConvolutionBiasActivationForward */
 } cu_ctx;
 
 int cu_fail(const char *file, int line, const char *call, const char *why);
@@ -146,6 +148,10 @@ int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy
                          cudaStream_t s);
 /* out (N x K) += bias per column (bias NULL: none), then max(0, .) when relu */
 int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, int relu, cudaStream_t s);
+/* out (N x K, f32) = the bf16 values x widened, + bias per column (NULL: none), max(0, .) when
+ * relu */
+int xk_bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t N, int K, int relu,
+                     cudaStream_t s);
 /* db[k] += sum over the N rows of dout (N x K), deterministic; partial: XK_COLSUM_CHUNKS * K
  * floats of scratch */
 enum { XK_COLSUM_CHUNKS = 2048 };

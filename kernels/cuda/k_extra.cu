@@ -253,6 +253,24 @@ extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, c
     frozen_pass2<<<(C + T - 1) / T, T, 0, s>>>(dgamma, dbeta, partial, C);
     return launched("bn_frozen_backward pass 2");
 }
+template <typename I>
+__global__ void bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t n, int K,
+                              int relu) {
+    GRID_STRIDE_I(I, i, n) {
+        const float w = __uint_as_float((unsigned)x[i] << 16);
+        const float v = bias ? w + bias[i % (I)K] : w;
+        out[i] = relu ? (v > 0.f ? v : 0.f) : v;
+    }
+}
+
+extern "C" int xk_bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t N, int K,
+                                int relu, cudaStream_t s) {
+    const size_t n = N * K;
+    if (small_index(n)) bf16_bias_act<unsigned><<<blocks(n), T, 0, s>>>(out, x, bias, n, K, relu);
+    else bf16_bias_act<size_t><<<blocks(n), T, 0, s>>>(out, x, bias, n, K, relu);
+    return launched("bf16_bias_act");
+}
+
 extern "C" int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, int relu,
                                 cudaStream_t s) {
     const size_t n = N * K;
