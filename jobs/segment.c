@@ -5,9 +5,9 @@
  * softmax probabilities become one score plane per class (0..255, background included); the
  * reducer blends overlapping tiles and takes the argmax (job->argmax). Class names come from the
  * model. With --device auto or cuda the model runs on the rank's GPU (the CUDA backend, in the
- * arithmetic of --precision):
- * the tile goes up, the logits come back, the softmax runs on the host. Batch norm is folded into
- * the convolution before it (nn_model_fold_bn). */
+ * arithmetic of --precision): the tile goes up, the softmax runs there too and the
+ * probabilities come back (the host's share of a tile was most of its time: double-precision
+ * exponentials). Batch norm is folded into the convolution before it (nn_model_fold_bn). */
 #include "jobs/job.h"
 
 #include "io/checkpoint.h"
@@ -25,7 +25,7 @@ typedef struct {
     sw_ckpt_meta meta;
     int H, W;          /* the prepared input size (padded) */
     float *x, *prob;   /* (H,W,C) input, (H,W,K) probabilities */
-    float *logits;     /* (H,W,K) host copy of a device model's logits */
+    float *dprob;      /* (H,W,K) probabilities in a device model's memory (NULL on the CPU) */
     size_t cap;
 } seg_ctx;
 
@@ -85,9 +85,10 @@ static sw_status seg_configure(sw_job_kind *k, const sw_job_params *p) {
 static void seg_free(void *ctx) {
     seg_ctx *s = ctx;
     if (!s) return;
-    nn_model_free(&s->m);
     sw_ckpt_meta_free(&s->meta);
-    free(s->x), free(s->prob), free(s->logits);
+    if (s->dprob) nn_mem_free(s->m.net.mem_be, s->dprob);
+    free(s->x), free(s->prob);
+    nn_model_free(&s->m);
     free(s);
 }
 
@@ -134,11 +135,15 @@ static sw_status prepare(seg_ctx *s, int H, int W) {
     if (H == s->H && W == s->W) return SW_OK;
     size_t n = (size_t)H * W, C = (size_t)s->meta.cfg.in_ch, K = (size_t)s->meta.cfg.classes;
     if (n > s->cap) {
-        free(s->x), free(s->prob), free(s->logits);
+        const nn_backend *mem = s->m.net.mem_be;
+        free(s->x), free(s->prob);
+        if (s->dprob) nn_mem_free(mem, s->dprob);
+        s->dprob = NULL;
         s->x = sw_malloc(n * C * sizeof *s->x, "a tile's model input");
         s->prob = sw_malloc(n * K * sizeof *s->prob, "a tile's probabilities");
-        s->logits = sw_malloc(n * K * sizeof *s->logits, "a tile's logits");
-        s->cap = s->x && s->prob && s->logits ? n : 0;
+        if (!nn_backend_is_host(mem))
+            s->dprob = nn_mem_alloc(mem, n * K * sizeof *s->prob, "a tile's probabilities");
+        s->cap = s->x && s->prob && (s->dprob || nn_backend_is_host(mem)) ? n : 0;
         if (!s->cap) return SW_ERR_RUNTIME;
     }
     sw_status st = nn_model_prepare(&s->m, 1, H, W);
@@ -155,6 +160,7 @@ static sw_status seg_process(void *ctx, uint8_t *scores, const uint8_t *pix, con
     if (st) return st;
     float *x = s->x;
     memset(x, 0, (size_t)H * W * C * sizeof *x);   /* padding and invalid pixels: the mean */
+#pragma omp parallel for schedule(static)
     for (int y = 0; y < h; y++)
         for (int i = 0; i < w; i++) {
             size_t q = (size_t)y * w + i;
@@ -163,10 +169,20 @@ static sw_status seg_process(void *ctx, uint8_t *scores, const uint8_t *pix, con
             for (int c = 0; c < C; c++) o[c] = ((float)pix[q * C + c] - s->meta.mean[c]) / s->meta.std[c];
         }
     if ((st = nn_model_set_input(&s->m, x))) return st;
-    nn_model_forward(&s->m, nn_model_input(&s->m));
-    if ((st = nn_model_status(&s->m)) || (st = nn_model_logits_to_host(&s->m, s->logits))) return st;
-    nn_softmax_forward(s->prob, s->logits, (size_t)H * W, K);
+    const float *logits = nn_model_forward(&s->m, nn_model_input(&s->m));
+    const size_t P = (size_t)H * W;
+    if (s->dprob) { /* a device model: the softmax on the device, the probabilities come back */
+        nn_softmax_forward_be(s->dprob, logits, P, K, s->m.net.be);
+        if ((st = nn_model_status(&s->m)) ||
+            (st = nn_mem_copy(s->m.net.mem_be, s->prob, s->dprob, P * K * sizeof *s->prob,
+                              NN_COPY_D2H)))
+            return st;
+    } else {
+        if ((st = nn_model_status(&s->m))) return st;
+        nn_softmax_forward(s->prob, logits, P, K);
+    }
     size_t n = (size_t)w * h;
+#pragma omp parallel for schedule(static)
     for (int y = 0; y < h; y++)
         for (int i = 0; i < w; i++) {
             const float *pr = s->prob + ((size_t)y * W + i) * K;

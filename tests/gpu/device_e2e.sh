@@ -5,7 +5,8 @@
 # one rank; two ranks on the one GPU with the sums through the host), then `swath run --job segment` with a model on
 # the GPU and on the CPU (the masks compared with swath eval). Logs and JSON lines to $OUT.
 # Run through the device tool: command "bash tests/gpu/device_e2e.sh", carry [".carry"]. STEPS=2
-# makes a quick smoke run (on a machine without a GPU the cuda runs fail and say why).
+# makes a quick smoke run (on a machine without a GPU the cuda runs fail and say why); ONLY=segment
+# trains the one GPU model and runs only the segment jobs.
 set -u
 OUT=${OUT:-/tmp/e2e-out}; mkdir -p "$OUT"
 R=/tmp/swroot; mkdir -p $R && tar -C $R -xJf .carry/swath-carry.tar.xz || exit 1
@@ -30,6 +31,7 @@ train() {
   echo "train $name: rc=$?"; grep -E "train:|error|wall" $W/$name.log | head -4
 }
 train cuda 1 --device cuda
+if [ "${ONLY:-}" != segment ]; then # ONLY=segment: the model, then the segment runs alone
 train cpu 1 --device cpu
 for l in focal dice; do train cuda_$l 1 --device cuda --loss $l; train cpu_$l 1 --device cpu --loss $l; done
 train cuda_tf32 1 --device cuda --precision tf32
@@ -51,6 +53,7 @@ for a, b in [("cuda", "cpu"), ("cuda_tf32", "cpu"), ("cuda_bf16", "cpu"), ("cuda
     except Exception as e:
         print("train %s vs %s: %s" % (a, b, e))
 PY
+fi
 for d in cuda cpu; do
   /usr/bin/time -f "segment $d: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_$d \
       --device $d 2>&1 | grep -E "done in|error|GPU|wall"
