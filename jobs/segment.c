@@ -133,6 +133,7 @@ static sw_status seg_init(void **ctx, const sw_job_params *p) {
 /* Prepares the model and buffers for a padded (H, W). */
 static sw_status prepare(seg_ctx *s, int H, int W) {
     if (H == s->H && W == s->W) return SW_OK;
+    s->H = s->W = 0; /* until this one is ready: a failure here leaves no half-prepared size */
     size_t n = (size_t)H * W, C = (size_t)s->meta.cfg.in_ch, K = (size_t)s->meta.cfg.classes;
     if (n > s->cap) {
         const nn_backend *mem = s->m.net.mem_be;
@@ -171,7 +172,7 @@ static sw_status seg_process(void *ctx, uint8_t *scores, const uint8_t *pix, con
     if ((st = nn_model_set_input(&s->m, x))) return st;
     const float *logits = nn_model_forward(&s->m, nn_model_input(&s->m));
     const size_t P = (size_t)H * W;
-    if (s->dprob) { /* a device model: the softmax on the device, the probabilities come back */
+    if (!nn_backend_is_host(s->m.net.mem_be)) { /* the softmax on the device, probabilities back */
         nn_softmax_forward_be(s->dprob, logits, P, K, s->m.net.be);
         if ((st = nn_model_status(&s->m)) ||
             (st = nn_mem_copy(s->m.net.mem_be, s->prob, s->dprob, P * K * sizeof *s->prob,

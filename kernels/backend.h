@@ -152,6 +152,9 @@ typedef struct nn_backend_i {
      * with max(0, .) applied to its output. Inference only (no backward of its own). */
     int (*conv2d_relu_forward)(float *out, const float *inp, const float *weight,
                                const float *bias, const nn_conv2d_desc *d, void *ctx);
+    /* The same for the transposed convolution (optional, NULL: the two ops). */
+    int (*conv_transpose2d_relu_forward)(float *out, const float *inp, const float *weight,
+                                         const float *bias, const nn_conv2d_desc *d, void *ctx);
     /* Fused (optional, NULL: the two ops): batch norm (the batchnorm_forward arguments, either
      * mode) with max(0, .) applied to its output; and the training-mode backward of that pair:
      * dout is the gradient of the ReLU's output `out`, masked where out <= 0 as the ReLU's

@@ -373,6 +373,11 @@ static int dnnl_conv_transpose2d_forward(float *out, const float *inp, const flo
                                          const float *bias, const nn_conv2d_desc *d, void *ctx) {
     return conv_forward(KIND_DECONV, out, inp, weight, bias, d, 0, ctx);
 }
+static int dnnl_conv_transpose2d_relu_forward(float *out, const float *inp, const float *weight,
+                                              const float *bias, const nn_conv2d_desc *d,
+                                              void *ctx) {
+    return conv_forward(KIND_DECONV, out, inp, weight, bias, d, 1, ctx);
+}
 static int dnnl_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias,
                                           const float *dout, const float *inp,
                                           const float *weight, const nn_conv2d_desc *d,
@@ -598,6 +603,7 @@ static nn_backend cpu_dnnl = {
         .supports = dnnl_supports,
         .conv2d_forward = dnnl_conv2d_forward,
         .conv2d_relu_forward = dnnl_conv2d_relu_forward,
+        .conv_transpose2d_relu_forward = dnnl_conv_transpose2d_relu_forward,
         .conv2d_backward = dnnl_conv2d_backward,
         .conv_transpose2d_forward = dnnl_conv_transpose2d_forward,
         .conv_transpose2d_backward = dnnl_conv_transpose2d_backward,

@@ -339,6 +339,7 @@ const nn_backend *cu_backend(int device) {
     f.conv2d_forward = cu_conv2d_forward;
     f.conv2d_backward = cu_conv2d_backward;
     f.conv2d_relu_forward = cu_conv2d_relu_forward;
+    f.conv_transpose2d_relu_forward = cu_conv_transpose2d_relu_forward;
     f.conv_transpose2d_forward = cu_conv_transpose2d_forward;
     f.conv_transpose2d_backward = cu_conv_transpose2d_backward;
     f.batchnorm_forward = cu_batchnorm_forward;

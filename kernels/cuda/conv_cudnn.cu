@@ -152,7 +152,7 @@ static int run(cu_ctx *c, int kind, const problem *p, const void *a, const void 
             c->dnn, &one, c->tx, a, c->fw, b, c->conv, (cudnnConvolutionFwdAlgo_t)e->algo, aws,
             e->ws, &zero, c->ty, out, c->tb, fused_bias, c->relu, c->ty, out);
         if (st == CUDNN_STATUS_SUCCESS) return 0;
-        if (st != CUDNN_STATUS_NOT_SUPPORTED)
+        if (CUDNN_STATUS_CATEGORY(st) != CUDNN_STATUS_NOT_SUPPORTED) /* 3000-3999: refused */
             return cu_fail(__FILE__, __LINE__, "cudnnConvolutionBiasActivationForward",
                            cudnnGetErrorString(st));
         e->nofuse = 1;
@@ -341,6 +341,16 @@ int cu_conv_transpose2d_forward(float *out, const float *inp, const float *weigh
     /* y of the problem is our input; its backward data writes our output */
     if (run_f32(c, BWD_DATA, &p, inp, ny(&p), wp, nw(&p), out, nx(&p), 0, res)) return 1;
     return bias ? add_bias(c, out, bias, d->N, d->OH, d->OW, d->K) : 0;
+}
+
+int cu_conv_transpose2d_relu_forward(float *out, const float *inp, const float *weight,
+                                     const float *bias, const nn_conv2d_desc *d, void *ctx) {
+    cu_ctx *c = (cu_ctx *)ctx;
+    if (cu_gemm_conv_applies(d, 1))
+        return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 1, 1);
+    if (cu_conv_transpose2d_forward(out, inp, weight, NULL, d, ctx)) return 1;
+    CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)d->N * d->OH * d->OW, d->K, 1, c->stream));
+    return 0;
 }
 
 int cu_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,

@@ -29,8 +29,9 @@ static int launched(const char *what) {
     return 1;
 }
 
-/* out (N, H*R, W*S, K) from z (N*H*W, K*R*S), plus bias; or (back) z from out. One thread per
- * output value: the output side is read or written coalesced. */
+/* out (N, H*R, W*S, K) from z (N*H*W, K*R*S), plus bias (back 0; back 2: then max(0, .)); or
+ * (back 1) z from out. One thread per output value: the output side is read or written
+ * coalesced. */
 template <typename I> /* the index type: 32 bits when n allows (64-bit division is slow) */
 __global__ void z_out(float *out, float *z, const float *bias, int H, int W, int K, int R, int S,
                       size_t n, int back) {
@@ -45,8 +46,12 @@ __global__ void z_out(float *out, float *z, const float *bias, int H, int W, int
         const size_t nn = t / (I)OH;
         const size_t p = (nn * H + oh / R) * W + ow / S;
         const size_t zi = p * ((size_t)K * R * S) + ((size_t)k * R + oh % R) * S + ow % S;
-        if (back) z[zi] = out[o];
-        else out[o] = z[zi] + (bias ? bias[k] : 0.0f);
+        if (back == 1) {
+            z[zi] = out[o];
+        } else {
+            const float v = z[zi] + (bias ? bias[k] : 0.0f);
+            out[o] = back == 2 ? (v > 0.f ? v : 0.f) : v; /* 2: ReLU (the reference's rule) */
+        }
     }
 }
 
@@ -86,7 +91,7 @@ int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *w
                             cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
     if (transposed) {
         const size_t n = (size_t)P * M;
-        z_out_launch(out, z, bias, d, n, 0, c->stream);
+        z_out_launch(out, z, bias, d, n, relu ? 2 : 0, c->stream);
         return launched("transposed conv scatter");
     }
     if (bias || relu) CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)P, d->K, relu, c->stream));

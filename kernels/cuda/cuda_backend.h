@@ -95,6 +95,8 @@ int cu_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *d
                        void *ctx);
 int cu_conv_transpose2d_forward(float *out, const float *inp, const float *weight,
                                 const float *bias, const nn_conv2d_desc *d, void *ctx);
+int cu_conv_transpose2d_relu_forward(float *out, const float *inp, const float *weight,
+                                     const float *bias, const nn_conv2d_desc *d, void *ctx);
 int cu_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                                  const float *inp, const float *weight, const nn_conv2d_desc *d,
                                  void *ctx);

@@ -329,7 +329,7 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
                                    const nn_pool2d_desc *d, int *at, cudaStream_t s) {
     const size_t n = (size_t)d->N * d->H * d->W * d->C;
     if (d->stride_h >= d->R && d->stride_w >= d->S) {
-        const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
+        const size_t no = (size_t)d->N * d->OH * d->OW * d->C; /* <= n: windows apart */
         if (d->pad_h || d->pad_w || d->OH * d->stride_h != d->H || d->OW * d->stride_w != d->W ||
             d->R != d->stride_h || d->S != d->stride_w)
             if (cudaMemsetAsync(dinp, 0, n * sizeof *dinp, s) != cudaSuccess) {
@@ -348,7 +348,7 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
         return launched("maxpool_backward");
     }
     const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
-    if (small_index(n)) {
+    if (small_index(n > no ? n : no)) {
         maxpool_argmax<unsigned><<<blocks(no), T, 0, s>>>(at, inp, d->H, d->W, d->C, d->R, d->S,
                                                           d->stride_h, d->stride_w, d->pad_h,
                                                           d->pad_w, d->OH, d->OW, no);
@@ -457,10 +457,11 @@ __global__ void bn_stats_combine(const float *partial, const float *x, int P, in
         const double d = k + s1 / n - m;
         b += s2 - s1 * s1 / n + n * d * d;
     }
-    const double v = block_sum(b, sh) / P;
+    double v = block_sum(b, sh) / P;
     if (threadIdx.x) return;
+    v = v > 0.0 ? v : 0.0; /* the shifted sums can round below 0 on a constant channel */
     mean[c] = (float)m;
-    var[c] = (float)(v > 0.0 ? v : 0.0);
+    var[c] = (float)v;
     if (rm) {
         rm[c] = (1.0f - momentum) * rm[c] + momentum * mean[c];
         rv[c] = (float)((1.0 - momentum) * rv[c] + momentum * (P > 1 ? v * P / (P - 1) : v));

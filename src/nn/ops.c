@@ -205,6 +205,27 @@ void nn_conv2d_relu_forward(float *out, const float *inp, const float *weight, c
     nn_relu_forward_be(out, out, (size_t)d->N * d->OH * d->OW * d->K, be);
 }
 
+void nn_conv_transpose2d_relu_forward(float *out, const float *inp, const float *weight,
+                                      const float *bias, const nn_conv2d_desc *d,
+                                      const nn_backend *be) {
+    be = pick(be);
+    if (be->iface.conv_transpose2d_relu_forward &&
+        nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d)) {
+        const double t0 = nn_prof_on ? nn_prof_begin(be) : 0.0;
+        const int rc = be->iface.conv_transpose2d_relu_forward(out, inp, weight, bias, d,
+                                                               be->context);
+        if (nn_prof_on) nn_prof_end(be, "conv_transpose2d + relu forward", d, t0);
+        if (rc == 0) return;
+        if (be->device != NN_DEVICE_CPU) {
+            record(be, "conv_transpose2d + relu forward", 0);
+            return;
+        }
+        fallbacks++;
+    }
+    nn_conv_transpose2d_forward(out, inp, weight, bias, d, be);
+    nn_relu_forward_be(out, out, (size_t)d->N * d->OH * d->OW * d->K, be);
+}
+
 void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
                         const float *inp, const float *weight, const nn_conv2d_desc *d,
                         const nn_backend *be) {

@@ -59,6 +59,9 @@ void nn_conv2d_forward(float *out,          /* (N,OH,OW,K) */
                        const nn_conv2d_desc *d, const nn_backend *be);
 /* The same, then max(0, .) on the output: one fused op where the backend has it, else the two
  * (inference: the folded conv-BN-ReLU layer). */
+void nn_conv_transpose2d_relu_forward(float *out, const float *inp, const float *weight,
+                                      const float *bias, const nn_conv2d_desc *d,
+                                      const nn_backend *be);
 void nn_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
                             const nn_conv2d_desc *d, const nn_backend *be);
 void nn_conv2d_backward(float *dinp,         /* (N,H,W,C) written, or NULL */

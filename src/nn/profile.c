@@ -22,17 +22,17 @@ static unsigned long dropped; /* calls that found the table full */
 void nn_ops_profile(int on) { nn_prof_on = on; }
 void nn_ops_profile_reset(void) { nrows = 0, dropped = 0; }
 
-static void sync(const nn_backend *be) {
+static void prof_sync(const nn_backend *be) {
     if (be->device != NN_DEVICE_CPU && be->iface.sync) be->iface.sync(be->context);
 }
 
 double nn_prof_begin(const nn_backend *be) {
-    sync(be);
+    prof_sync(be);
     return sw_now();
 }
 
 void nn_prof_end(const nn_backend *be, const char *op, const nn_conv2d_desc *d, double t0) {
-    sync(be);
+    prof_sync(be);
     const double dt = sw_now() - t0;
     char key[PROF_KEY];
     if (d)

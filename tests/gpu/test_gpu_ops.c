@@ -102,12 +102,12 @@ static void conv_case(const char *name, int transposed, int N, int H, int W, int
     check(name, "dinp", ddx, dx_ref, ni, t);
     check(name, "dweight+", ddw, dw_ref, nw, t);
     if (bias) check(name, "dbias+", ddb, db_ref, K, TOL_F32 * 10);
-    if (!transposed) { /* the fused forward (inference: bias and ReLU in one pass) */
-        for (size_t i = 0; i < no; i++) y_ref[i] = y_ref[i] > 0.f ? y_ref[i] : 0.f;
-        nn_conv2d_relu_forward(dout, dx, dwt, dbias, &d, G);
-        check_err(name);
-        check(name, "out relu", dout, y_ref, no, t);
-    }
+    /* the fused forward (inference: bias and ReLU in one pass) */
+    for (size_t i = 0; i < no; i++) y_ref[i] = y_ref[i] > 0.f ? y_ref[i] : 0.f;
+    if (transposed) nn_conv_transpose2d_relu_forward(dout, dx, dwt, dbias, &d, G);
+    else nn_conv2d_relu_forward(dout, dx, dwt, dbias, &d, G);
+    check_err(name);
+    check(name, "out relu", dout, y_ref, no, t);
     /* deterministic mode: the backward twice gives the same bits */
     if (mode == 0) {
         nn_backend_cuda_set_mode(G, NN_CUDA_F32, 1);

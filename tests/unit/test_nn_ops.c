@@ -175,6 +175,19 @@ static void add_conv_relu(op_case *c, int N, int H, int W, int C, int K, int R, 
     c->bwd = NULL;
 }
 
+static void deconv_relu_fwd(op_case *c, const nn_backend *be, float *out) {
+    nn_conv_transpose2d_relu_forward(out, c->in[0], c->in[1], c->flag ? c->in[2] : NULL,
+                                     &c->conv, be);
+}
+static void add_deconv_relu(op_case *c, int N, int H, int W, int C, int K, int R, int stride,
+                            int pad, int bias) {
+    add_conv(c, 1, N, H, W, C, K, R, stride, pad, 1, 1, 0, bias);
+    const size_t len = strlen(c->name);
+    snprintf(c->name + len, sizeof c->name - len, " + relu");
+    c->fwd = deconv_relu_fwd;
+    c->bwd = NULL;
+}
+
 /* batch norm: in[0] inp (P,C), in[1] gamma, in[2] beta; dims P, C; flag = training */
 static void bn_fwd(op_case *c, const nn_backend *be, float *out) {
     nn_batchnorm_forward(out, c->mean, c->var, c->rmean, c->rvar, c->in[0], c->in[1], c->in[2],
@@ -639,6 +652,8 @@ int main(int argc, char **argv) {
     add_conv(&cases[n++], 1, 2, 4, 5, 6, 3, 4, 2, 1, 1, 1, 0, 1); /* seed 002 decoder */
     add_conv_relu(&cases[n++], 2, 9, 8, 5, 6, 3, 1, 1, 1);     /* folded conv-BN-ReLU */
     add_conv_relu(&cases[n++], 1, 12, 11, 3, 4, 7, 2, 3, 1);   /* folded ResNet stem */
+    add_deconv_relu(&cases[n++], 2, 5, 6, 6, 4, 2, 2, 0, 1);   /* folded UNet upsampler */
+    add_deconv_relu(&cases[n++], 1, 4, 5, 4, 3, 4, 2, 1, 1);   /* folded seed 002 decoder */
     add_conv(&cases[n++], 1, 1, 4, 4, 4, 4, 3, 2, 1, 1, 1, 1, 0);
     add_conv(&cases[n++], 1, 2, 5, 5, 4, 6, 3, 1, 1, 2, 2, 0, 1);
     add_bn(&cases[n++], 50, 6, 1);

@@ -315,11 +315,13 @@ void nn_cbr_layer_forward(nn_net *n, nn_cbr_layer *l, const float *x) {
     if (!n->training && n->folded && l->fold >= 0 && l->fold < n->nfolds &&
         n->folds[l->fold].w == l->conv.w) {
         const nn_fold_pair *f = &n->folds[l->fold];
-        if (!l->conv.transposed) { /* one pass: the ReLU fused where the backend can */
+        /* one pass: the ReLU fused where the backend can */
+        if (!l->conv.transposed)
             nn_conv2d_relu_forward(y, x, n->fold + f->fw, n->fold + f->fb, &l->conv.d, n->be);
-            return;
-        }
-        nn_conv_transpose2d_forward(y, x, n->fold + f->fw, n->fold + f->fb, &l->conv.d, n->be);
+        else
+            nn_conv_transpose2d_relu_forward(y, x, n->fold + f->fw, n->fold + f->fb, &l->conv.d,
+                                             n->be);
+        return;
     } else {
         nn_conv_layer_forward(n, &l->conv, x);
         if (!(n->training && n->bn_sync)) { /* batch norm and ReLU in one pass where fused */
