@@ -178,12 +178,18 @@ static size_t nx(const problem *p) { return (size_t)p->n * p->h * p->w * p->c; }
 static size_t ny(const problem *p) { return (size_t)p->n * p->oh * p->ow * p->k; }
 static size_t nw(const problem *p) { return (size_t)p->k * p->r * p->s * (p->c / p->groups); }
 
+/* How run_f32 leaves the result in out: written, added, or (bf16 mode) with a bias per output
+ * channel and the ReLU applied while it is converted back. */
+enum { FIN_WRITE = 0, FIN_ADD = 1, FIN_BIAS_RELU = 2 };
+
 /* One direction with f32 operands: in bf16 mode the operands are converted into the workspace
  * first (a: na elements, b: nb) and the result converted back (nout elements). The workspace
- * is requested up front, so the pointers stay valid (it grows only here). */
-static int run_f32(cu_ctx *c, int kind, const problem *p, const float *a, size_t na,
-                   const float *b, size_t nb, float *out, size_t nout, int accumulate,
-                   size_t reserved /* bytes at the workspace start the caller uses */) {
+ * is requested up front, so the pointers stay valid (it grows only here). FIN_BIAS_RELU is for
+ * bf16 mode only (bias: p->k floats or NULL). */
+static int run_f32_fin(cu_ctx *c, int kind, const problem *p, const float *a, size_t na,
+                       const float *b, size_t nb, float *out, size_t nout, int fin,
+                       const float *bias, size_t reserved /* bytes the caller uses */) {
+    const int accumulate = fin == FIN_ADD;
     if (!bf16(c)) {
         /* make sure the FindEx space exists before taking pointers */
         if (!cu_ws(c, reserved + cu_align(nout * 4) + FIND_WS)) return 1;
@@ -197,9 +203,18 @@ static int run_f32(cu_ctx *c, int kind, const problem *p, const float *a, size_t
     CU_LAUNCHED(cuk_f32_to_bf16(ha, a, na, c->stream));
     CU_LAUNCHED(cuk_f32_to_bf16(hb, b, nb, c->stream));
     if (run(c, kind, p, ha, hb, ho, 0, nout * 2, ws + reserved + ba + bb + bo, NULL)) return 1;
-    if (accumulate) CU_LAUNCHED(xk_bf16_accumulate(out, ho, nout, c->stream));
+    if (fin == FIN_ADD) CU_LAUNCHED(xk_bf16_accumulate(out, ho, nout, c->stream));
+    else if (fin == FIN_BIAS_RELU)
+        CU_LAUNCHED(xk_bf16_bias_act(out, ho, bias, nout / p->k, p->k, 1, c->stream));
     else CU_LAUNCHED(cuk_bf16_to_f32(out, ho, nout, c->stream));
     return 0;
+}
+
+static int run_f32(cu_ctx *c, int kind, const problem *p, const float *a, size_t na,
+                   const float *b, size_t nb, float *out, size_t nout, int accumulate,
+                   size_t reserved) {
+    return run_f32_fin(c, kind, p, a, na, b, nb, out, nout, accumulate ? FIN_ADD : FIN_WRITE,
+                       NULL, reserved);
 }
 
 static problem conv_problem(const nn_conv2d_desc *d) {
@@ -277,19 +292,9 @@ int cu_conv2d_relu_forward(float *out, const float *inp, const float *weight, co
         const int r = run(c, FWD, &p, inp, weight, out, 0, ny(&p) * 4, (char *)c->ws, bias);
         if (r != 2) return r;
     }
-    if (fused && bf16(c)) { /* bf16: bias and ReLU in the conversion of the result back */
-        const size_t na = nx(&p), nb = nw(&p), no = ny(&p);
-        const size_t ba = cu_align(na * 2), bb = cu_align(nb * 2), bo = cu_align(no * 2);
-        char *ws = (char *)cu_ws(c, ba + bb + bo + cu_align(no * 2) + FIND_WS);
-        if (!ws) return 1;
-        uint16_t *ha = (uint16_t *)ws, *hb = (uint16_t *)(ws + ba);
-        uint16_t *ho = (uint16_t *)(ws + ba + bb);
-        CU_LAUNCHED(cuk_f32_to_bf16(ha, inp, na, c->stream));
-        CU_LAUNCHED(cuk_f32_to_bf16(hb, weight, nb, c->stream));
-        if (run(c, FWD, &p, ha, hb, ho, 0, no * 2, ws + ba + bb + bo, NULL)) return 1;
-        CU_LAUNCHED(xk_bf16_bias_act(out, ho, bias, rows, d->K, 1, c->stream));
-        return 0;
-    }
+    if (fused && bf16(c)) /* bf16: bias and ReLU in the conversion of the result back */
+        return run_f32_fin(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), FIN_BIAS_RELU,
+                           bias, 0);
     if (run_f32(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), 0, 0)) return 1;
     CU_LAUNCHED(xk_bias_act_rows(out, bias, rows, d->K, 1, c->stream));
     return 0;

@@ -166,6 +166,25 @@ __global__ void colsum_combine(float *db, const float *partial, int K) {
  * -FLT_MAX: the reference's rule; -1 for none) as h * W + w; then each input value sums the
  * output gradients of the windows that chose it, in (oh, ow) order from 0, as the reference's
  * scatter adds them: bitwise equal to it. */
+/* The first maximum of window (oh, ow) of one channel (x: the image's channel c), the
+ * reference's rule: r, s order, strictly greater, from -FLT_MAX; h * W + w, or -1 for none. */
+__device__ __forceinline__ int window_argmax(const float *x, int H, int W, int C, int R, int S,
+                                             int oh, int ow, int sh_, int sw_, int ph, int pw) {
+    float best = -FLT_MAX;
+    int b = -1;
+    for (int r = 0; r < R; r++) {
+        const int h = oh * sh_ - ph + r;
+        if (h < 0 || h >= H) continue;
+        for (int s = 0; s < S; s++) {
+            const int w = ow * sw_ - pw + s;
+            if (w < 0 || w >= W) continue;
+            const float v = x[((size_t)h * W + w) * C];
+            if (v > best) best = v, b = h * W + w;
+        }
+    }
+    return b;
+}
+
 template <typename I>
 __global__ void maxpool_argmax(int *at, const float *inp, int H, int W, int C, int R, int S,
                                int sh_, int sw_, int ph, int pw, int OH, int OW, size_t n) {
@@ -176,20 +195,7 @@ __global__ void maxpool_argmax(int *at, const float *inp, int H, int W, int C, i
         t /= (I)OW;
         const int oh = (int)(t % (I)OH);
         const size_t nn = t / (I)OH;
-        const float *x = inp + nn * H * W * C + c;
-        float best = -FLT_MAX;
-        int b = -1;
-        for (int r = 0; r < R; r++) {
-            const int h = oh * sh_ - ph + r;
-            if (h < 0 || h >= H) continue;
-            for (int s = 0; s < S; s++) {
-                const int w = ow * sw_ - pw + s;
-                if (w < 0 || w >= W) continue;
-                const float v = x[((size_t)h * W + w) * C];
-                if (v > best) best = v, b = h * W + w;
-            }
-        }
-        at[o] = b;
+        at[o] = window_argmax(inp + nn * H * W * C + c, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw);
     }
 }
 
@@ -300,18 +306,7 @@ __global__ void maxpool_bwd_tiled(float *dinp, const float *dout, const float *i
         const int oh = (int)(t % (I)OH);
         const size_t nn = t / (I)OH;
         const size_t base = nn * H * W * C + c;
-        float best = -FLT_MAX;
-        int bh = -1, bw = -1;
-        for (int r = 0; r < R; r++) {
-            const int h = oh * sh_ - ph + r;
-            if (h < 0 || h >= H) continue;
-            for (int s = 0; s < S; s++) {
-                const int w = ow * sw_ - pw + s;
-                if (w < 0 || w >= W) continue;
-                const float v = inp[base + ((size_t)h * W + w) * C];
-                if (v > best) best = v, bh = h, bw = w;
-            }
-        }
+        const int b = window_argmax(inp + base, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw);
         const float g = dout[o];
         for (int r = 0; r < R; r++) {
             const int h = oh * sh_ - ph + r;
@@ -319,7 +314,7 @@ __global__ void maxpool_bwd_tiled(float *dinp, const float *dout, const float *i
             for (int s = 0; s < S; s++) {
                 const int w = ow * sw_ - pw + s;
                 if (w < 0 || w >= W) continue;
-                dinp[base + ((size_t)h * W + w) * C] = h == bh && w == bw ? 0.f + g : 0.f;
+                dinp[base + ((size_t)h * W + w) * C] = h * W + w == b ? 0.f + g : 0.f;
             }
         }
     }

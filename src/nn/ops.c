@@ -187,43 +187,41 @@ void nn_conv2d_forward(float *out, const float *inp, const float *weight, const 
     REF("conv2d forward", d, ref_conv2d_forward(out, inp, weight, bias, d));
 }
 
-void nn_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
-                            const nn_conv2d_desc *d, const nn_backend *be) {
+/* The fused inference entries (conv or transposed conv, then ReLU): the backend's entry when it
+ * has one, else the two ops. */
+typedef int (*conv_relu_fn)(float *, const float *, const float *, const float *,
+                            const nn_conv2d_desc *, void *);
+
+static void conv_relu(conv_relu_fn fused, int transposed, float *out, const float *inp,
+                      const float *weight, const float *bias, const nn_conv2d_desc *d,
+                      const nn_backend *be) {
     be = pick(be);
-    if (be->iface.conv2d_relu_forward && nn_backend_supports(be, NN_OP_CONV2D, d)) {
+    const char *op = transposed ? "conv_transpose2d + relu forward" : "conv2d + relu forward";
+    if (fused && nn_backend_supports(be, transposed ? NN_OP_CONV_TRANSPOSE2D : NN_OP_CONV2D, d)) {
         const double t0 = nn_prof_on ? nn_prof_begin(be) : 0.0;
-        const int rc = be->iface.conv2d_relu_forward(out, inp, weight, bias, d, be->context);
-        if (nn_prof_on) nn_prof_end(be, "conv2d + relu forward", d, t0);
+        const int rc = fused(out, inp, weight, bias, d, be->context);
+        if (nn_prof_on) nn_prof_end(be, op, d, t0);
         if (rc == 0) return;
-        if (be->device != NN_DEVICE_CPU) {
-            record(be, "conv2d + relu forward", 0);
+        if (be->device != NN_DEVICE_CPU) { /* no CPU fallback on a device */
+            record(be, op, 0);
             return;
         }
         fallbacks++;
     }
-    nn_conv2d_forward(out, inp, weight, bias, d, be);
+    if (transposed) nn_conv_transpose2d_forward(out, inp, weight, bias, d, be);
+    else nn_conv2d_forward(out, inp, weight, bias, d, be);
     nn_relu_forward_be(out, out, (size_t)d->N * d->OH * d->OW * d->K, be);
+}
+
+void nn_conv2d_relu_forward(float *out, const float *inp, const float *weight, const float *bias,
+                            const nn_conv2d_desc *d, const nn_backend *be) {
+    conv_relu(pick(be)->iface.conv2d_relu_forward, 0, out, inp, weight, bias, d, be);
 }
 
 void nn_conv_transpose2d_relu_forward(float *out, const float *inp, const float *weight,
                                       const float *bias, const nn_conv2d_desc *d,
                                       const nn_backend *be) {
-    be = pick(be);
-    if (be->iface.conv_transpose2d_relu_forward &&
-        nn_backend_supports(be, NN_OP_CONV_TRANSPOSE2D, d)) {
-        const double t0 = nn_prof_on ? nn_prof_begin(be) : 0.0;
-        const int rc = be->iface.conv_transpose2d_relu_forward(out, inp, weight, bias, d,
-                                                               be->context);
-        if (nn_prof_on) nn_prof_end(be, "conv_transpose2d + relu forward", d, t0);
-        if (rc == 0) return;
-        if (be->device != NN_DEVICE_CPU) {
-            record(be, "conv_transpose2d + relu forward", 0);
-            return;
-        }
-        fallbacks++;
-    }
-    nn_conv_transpose2d_forward(out, inp, weight, bias, d, be);
-    nn_relu_forward_be(out, out, (size_t)d->N * d->OH * d->OW * d->K, be);
+    conv_relu(pick(be)->iface.conv_transpose2d_relu_forward, 1, out, inp, weight, bias, d, be);
 }
 
 void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,

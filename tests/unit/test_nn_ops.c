@@ -166,25 +166,17 @@ static void add_conv(op_case *c, int transposed, int N, int H, int W, int C, int
 static void conv_relu_fwd(op_case *c, const nn_backend *be, float *out) {
     nn_conv2d_relu_forward(out, c->in[0], c->in[1], c->flag ? c->in[2] : NULL, &c->conv, be);
 }
-static void add_conv_relu(op_case *c, int N, int H, int W, int C, int K, int R, int stride,
-                          int pad, int bias) {
-    add_conv(c, 0, N, H, W, C, K, R, stride, pad, 1, 1, 0, bias);
-    const size_t len = strlen(c->name);
-    snprintf(c->name + len, sizeof c->name - len, " + relu");
-    c->fwd = conv_relu_fwd;
-    c->bwd = NULL;
-}
-
 static void deconv_relu_fwd(op_case *c, const nn_backend *be, float *out) {
     nn_conv_transpose2d_relu_forward(out, c->in[0], c->in[1], c->flag ? c->in[2] : NULL,
                                      &c->conv, be);
 }
-static void add_deconv_relu(op_case *c, int N, int H, int W, int C, int K, int R, int stride,
-                            int pad, int bias) {
-    add_conv(c, 1, N, H, W, C, K, R, stride, pad, 1, 1, 0, bias);
+/* the fused forward of a (transposed) convolution and ReLU (inference: no backward) */
+static void add_conv_relu(op_case *c, int transposed, int N, int H, int W, int C, int K, int R,
+                          int stride, int pad, int bias) {
+    add_conv(c, transposed, N, H, W, C, K, R, stride, pad, 1, 1, 0, bias);
     const size_t len = strlen(c->name);
     snprintf(c->name + len, sizeof c->name - len, " + relu");
-    c->fwd = deconv_relu_fwd;
+    c->fwd = transposed ? deconv_relu_fwd : conv_relu_fwd;
     c->bwd = NULL;
 }
 
@@ -650,10 +642,10 @@ int main(int argc, char **argv) {
     add_conv(&cases[n++], 0, 2, 8, 8, 4, 6, 1, 2, 0, 1, 1, 0, 0); /* ResNet shortcut 1x1 s2 */
     add_conv(&cases[n++], 0, 1, 8, 7, 3, 4, 3, 2, 1, 1, 1, 0, 1); /* ResNet 3x3 s2, even H */
     add_conv(&cases[n++], 1, 2, 4, 5, 6, 3, 4, 2, 1, 1, 1, 0, 1); /* seed 002 decoder */
-    add_conv_relu(&cases[n++], 2, 9, 8, 5, 6, 3, 1, 1, 1);     /* folded conv-BN-ReLU */
-    add_conv_relu(&cases[n++], 1, 12, 11, 3, 4, 7, 2, 3, 1);   /* folded ResNet stem */
-    add_deconv_relu(&cases[n++], 2, 5, 6, 6, 4, 2, 2, 0, 1);   /* folded UNet upsampler */
-    add_deconv_relu(&cases[n++], 1, 4, 5, 4, 3, 4, 2, 1, 1);   /* folded seed 002 decoder */
+    add_conv_relu(&cases[n++], 0, 2, 9, 8, 5, 6, 3, 1, 1, 1);   /* folded conv-BN-ReLU */
+    add_conv_relu(&cases[n++], 0, 1, 12, 11, 3, 4, 7, 2, 3, 1); /* folded ResNet stem */
+    add_conv_relu(&cases[n++], 1, 2, 5, 6, 6, 4, 2, 2, 0, 1);   /* folded UNet upsampler */
+    add_conv_relu(&cases[n++], 1, 1, 4, 5, 4, 3, 4, 2, 1, 1);   /* folded seed 002 decoder */
     add_conv(&cases[n++], 1, 1, 4, 4, 4, 4, 3, 2, 1, 1, 1, 1, 0);
     add_conv(&cases[n++], 1, 2, 5, 5, 4, 6, 3, 1, 1, 2, 2, 0, 1);
     add_bn(&cases[n++], 50, 6, 1);
