@@ -14,7 +14,7 @@
 typedef struct {
     const char *model;   /* --model FILE (model.h5), or NULL */
     const char *device;  /* --device auto|cpu|cuda for jobs that run a model, or NULL (auto) */
-    const char *precision; /* --precision f32|tf32|bf16 on the GPU, or NULL (f32) */
+    const char *precision; /* --precision f32|tf32|bf16|bf16-act on the GPU, or NULL (f32) */
     int deterministic;   /* --deterministic on the GPU */
 } sw_job_params;
 

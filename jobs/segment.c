@@ -175,8 +175,7 @@ static sw_status seg_process(void *ctx, uint8_t *scores, const uint8_t *pix, con
     if (!nn_backend_is_host(s->m.net.mem_be)) { /* the softmax on the device, probabilities back */
         nn_softmax_forward_be(s->dprob, logits, P, K, s->m.net.be);
         if ((st = nn_model_status(&s->m)) ||
-            (st = nn_mem_copy(s->m.net.mem_be, s->prob, s->dprob, P * K * sizeof *s->prob,
-                              NN_COPY_D2H)))
+            (st = nn_act_download(s->m.net.be, s->prob, s->dprob, P * K)))
             return st;
     } else {
         if ((st = nn_model_status(&s->m))) return st;

@@ -167,6 +167,17 @@ typedef struct nn_backend_i {
                                    const float *out, const float *inp, const float *gamma,
                                    const float *mean, const float *var, int P, int C, float eps,
                                    void *ctx);
+    /* Activation storage (optional; NULL: f32). act_dtype gives the nn_dtype (src/nn/tensor.h)
+     * of every activation argument of the entries above: the inputs and outputs of ops and
+     * their gradients (inp, out, dinp, dout, a, b, da, db, logits, dlogits, the fused batch
+     * norm's `out`). Weights, biases, parameter gradients, batch and running statistics,
+     * targets, class weights, loss values and optimizer buffers are f32 in every mode. An
+     * activation buffer is still sized and addressed in floats (bf16 values use the first half
+     * of their region), so models and arenas do not depend on the storage. act_upload and
+     * act_download copy n f32 host values into and out of activation storage, converting. */
+    int (*act_dtype)(void *ctx);
+    int (*act_upload)(float *dst, const float *host, size_t n, void *ctx);
+    int (*act_download)(float *host, const float *src, size_t n, void *ctx);
 } nn_backend_i;
 
 typedef enum { NN_COPY_H2D = 0, NN_COPY_D2H = 1, NN_COPY_D2D = 2 } nn_copy_kind;
@@ -192,14 +203,24 @@ const nn_backend *nn_backend_default(void);
  * first call creates it (stream, cuDNN and cuBLAS handles, workspace); later calls return it. */
 const nn_backend *nn_backend_cuda(int device);
 /* Precision and algorithm modes of the CUDA backend (no effect elsewhere):
- *  NN_CUDA_F32   f32 storage and arithmetic, TF32 off (the default; tests compare with it)
- *  NN_CUDA_TF32  f32 storage, convolutions and linears on TF32 tensor cores
- *  NN_CUDA_BF16  f32 storage (master weights, activations), convolutions and linears computed
- *                from bf16 copies with f32 accumulation
+ *  NN_CUDA_F32       f32 storage and arithmetic, TF32 off (the default; tests compare with it)
+ *  NN_CUDA_TF32      f32 storage, convolutions and linears on TF32 tensor cores
+ *  NN_CUDA_BF16      f32 storage (master weights, activations), convolutions and linears
+ *                    computed from bf16 copies with f32 accumulation
+ *  NN_CUDA_BF16_ACT  as NN_CUDA_BF16 with the activations stored in bf16 (act_dtype): half the
+ *                    memory traffic of the memory-bound ops; master weights, parameter
+ *                    gradients, optimizer state and statistics stay f32 (PyTorch's autocast)
  * deterministic: only deterministic cuDNN algorithms (same result run to run). Changing a mode
- * drops the algorithm cache. */
-typedef enum { NN_CUDA_F32 = 0, NN_CUDA_TF32 = 1, NN_CUDA_BF16 = 2 } nn_cuda_math;
-/* "f32", "tf32", "bf16" (the CLI's --precision) -> nn_cuda_math; -1 for another name. */
+ * drops the algorithm cache; activations written in one storage are not readable in the other,
+ * so change between f32 and bf16-act storage only before a model's set_input. */
+typedef enum {
+    NN_CUDA_F32 = 0,
+    NN_CUDA_TF32 = 1,
+    NN_CUDA_BF16 = 2,
+    NN_CUDA_BF16_ACT = 3
+} nn_cuda_math;
+/* "f32", "tf32", "bf16", "bf16-act" (the CLI's --precision) -> nn_cuda_math; -1 for another
+ * name. */
 int nn_cuda_math_parse(const char *name);
 int nn_backend_cuda_set_mode(const nn_backend *be, nn_cuda_math math, int deterministic);
 /* How many cuDNN algorithm searches ran (each new shape and mode once) and the workspace size. */

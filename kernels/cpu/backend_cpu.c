@@ -48,5 +48,6 @@ int nn_cuda_math_parse(const char *name) {
     if (!strcmp(name, "f32")) return NN_CUDA_F32;
     if (!strcmp(name, "tf32")) return NN_CUDA_TF32;
     if (!strcmp(name, "bf16")) return NN_CUDA_BF16;
+    if (!strcmp(name, "bf16-act")) return NN_CUDA_BF16_ACT;
     return -1;
 }

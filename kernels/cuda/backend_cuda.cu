@@ -1,11 +1,13 @@
 /* The CUDA backend (see kernels/backend.h, cuda_backend.h): its context, memory entries, the
  * linear layer through cuBLAS, and the table that routes the memory-bound ops, losses and
- * optimizer steps to swath's own kernels (cuda_kernels.h). Convolution, batch norm and pooling
- * are in conv_cudnn.cu, bn_cudnn.cu and pool_cudnn.cu. One stream carries all the work; the
+ * optimizer steps to swath's own kernels (cuda_kernels.h; over the activation storage type,
+ * k_store.cuh: f32, or bf16 in the bf16-act mode). Convolution, batch norm and pooling are in
+ * conv_cudnn.cu, bn_cudnn.cu and pool_cudnn.cu. One stream carries all the work; the
  * only synchronizations are copies to the host, loss values and workspace growth. The entry
  * points are nn_backend_cuda* under the plugin's cu_ names (entry.h). */
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/entry.h"
+#include "kernels/cuda/k_store.cuh"
 
 extern "C" {
 #include "kernels/cuda/cuda_kernels.h"
@@ -98,14 +100,69 @@ static int sync(void *ctx) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* linear through cuBLAS: row-major (N,C) x (K,C)^T is column-major W^T x inp */
+/* activation storage: f32, or bf16 (bf16-act mode), chosen per call by the mode */
 
-static cublasComputeType_t compute(const cu_ctx *c) { return cu_blas_compute(c); }
+#define B(p) ((bf16_t *)(p))
+#define CB(p) ((const bf16_t *)(p))
+/* an activation kernel over the mode's storage type: fn<bf16_t> on B(...) / CB(...) casts of
+ * the activation arguments, else the f32 instance on the plain ones */
+#define ACT(c, fn, bargs, fargs) ((c)->act_bf16 ? fn<bf16_t> bargs : fn<float> fargs)
+
+static int act_dtype(void *ctx) {
+    CTX;
+    return c->act_bf16 ? 1 /* NN_BF16 */ : 0 /* NN_F32 */;
+}
+
+/* through the workspace in f32, converted on the device */
+static int act_upload(float *dst, const float *host, size_t n, void *ctx) {
+    CTX;
+    float *tmp = (float *)cu_ws(c, cu_align(n * 4));
+    if (!tmp) return 1;
+    CU_CHECK(cudaMemcpyAsync(tmp, host, n * 4, cudaMemcpyHostToDevice, c->stream));
+    CU_LAUNCHED(cuk_f32_to_bf16((uint16_t *)dst, tmp, n, S));
+    CU_CHECK(cudaStreamSynchronize(c->stream)); /* the caller may reuse `host` */
+    return 0;
+}
+
+static int act_download(float *host, const float *src, size_t n, void *ctx) {
+    CTX;
+    float *tmp = (float *)cu_ws(c, cu_align(n * 4));
+    if (!tmp) return 1;
+    CU_LAUNCHED(cuk_bf16_to_f32(tmp, (const uint16_t *)src, n, S));
+    CU_CHECK(cudaMemcpyAsync(host, tmp, n * 4, cudaMemcpyDeviceToHost, c->stream));
+    CU_CHECK(cudaStreamSynchronize(c->stream));
+    return 0;
+}
 
 int cu_bias_grad(cu_ctx *c, float *db, const float *dy, size_t rows, int k) {
     float *partial = (float *)cu_ws(c, cu_align((size_t)XK_COLSUM_CHUNKS * k * 4));
     if (!partial) return 1;
-    CU_LAUNCHED(xk_colsum_accumulate(db, dy, rows, k, partial, c->stream));
+    CU_LAUNCHED(ACT(c, xkt_colsum_accumulate, (db, CB(dy), rows, k, partial, c->stream),
+                    (db, dy, rows, k, partial, c->stream)));
+    return 0;
+}
+
+int cu_bias_act(cu_ctx *c, float *out, const float *bias, size_t rows, int k, int relu) {
+    if (!bias && !relu) return 0;
+    CU_LAUNCHED(ACT(c, xkt_bias_act_rows, (B(out), bias, rows, k, relu, c->stream),
+                    (out, bias, rows, k, relu, c->stream)));
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* linear through cuBLAS: row-major (N,C) x (K,C)^T is column-major W^T x inp. With bf16
+ * activations the weight is converted into the workspace and the products take bf16 operands
+ * (cuBLAS's bf16 x bf16 -> bf16 or f32 with f32 compute). */
+
+/* *w: the weight as the products read it (a bf16 copy at the workspace start with bf16
+ * activations) */
+static int linear_weight(cu_ctx *c, const float *weight, size_t nw, const void **w) {
+    *w = weight;
+    if (!c->act_bf16) return 0;
+    uint16_t *h = (uint16_t *)cu_ws(c, cu_align(nw * 2));
+    if (!h) return 1;
+    CU_LAUNCHED(cuk_f32_to_bf16(h, weight, nw, S));
+    *w = h;
     return 0;
 }
 
@@ -113,11 +170,12 @@ static int linear_forward(float *out, const float *inp, const float *weight, con
                           int N, int C, int K, void *ctx) {
     CTX;
     const float one = 1.0f, zero = 0.0f;
-    BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, N, C, &one, weight, CUDA_R_32F,
-                            C, inp, CUDA_R_32F, C, &zero, out, CUDA_R_32F, K, compute(c),
-                            CUBLAS_GEMM_DEFAULT));
-    if (bias) CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)N, K, 0, c->stream));
-    return 0;
+    const cudaDataType_t t = cu_act_type(c);
+    const void *w = NULL;
+    if (linear_weight(c, weight, (size_t)K * C, &w)) return 1;
+    BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, K, N, C, &one, w, t, C, inp, t, C,
+                            &zero, out, t, K, cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
+    return bias ? cu_bias_act(c, out, bias, (size_t)N, K, 0) : 0;
 }
 
 static int linear_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -125,115 +183,131 @@ static int linear_backward(float *dinp, float *dweight, float *dbias, const floa
                            void *ctx) {
     CTX;
     const float one = 1.0f, zero = 0.0f;
-    if (dinp) /* dinp (C x N col-major) = W (C x K) dout (K x N) */
-        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, C, N, K, &one, weight,
-                                CUDA_R_32F, C, dout, CUDA_R_32F, K, &zero, dinp, CUDA_R_32F, C,
-                                compute(c), CUBLAS_GEMM_DEFAULT));
-    if (dweight) /* dW (C x K) += inp (C x N) dout^T (N x K) */
-        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, C, K, N, &one, inp,
-                                CUDA_R_32F, C, dout, CUDA_R_32F, K, &one, dweight, CUDA_R_32F, C,
-                                compute(c), CUBLAS_GEMM_DEFAULT));
+    const cudaDataType_t t = cu_act_type(c);
+    if (dinp) { /* dinp (C x N col-major) = W (C x K) dout (K x N) */
+        const void *w = NULL;
+        if (linear_weight(c, weight, (size_t)K * C, &w)) return 1;
+        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, C, N, K, &one, w, t, C, dout,
+                                t, K, &zero, dinp, t, C, cu_blas_compute(c),
+                                CUBLAS_GEMM_DEFAULT));
+    }
+    if (dweight) /* dW (C x K, f32) += inp (C x N) dout^T (N x K) */
+        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, C, K, N, &one, inp, t, C, dout,
+                                t, K, &one, dweight, CUDA_R_32F, C, cu_blas_compute(c),
+                                CUBLAS_GEMM_DEFAULT));
     if (dbias) return cu_bias_grad(c, dbias, dout, (size_t)N, K);
     return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* the memory-bound ops, losses and optimizer steps: swath's kernels on the stream */
+/* the memory-bound ops and losses: swath's kernels on the stream, over the storage type */
 
+#define SS c->stream
 static int relu_f(float *o, const float *i, size_t n, void *ctx) {
     CTX;
-    return cuk_relu_forward(o, i, n, S);
+    return ACT(c, cukt_relu_forward, (B(o), CB(i), n, SS), (o, i, n, SS));
 }
 static int relu_b(float *di, const float *d, const float *i, size_t n, void *ctx) {
     CTX;
-    return cuk_relu_backward(di, d, i, n, S);
+    return ACT(c, cukt_relu_backward, (B(di), CB(d), CB(i), n, SS), (di, d, i, n, SS));
 }
 static int lrelu_f(float *o, const float *i, size_t n, float sl, void *ctx) {
     CTX;
-    return cuk_leaky_relu_forward(o, i, n, sl, S);
+    return ACT(c, cukt_leaky_relu_forward, (B(o), CB(i), n, sl, SS), (o, i, n, sl, SS));
 }
 static int lrelu_b(float *di, const float *d, const float *i, size_t n, float sl, void *ctx) {
     CTX;
-    return cuk_leaky_relu_backward(di, d, i, n, sl, S);
+    return ACT(c, cukt_leaky_relu_backward, (B(di), CB(d), CB(i), n, sl, SS),
+               (di, d, i, n, sl, SS));
 }
 static int sig_f(float *o, const float *i, size_t n, void *ctx) {
     CTX;
-    return cuk_sigmoid_forward(o, i, n, S);
+    return ACT(c, cukt_sigmoid_forward, (B(o), CB(i), n, SS), (o, i, n, SS));
 }
 static int sig_b(float *di, const float *d, const float *o, size_t n, void *ctx) {
     CTX;
-    return cuk_sigmoid_backward(di, d, o, n, S);
+    return ACT(c, cukt_sigmoid_backward, (B(di), CB(d), CB(o), n, SS), (di, d, o, n, SS));
 }
 static int gap_f(float *o, const float *i, int N, int HW, int C, void *ctx) {
     CTX;
-    return cuk_global_avgpool_forward(o, i, N, HW, C, S);
+    return ACT(c, cukt_global_avgpool_forward, (B(o), CB(i), N, HW, C, SS), (o, i, N, HW, C, SS));
 }
 static int gap_b(float *di, const float *d, int N, int HW, int C, void *ctx) {
     CTX;
-    return cuk_global_avgpool_backward(di, d, N, HW, C, S);
+    return ACT(c, cukt_global_avgpool_backward, (B(di), CB(d), N, HW, C, SS),
+               (di, d, N, HW, C, SS));
 }
 static int upn_f(float *o, const float *i, int N, int H, int W, int C, int OH, int OW,
                  void *ctx) {
     CTX;
-    return cuk_upsample_nearest_forward(o, i, N, H, W, C, OH, OW, S);
+    return ACT(c, cukt_upsample_nearest_forward, (B(o), CB(i), N, H, W, C, OH, OW, SS),
+               (o, i, N, H, W, C, OH, OW, SS));
 }
 static int upn_b(float *di, const float *d, int N, int H, int W, int C, int OH, int OW,
                  void *ctx) {
     CTX;
-    return cuk_upsample_nearest_backward(di, d, N, H, W, C, OH, OW, S);
+    return ACT(c, cukt_upsample_nearest_backward, (B(di), CB(d), N, H, W, C, OH, OW, SS),
+               (di, d, N, H, W, C, OH, OW, SS));
 }
 static int upb_f(float *o, const float *i, int N, int H, int W, int C, int OH, int OW,
                  void *ctx) {
     CTX;
-    return cuk_upsample_bilinear_forward(o, i, N, H, W, C, OH, OW, S);
+    return ACT(c, cukt_upsample_bilinear_forward, (B(o), CB(i), N, H, W, C, OH, OW, SS),
+               (o, i, N, H, W, C, OH, OW, SS));
 }
 static int upb_b(float *di, const float *d, int N, int H, int W, int C, int OH, int OW,
                  void *ctx) {
     CTX;
-    return cuk_upsample_bilinear_backward(di, d, N, H, W, C, OH, OW, S);
+    return ACT(c, cukt_upsample_bilinear_backward, (B(di), CB(d), N, H, W, C, OH, OW, SS),
+               (di, d, N, H, W, C, OH, OW, SS));
 }
 static int cat_f(float *o, const float *a, const float *b, size_t P, int Ca, int Cb, void *ctx) {
     CTX;
-    return cuk_concat_forward(o, a, b, P, Ca, Cb, S);
+    return ACT(c, cukt_concat_forward, (B(o), CB(a), CB(b), P, Ca, Cb, SS),
+               (o, a, b, P, Ca, Cb, SS));
 }
 static int cat_b(float *da, float *db, const float *d, size_t P, int Ca, int Cb, void *ctx) {
     CTX;
-    return cuk_concat_backward(da, db, d, P, Ca, Cb, S);
+    return ACT(c, cukt_concat_backward, (B(da), B(db), CB(d), P, Ca, Cb, SS),
+               (da, db, d, P, Ca, Cb, SS));
 }
 static int add_f(float *o, const float *a, const float *b, size_t n, void *ctx) {
     CTX;
-    return cuk_add_forward(o, a, b, n, S);
+    return ACT(c, cukt_add_forward, (B(o), CB(a), CB(b), n, SS), (o, a, b, n, SS));
 }
 static int add_b(float *da, float *db, const float *d, size_t n, void *ctx) {
     CTX;
-    return cuk_add_backward(da, db, d, n, S);
+    return ACT(c, cukt_add_backward, (B(da), B(db), CB(d), n, SS), (da, db, d, n, SS));
 }
 static int smax_f(float *o, const float *i, size_t P, int K, void *ctx) {
     CTX;
-    return cuk_softmax_forward(o, i, P, K, S);
+    return ACT(c, cukt_softmax_forward, (B(o), CB(i), P, K, SS), (o, i, P, K, SS));
 }
 static int smax_b(float *di, const float *d, const float *o, size_t P, int K, void *ctx) {
     CTX;
-    return cuk_softmax_backward(di, d, o, P, K, S);
+    return ACT(c, cukt_softmax_backward, (B(di), CB(d), CB(o), P, K, SS), (di, d, o, P, K, SS));
 }
 static int ce_f(float *loss, const float *z, const unsigned char *t, const float *w, size_t P,
                 int K, int ignore, void *ctx) {
     CTX;
-    return cuk_cross_entropy_forward(loss, z, t, w, P, K, ignore, S);
+    return ACT(c, cukt_cross_entropy_forward, (loss, CB(z), t, w, P, K, ignore, SS),
+               (loss, z, t, w, P, K, ignore, SS));
 }
 static int ce_b(float *dz, float dl, const float *z, const unsigned char *t, const float *w,
                 size_t P, int K, int ignore, void *ctx) {
     CTX;
-    return cuk_cross_entropy_backward(dz, dl, z, t, w, P, K, ignore, S);
+    return ACT(c, cukt_cross_entropy_backward, (B(dz), dl, CB(z), t, w, P, K, ignore, SS),
+               (dz, dl, z, t, w, P, K, ignore, SS));
 }
 static int bce_f(float *loss, const float *z, const float *t, size_t P, int K, void *ctx) {
     CTX;
-    return cuk_bce_logits_forward(loss, z, t, P, K, S);
+    return ACT(c, cukt_bce_logits_forward, (loss, CB(z), t, P, K, SS), (loss, z, t, P, K, SS));
 }
 static int bce_b(float *dz, float dl, const float *z, const float *t, size_t P, int K,
                  void *ctx) {
     CTX;
-    return cuk_bce_logits_backward(dz, dl, z, t, P, K, S);
+    return ACT(c, cukt_bce_logits_backward, (B(dz), dl, CB(z), t, P, K, SS),
+               (dz, dl, z, t, P, K, SS));
 }
 static int sgd(float *p, const float *g, float *buf, size_t n, float lr, float mom, float wd,
                void *ctx) {
@@ -383,6 +457,9 @@ const nn_backend *cu_backend(int device) {
     f.sgd_update = sgd;
     f.adam_update = adam;
     f.scale = scale;
+    f.act_dtype = act_dtype;
+    f.act_upload = act_upload;
+    f.act_download = act_download;
     the_backend.name = "cuda";
     the_backend.device = NN_DEVICE_CUDA;
     the_backend.iface = f;
@@ -396,6 +473,7 @@ int cu_backend_set_mode(const nn_backend *be, nn_cuda_math math, int determinist
     cu_ctx *c = &the_ctx;
     if (c->math != (int)math || c->deterministic != deterministic) c->ncache = 0;
     c->math = (int)math;
+    c->act_bf16 = math == NN_CUDA_BF16_ACT;
     c->deterministic = deterministic ? 1 : 0;
     BLAS_CHECK(cublasSetMathMode(c->blas, math == NN_CUDA_F32 ? CUBLAS_PEDANTIC_MATH
                                                               : CUBLAS_DEFAULT_MATH));

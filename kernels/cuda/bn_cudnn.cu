@@ -1,5 +1,6 @@
-/* Batch norm (f32 in every precision mode: activations are stored f32). Eval-mode forward
- * through cuDNN (the engine's (P,C) described as NHWC (1, C, 1, P)); training forward and
+/* Batch norm (f32 arithmetic in every precision mode). Eval-mode forward through cuDNN with f32
+ * activations (the engine's (P,C) described as NHWC (1, C, 1, P)), our kernel with bf16 ones
+ * (bf16-act mode: every kernel here reads and writes the activations in bf16); training forward and
  * backward, and the frozen (eval-mode) backward, are our kernels (k_extra.cu): per-channel sums
  * in a fixed order (deterministic), the running variance updated unbiased with factor
  * `momentum` (PyTorch's rule). cuDNN's training kernels on this view ran 10x slower than ours
@@ -7,6 +8,7 @@
  * ReLU after the batch norm in its normalization pass, and its backward as a mask in the
  * batch norm's backward passes. */
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/k_store.cuh"
 
 extern "C" {
 #include "kernels/cuda/cuda_kernels.h"
@@ -24,14 +26,26 @@ static int train_forward(cu_ctx *c, float *out, float *mean, float *var, float *
                          const float *beta, int P, int C, float momentum, float eps, int relu) {
     float *partial = (float *)cu_ws(c, cu_align((size_t)2 * XK_BN_CHUNKS * C * 4));
     if (!partial) return 1;
-    CU_LAUNCHED(xk_bn_train_forward(out, mean, var, running_mean, running_var, inp, gamma, beta,
-                                    P, C, momentum, eps, relu, partial, c->stream));
+    if (c->act_bf16)
+        CU_LAUNCHED(xkt_bn_train_forward((bf16_t *)out, mean, var, running_mean, running_var,
+                                         (const bf16_t *)inp, gamma, beta, P, C, momentum, eps,
+                                         relu, partial, c->stream));
+    else
+        CU_LAUNCHED(xk_bn_train_forward(out, mean, var, running_mean, running_var, inp, gamma,
+                                        beta, P, C, momentum, eps, relu, partial, c->stream));
     return 0;
 }
 
+/* eval mode; `relu` is applied here only with bf16 activations (the caller's ReLU pass
+ * otherwise) */
 static int eval_forward(cu_ctx *c, float *out, const float *inp, const float *gamma,
                         const float *beta, const float *running_mean, const float *running_var,
-                        int P, int C, float eps) {
+                        int P, int C, float eps, int relu) {
+    if (c->act_bf16) {
+        CU_LAUNCHED(xkt_bn_eval_forward((bf16_t *)out, (const bf16_t *)inp, running_mean,
+                                        running_var, gamma, beta, P, C, eps, relu, c->stream));
+        return 0;
+    }
     if (describe(c, P, C)) return 1;
     const float one = 1.0f, zero = 0.0f;
     DNN_CHECK(cudnnBatchNormalizationForwardInference(
@@ -46,7 +60,7 @@ int cu_batchnorm_forward(float *out, float *mean, float *var, float *running_mea
                          int training, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
     if (!training)
-        return eval_forward(c, out, inp, gamma, beta, running_mean, running_var, P, C, eps);
+        return eval_forward(c, out, inp, gamma, beta, running_mean, running_var, P, C, eps, 0);
     return train_forward(c, out, mean, var, running_mean, running_var, inp, gamma, beta, P, C,
                          momentum, eps, 0);
 }
@@ -59,8 +73,8 @@ int cu_batchnorm_relu_forward(float *out, float *mean, float *var, float *runnin
     if (training)
         return train_forward(c, out, mean, var, running_mean, running_var, inp, gamma, beta, P,
                              C, momentum, eps, 1);
-    if (eval_forward(c, out, inp, gamma, beta, running_mean, running_var, P, C, eps)) return 1;
-    CU_LAUNCHED(cuk_relu_forward(out, out, (size_t)P * C, c->stream));
+    if (eval_forward(c, out, inp, gamma, beta, running_mean, running_var, P, C, eps, 1)) return 1;
+    if (!c->act_bf16) CU_LAUNCHED(cuk_relu_forward(out, out, (size_t)P * C, c->stream));
     return 0;
 }
 
@@ -70,8 +84,14 @@ static int train_backward(cu_ctx *c, float *dinp, float *dgamma, float *dbeta, c
     const size_t bp = cu_align((size_t)2 * XK_BN_CHUNKS * C * 4);
     char *ws = (char *)cu_ws(c, bp + cu_align((size_t)2 * C * 4));
     if (!ws) return 1;
-    CU_LAUNCHED(xk_bn_train_backward(dinp, dgamma, dbeta, dout, mask, inp, gamma, mean, var, P,
-                                     C, eps, (float *)ws, (float *)(ws + bp), c->stream));
+    if (c->act_bf16)
+        CU_LAUNCHED(xkt_bn_train_backward((bf16_t *)dinp, dgamma, dbeta, (const bf16_t *)dout,
+                                          (const bf16_t *)mask, (const bf16_t *)inp, gamma, mean,
+                                          var, P, C, eps, (float *)ws, (float *)(ws + bp),
+                                          c->stream));
+    else
+        CU_LAUNCHED(xk_bn_train_backward(dinp, dgamma, dbeta, dout, mask, inp, gamma, mean, var,
+                                         P, C, eps, (float *)ws, (float *)(ws + bp), c->stream));
     return 0;
 }
 
@@ -96,7 +116,12 @@ int cu_batchnorm_frozen_backward(float *dinp, float *dgamma, float *dbeta, const
     cu_ctx *c = (cu_ctx *)ctx;
     float *partial = (float *)cu_ws(c, cu_align((size_t)2 * 64 * C * 4));
     if (!partial) return 1;
-    CU_LAUNCHED(xk_bn_frozen_backward(dinp, dgamma, dbeta, dout, inp, gamma, running_mean,
-                                      running_var, P, C, eps, partial, c->stream));
+    if (c->act_bf16)
+        CU_LAUNCHED(xkt_bn_frozen_backward((bf16_t *)dinp, dgamma, dbeta, (const bf16_t *)dout,
+                                           (const bf16_t *)inp, gamma, running_mean, running_var,
+                                           P, C, eps, partial, c->stream));
+    else
+        CU_LAUNCHED(xk_bn_frozen_backward(dinp, dgamma, dbeta, dout, inp, gamma, running_mean,
+                                          running_var, P, C, eps, partial, c->stream));
     return 0;
 }

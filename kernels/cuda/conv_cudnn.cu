@@ -6,7 +6,9 @@
  * Algorithms: FindEx once per (direction, shape, mode) with our workspace, cached; the
  * deterministic mode keeps only deterministic ones. bf16 mode: operands converted to bf16 in the
  * workspace, f32 accumulation, the result converted back (or accumulated, for weight
- * gradients). The convolutions that are one matrix product go to conv_gemm.cu instead. */
+ * gradients); bf16-act mode: the activations (x, y and their gradients) are bf16 already and
+ * only the weight is converted (weight gradients are still accumulated into f32). The
+ * convolutions that are one matrix product go to conv_gemm.cu instead. */
 #include "kernels/cuda/cuda_backend.h"
 
 extern "C" {
@@ -34,7 +36,7 @@ typedef struct {
     int pad_h, pad_w, stride_h, stride_w, dil_h, dil_w, groups;
 } problem;
 
-static int bf16(const cu_ctx *c) { return c->math == NN_CUDA_BF16; }
+static int bf16(const cu_ctx *c) { return cu_bf16_math(c); }
 
 /* the descriptors of p in dtype dt */
 static int describe(cu_ctx *c, const problem *p, cudnnDataType_t dt) {
@@ -183,9 +185,11 @@ static size_t nw(const problem *p) { return (size_t)p->k * p->r * p->s * (p->c /
 enum { FIN_WRITE = 0, FIN_ADD = 1, FIN_BIAS_RELU = 2 };
 
 /* One direction with f32 operands: in bf16 mode the operands are converted into the workspace
- * first (a: na elements, b: nb) and the result converted back (nout elements). The workspace
- * is requested up front, so the pointers stay valid (it grows only here). FIN_BIAS_RELU is for
- * bf16 mode only (bias: p->k floats or NULL). */
+ * first (a: na elements, b: nb) and the result converted back (nout elements). In bf16-act
+ * mode the activations are bf16 already: a (x or dy) always, b in BWD_FILTER (dy), the output
+ * unless BWD_FILTER (a weight gradient, f32). The workspace is requested up front, so the
+ * pointers stay valid (it grows only here). FIN_BIAS_RELU is for the bf16 modes only (bias:
+ * p->k floats or NULL). */
 static int run_f32_fin(cu_ctx *c, int kind, const problem *p, const float *a, size_t na,
                        const float *b, size_t nb, float *out, size_t nout, int fin,
                        const float *bias, size_t reserved /* bytes the caller uses */) {
@@ -195,14 +199,20 @@ static int run_f32_fin(cu_ctx *c, int kind, const problem *p, const float *a, si
         if (!cu_ws(c, reserved + cu_align(nout * 4) + FIND_WS)) return 1;
         return run(c, kind, p, a, b, out, accumulate, nout * 4, (char *)c->ws + reserved, NULL);
     }
-    const size_t ba = cu_align(na * 2), bb = cu_align(nb * 2), bo = cu_align(nout * 2);
+    const int a_act = c->act_bf16, b_act = c->act_bf16 && kind == BWD_FILTER;
+    const int out_act = c->act_bf16 && kind != BWD_FILTER;
+    const size_t ba = a_act ? 0 : cu_align(na * 2), bb = b_act ? 0 : cu_align(nb * 2);
+    const size_t bo = out_act ? 0 : cu_align(nout * 2);
     char *ws = (char *)cu_ws(c, reserved + ba + bb + bo + cu_align(nout * 2) + FIND_WS);
     if (!ws) return 1;
-    uint16_t *ha = (uint16_t *)(ws + reserved), *hb = (uint16_t *)(ws + reserved + ba);
-    uint16_t *ho = (uint16_t *)(ws + reserved + ba + bb);
-    CU_LAUNCHED(cuk_f32_to_bf16(ha, a, na, c->stream));
-    CU_LAUNCHED(cuk_f32_to_bf16(hb, b, nb, c->stream));
+    uint16_t *ha = a_act ? (uint16_t *)a : (uint16_t *)(ws + reserved);
+    uint16_t *hb = b_act ? (uint16_t *)b : (uint16_t *)(ws + reserved + ba);
+    uint16_t *ho = out_act ? (uint16_t *)out : (uint16_t *)(ws + reserved + ba + bb);
+    if (!a_act) CU_LAUNCHED(cuk_f32_to_bf16(ha, a, na, c->stream));
+    if (!b_act) CU_LAUNCHED(cuk_f32_to_bf16(hb, b, nb, c->stream));
     if (run(c, kind, p, ha, hb, ho, 0, nout * 2, ws + reserved + ba + bb + bo, NULL)) return 1;
+    if (out_act) /* written in place; never FIN_ADD (that is a weight gradient's) */
+        return fin == FIN_BIAS_RELU ? cu_bias_act(c, out, bias, nout / p->k, p->k, 1) : 0;
     if (fin == FIN_ADD) CU_LAUNCHED(xk_bf16_accumulate(out, ho, nout, c->stream));
     else if (fin == FIN_BIAS_RELU)
         CU_LAUNCHED(xk_bf16_bias_act(out, ho, bias, nout / p->k, p->k, 1, c->stream));
@@ -231,6 +241,7 @@ static problem transposed_problem(const nn_conv2d_desc *d) {
 }
 
 static int add_bias(cu_ctx *c, float *y, const float *bias, int n, int h, int w, int k) {
+    if (c->act_bf16) return cu_bias_act(c, y, bias, (size_t)n * h * w, k, 0);
     const float one = 1.0f;
     DNN_CHECK(cudnnSetTensor4dDescriptor(c->tb, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, 1, k, 1, 1));
     DNN_CHECK(cudnnSetTensor4dDescriptor(c->ty, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, n, k, h, w));
@@ -253,10 +264,28 @@ int cu_conv2d_forward(float *out, const float *inp, const float *weight, const f
     return bias ? add_bias(c, out, bias, d->N, d->OH, d->OW, d->K) : 0;
 }
 
+/* Both gradients in bf16-act mode: dout and x are bf16 already, the weight is converted once;
+ * the data gradient is written in place, the weight gradient accumulated into f32. */
+static int backward_bf16_act(cu_ctx *c, const problem *p, float *dinp, float *dweight,
+                             const float *dout, const float *x, const float *w) {
+    const size_t nX = nx(p), nW = nw(p), nO = nX > nW ? nX : nW;
+    const size_t bW = cu_align(nW * 2);
+    char *ws = (char *)cu_ws(c, 2 * bW + cu_align(nO * 2) + FIND_WS);
+    if (!ws) return 1;
+    uint16_t *hw = (uint16_t *)ws, *ho = (uint16_t *)(ws + bW);
+    char *after = ws + 2 * bW;
+    CU_LAUNCHED(cuk_f32_to_bf16(hw, w, nW, c->stream));
+    if (run(c, BWD_DATA, p, dout, hw, dinp, 0, nX * 2, after, NULL)) return 1;
+    if (run(c, BWD_FILTER, p, x, dout, ho, 0, nW * 2, after, NULL)) return 1;
+    CU_LAUNCHED(xk_bf16_accumulate(dweight, ho, nW, c->stream));
+    return 0;
+}
+
 /* Both gradients in bf16 mode: dout, the weight and x converted once each (dout serves both
  * directions, one conversion of the largest operand fewer than run_f32 twice). */
 static int backward_bf16(cu_ctx *c, const problem *p, float *dinp, float *dweight,
                          const float *dout, const float *x, const float *w) {
+    if (c->act_bf16) return backward_bf16_act(c, p, dinp, dweight, dout, x, w);
     const size_t nX = nx(p), nY = ny(p), nW = nw(p), nO = nX > nW ? nX : nW;
     const size_t bY = cu_align(nY * 2), bW = cu_align(nW * 2), bX = cu_align(nX * 2);
     const size_t bO = cu_align(nO * 2);
@@ -296,8 +325,7 @@ int cu_conv2d_relu_forward(float *out, const float *inp, const float *weight, co
         return run_f32_fin(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), FIN_BIAS_RELU,
                            bias, 0);
     if (run_f32(c, FWD, &p, inp, nx(&p), weight, nw(&p), out, ny(&p), 0, 0)) return 1;
-    CU_LAUNCHED(xk_bias_act_rows(out, bias, rows, d->K, 1, c->stream));
-    return 0;
+    return cu_bias_act(c, out, bias, rows, d->K, 1);
 }
 
 int cu_conv2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -354,8 +382,7 @@ int cu_conv_transpose2d_relu_forward(float *out, const float *inp, const float *
     if (cu_gemm_conv_applies(d, 1))
         return cu_gemm_conv_forward(c, out, inp, weight, bias, d, 1, 1);
     if (cu_conv_transpose2d_forward(out, inp, weight, NULL, d, ctx)) return 1;
-    CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)d->N * d->OH * d->OW, d->K, 1, c->stream));
-    return 0;
+    return cu_bias_act(c, out, bias, (size_t)d->N * d->OH * d->OW, d->K, 1);
 }
 
 int cu_conv_transpose2d_backward(float *dinp, float *dweight, float *dbias, const float *dout,

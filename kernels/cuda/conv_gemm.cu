@@ -10,8 +10,16 @@
  * block of output pixels (z_to_out); its backward gathers the output gradient into Z
  * (out_to_z) and runs the two products of a linear layer. Z lives in the workspace (as many
  * floats as the output). Bias: added per output row; its gradient by the deterministic column
- * sums of k_extra.cu. cuBLAS's compute type follows the mode (cu_blas_compute). */
+ * sums of k_extra.cu. cuBLAS's compute type follows the mode (cu_blas_compute). In the bf16-act
+ * mode X, Y, Z and their gradients are bf16 and the weight is converted into the workspace
+ * (bf16 x bf16 products with f32 compute; the weight gradient is accumulated in f32). */
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/k_common.cuh"
+#include "kernels/cuda/k_store.cuh"
+
+extern "C" {
+#include "kernels/cuda/cuda_kernels.h"
+}
 
 #include <limits.h>
 
@@ -30,10 +38,10 @@ static int launched(const char *what) {
 }
 
 /* out (N, H*R, W*S, K) from z (N*H*W, K*R*S), plus bias (back 0; back 2: then max(0, .)); or
- * (back 1) z from out. One thread per output value: the output side is read or written
- * coalesced. */
-template <typename I> /* the index type: 32 bits when n allows (64-bit division is slow) */
-__global__ void z_out(float *out, float *z, const float *bias, int H, int W, int K, int R, int S,
+ * (back 1) z from out; both in activation storage X. One thread per output value: the output
+ * side is read or written coalesced. */
+template <typename X, typename I> /* I: 32 bits when n allows (64-bit division is slow) */
+__global__ void z_out(X *out, X *z, const float *bias, int H, int W, int K, int R, int S,
                       size_t n, int back) {
     const int OW = W * S, OH = H * R;
     for (I o = (I)blockIdx.x * blockDim.x + threadIdx.x; o < (I)n;
@@ -49,21 +57,39 @@ __global__ void z_out(float *out, float *z, const float *bias, int H, int W, int
         if (back == 1) {
             z[zi] = out[o];
         } else {
-            const float v = z[zi] + (bias ? bias[k] : 0.0f);
-            out[o] = back == 2 ? (v > 0.f ? v : 0.f) : v; /* 2: ReLU (the reference's rule) */
+            const float v = cuk_ld(z, zi) + (bias ? bias[k] : 0.0f);
+            cuk_st(out, o, back == 2 ? (v > 0.f ? v : 0.f) : v); /* 2: ReLU (the reference's) */
         }
     }
 }
 
-static int z_out_launch(float *out, float *z, const float *bias, const nn_conv2d_desc *d,
-                        size_t n, int back, cudaStream_t s) {
+template <typename X>
+static void z_out_launch(X *out, X *z, const float *bias, const nn_conv2d_desc *d, size_t n,
+                         int back, cudaStream_t s) {
     if (n <= 0x7fffffffu)
-        z_out<unsigned><<<blocks(n), T, 0, s>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n,
-                                                back);
+        z_out<X, unsigned><<<blocks(n), T, 0, s>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n,
+                                                   back);
     else
-        z_out<size_t><<<blocks(n), T, 0, s>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n,
-                                              back);
+        z_out<X, size_t><<<blocks(n), T, 0, s>>>(out, z, bias, d->H, d->W, d->K, d->R, d->S, n,
+                                                 back);
+}
+
+/* the activation storage's size; *w: the weight as the products read it (in the bf16-act mode
+ * converted to bf16 at byte `at` of the workspace, which the caller reserved) */
+static size_t act_size(const cu_ctx *c) { return c->act_bf16 ? 2 : 4; }
+static int weight_operand(cu_ctx *c, const float *weight, size_t n, size_t at, const void **w) {
+    *w = weight;
+    if (!c->act_bf16) return 0;
+    uint16_t *h = (uint16_t *)((char *)c->ws + at);
+    CU_LAUNCHED(cuk_f32_to_bf16(h, weight, n, c->stream));
+    *w = h;
     return 0;
+}
+
+static void scatter(cu_ctx *c, float *out, void *z, const float *bias, const nn_conv2d_desc *d,
+                    size_t n, int back) {
+    if (c->act_bf16) z_out_launch((bf16_t *)out, (bf16_t *)z, bias, d, n, back, c->stream);
+    else z_out_launch(out, (float *)z, bias, d, n, back, c->stream);
 }
 
 int cu_gemm_conv_applies(const nn_conv2d_desc *d, int transposed) {
@@ -80,22 +106,21 @@ int cu_gemm_conv_forward(cu_ctx *c, float *out, const float *inp, const float *w
                          const float *bias, const nn_conv2d_desc *d, int transposed, int relu) {
     const int P = d->N * d->H * d->W, M = d->K * d->R * d->S;
     const float one = 1.0f, zero = 0.0f;
-    float *z = out;
-    if (transposed) {
-        z = (float *)cu_ws(c, cu_align((size_t)P * M * 4));
-        if (!z) return 1;
-    }
+    const cudaDataType_t t = cu_act_type(c);
+    const size_t bz = transposed ? cu_align((size_t)P * M * act_size(c)) : 0;
+    const size_t nW = (size_t)M * d->C;
+    if (!cu_ws(c, bz + cu_align(nW * 2))) return 1;
+    void *z = transposed ? c->ws : (void *)out;
+    const void *w = NULL;
+    if (weight_operand(c, weight, nW, bz, &w)) return 1;
     /* Z (M x P col-major) = W^T (M x C) X (C x P) */
-    BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, M, P, d->C, &one, weight,
-                            CUDA_R_32F, d->C, inp, CUDA_R_32F, d->C, &zero, z, CUDA_R_32F, M,
-                            cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
+    BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_T, CUBLAS_OP_N, M, P, d->C, &one, w, t, d->C, inp,
+                            t, d->C, &zero, z, t, M, cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
     if (transposed) {
-        const size_t n = (size_t)P * M;
-        z_out_launch(out, z, bias, d, n, relu ? 2 : 0, c->stream);
+        scatter(c, out, z, bias, d, (size_t)P * M, relu ? 2 : 0);
         return launched("transposed conv scatter");
     }
-    if (bias || relu) CU_LAUNCHED(xk_bias_act_rows(out, bias, (size_t)P, d->K, relu, c->stream));
-    return 0;
+    return cu_bias_act(c, out, bias, (size_t)P, d->K, relu);
 }
 
 int cu_gemm_conv_backward(cu_ctx *c, float *dinp, float *dweight, float *dbias,
@@ -104,22 +129,27 @@ int cu_gemm_conv_backward(cu_ctx *c, float *dinp, float *dweight, float *dbias,
     const int P = d->N * d->H * d->W, M = d->K * d->R * d->S;
     const size_t rows = (size_t)d->N * d->OH * d->OW; /* output pixels */
     const float one = 1.0f, zero = 0.0f;
-    const float *z = dout;
-    if (transposed && (dinp || dweight)) {
-        const size_t n = (size_t)P * M;
-        float *zw = (float *)cu_ws(c, cu_align(n * 4));
-        if (!zw) return 1;
-        z_out_launch((float *)dout, zw, NULL, d, n, 1, c->stream);
+    const cudaDataType_t t = cu_act_type(c);
+    const int gather = transposed && (dinp || dweight);
+    const size_t bz = gather ? cu_align((size_t)P * M * act_size(c)) : 0;
+    const size_t nW = (size_t)M * d->C;
+    if (!cu_ws(c, bz + cu_align(nW * 2))) return 1;
+    const void *z = dout;
+    if (gather) {
+        scatter(c, (float *)dout, c->ws, NULL, d, (size_t)P * M, 1);
         if (launched("transposed conv gather")) return 1;
-        z = zw;
+        z = c->ws;
     }
-    if (dinp) /* dX (C x P) = W (C x M) Z (M x P) */
-        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, d->C, P, M, &one, weight,
-                                CUDA_R_32F, d->C, z, CUDA_R_32F, M, &zero, dinp, CUDA_R_32F,
-                                d->C, cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
-    if (dweight) /* dW (C x M) += X (C x P) Z^T (P x M) */
-        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, d->C, M, P, &one, inp,
-                                CUDA_R_32F, d->C, z, CUDA_R_32F, M, &one, dweight, CUDA_R_32F,
-                                d->C, cu_blas_compute(c), CUBLAS_GEMM_DEFAULT));
+    if (dinp) { /* dX (C x P) = W (C x M) Z (M x P) */
+        const void *w = NULL;
+        if (weight_operand(c, weight, nW, bz, &w)) return 1;
+        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, d->C, P, M, &one, w, t, d->C,
+                                z, t, M, &zero, dinp, t, d->C, cu_blas_compute(c),
+                                CUBLAS_GEMM_DEFAULT));
+    }
+    if (dweight) /* dW (C x M, f32) += X (C x P) Z^T (P x M) */
+        BLAS_CHECK(cublasGemmEx(c->blas, CUBLAS_OP_N, CUBLAS_OP_T, d->C, M, P, &one, inp, t,
+                                d->C, z, t, M, &one, dweight, CUDA_R_32F, d->C, cu_blas_compute(c),
+                                CUBLAS_GEMM_DEFAULT));
     return dbias ? cu_bias_grad(c, dbias, dout, rows, d->K) : 0;
 }

@@ -44,6 +44,7 @@ typedef struct {
     void *ws;
     size_t ws_size;
     int math;          /* nn_cuda_math */
+    int act_bf16;      /* activations stored in bf16 (NN_CUDA_BF16_ACT; k_store.cuh) */
     int deterministic;
     cu_algo_entry cache[CU_ALGO_CACHE];
     int ncache;
@@ -165,14 +166,29 @@ int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
                         const nn_pool2d_desc *d, int *at, cudaStream_t s);
 }
 
-/* cuBLAS's compute type for the mode: f32 (no TF32), TF32, or bf16 with f32 accumulation */
-static inline cublasComputeType_t cu_blas_compute(const cu_ctx *c) {
-    return c->math == NN_CUDA_BF16   ? CUBLAS_COMPUTE_32F_FAST_16BF
-           : c->math == NN_CUDA_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32
-                                     : CUBLAS_COMPUTE_32F;
+/* whether convolutions and linears compute from bf16 operands (both bf16 modes) */
+static inline int cu_bf16_math(const cu_ctx *c) {
+    return c->math == NN_CUDA_BF16 || c->math == NN_CUDA_BF16_ACT;
 }
-/* A bias gradient db (K) += the column sums of dy (rows x K), deterministic (workspace start). */
+/* cuBLAS's compute type for the mode: f32 (no TF32), TF32, or bf16 with f32 accumulation from
+ * f32 operands; with bf16 operands (the bf16 activation storage: cuBLAS takes FAST_16BF with
+ * f32 operands only) plain f32 compute, which runs bf16 x bf16 on the tensor cores */
+static inline cublasComputeType_t cu_blas_compute(const cu_ctx *c) {
+    return c->act_bf16                 ? CUBLAS_COMPUTE_32F
+           : c->math == NN_CUDA_BF16   ? CUBLAS_COMPUTE_32F_FAST_16BF
+           : c->math == NN_CUDA_TF32   ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                       : CUBLAS_COMPUTE_32F;
+}
+/* cuBLAS's type of the activations */
+static inline cudaDataType_t cu_act_type(const cu_ctx *c) {
+    return c->act_bf16 ? CUDA_R_16BF : CUDA_R_32F;
+}
+/* A bias gradient db (K) += the column sums of dy (rows x K, activation storage),
+ * deterministic (workspace start). */
 int cu_bias_grad(cu_ctx *c, float *db, const float *dy, size_t rows, int k);
+/* out (rows x K, activation storage) += bias per column (NULL: none), then max(0, .) when
+ * relu. */
+int cu_bias_act(cu_ctx *c, float *out, const float *bias, size_t rows, int k, int relu);
 
 /* conv_gemm.cu: the convolutions that are one matrix product (1x1 stride 1 unpadded; a
  * transposed convolution with kernel = stride, unpadded), through cuBLAS */

@@ -1,14 +1,17 @@
 /* The CUDA backend's own small kernels (see cuda_backend.h): weight permutation for the
- * transposed convolution, bf16 accumulation, batch-norm statistics conversion, the frozen
- * batch-norm backward (fixed-order two-pass reductions: deterministic), bias rows and the
- * deterministic column sums of bias gradients, and the max-pooling backward. The memory-bound
- * ops of the engine are in k_*.cu (cuda_kernels.h). */
+ * transposed convolution, bf16 accumulation, batch-norm statistics conversion, the batch norm
+ * in training, eval and frozen modes (fixed-order two-pass reductions: deterministic), bias rows
+ * and the deterministic column sums of bias gradients, and max / average pooling. The
+ * memory-bound ops of the engine are in k_*.cu (cuda_kernels.h).
+ * The xkt_* kernels are templated over the activation storage type (k_store.cuh); the xk_* f32
+ * functions of cuda_backend.h call their float instances. */
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/k_common.cuh"
+#include "kernels/cuda/k_store.cuh"
 
-#include <cuda_bf16.h>
 #include <float.h>
 
-enum { T = 256, FROZEN_CHUNKS = 64 };
+enum { THREADS = 256, FROZEN_CHUNKS = 64 };
 
 static int launched(const char *what) {
     cudaError_t e = cudaGetLastError();
@@ -18,7 +21,7 @@ static int launched(const char *what) {
 }
 
 static unsigned blocks(size_t n) {
-    size_t b = (n + T - 1) / T;
+    size_t b = (n + THREADS - 1) / THREADS;
     return (unsigned)(b < 1 ? 1 : b > 65535u * 8 ? 65535u * 8 : b);
 }
 
@@ -69,11 +72,12 @@ __global__ void var_k(float *o, const float *is, int C, float eps) {
     if (c < C) o[c] = fmaxf(1.0f / (is[c] * is[c]) - eps, 0.0f);
 }
 
-/* pass 1: chunk j of the pixels, 32 channels per block x 8 row lanes; dinp written; partial
- * sums of dout and dout * xhat per (chunk, channel) */
-__global__ void frozen_pass1(float *dinp, const float *dout, const float *inp,
-                             const float *gamma, const float *rm, const float *rv, int P, int C,
-                             float eps, float *partial) {
+/* Frozen batch norm backward, pass 1: chunk j of the pixels, 32 channels per block x 8 row
+ * lanes; dinp written; partial sums of dout and dout * xhat per (chunk, channel) */
+template <class T>
+__global__ void frozen_pass1(T *dinp, const T *dout, const T *inp, const float *gamma,
+                             const float *rm, const float *rv, int P, int C, float eps,
+                             float *partial) {
     __shared__ float s_db[8][32], s_dg[8][32];
     const int c = blockIdx.x * 32 + threadIdx.x;
     const int chunk = blockIdx.y;
@@ -84,10 +88,10 @@ __global__ void frozen_pass1(float *dinp, const float *dout, const float *inp,
         const float is = rsqrtf(rv[c] + eps), g = gamma[c], m = rm[c];
         for (int p = p0 + threadIdx.y; p < p1; p += 8) {
             const size_t i = (size_t)p * C + c;
-            const float dy = dout[i];
+            const float dy = cuk_ld(dout, i);
             db += dy;
-            dg += dy * (inp[i] - m) * is;
-            if (dinp) dinp[i] = dy * g * is;
+            dg += dy * (cuk_ld(inp, i) - m) * is;
+            if (dinp) cuk_st(dinp, i, dy * g * is);
         }
     }
     s_db[threadIdx.y][threadIdx.x] = db;
@@ -113,10 +117,20 @@ __global__ void frozen_pass2(float *dgamma, float *dbeta, const float *partial, 
 
 /* out (N x K) += bias per column (NULL: none), then max(0, .) when relu (the reference ReLU's
  * rule: NaN -> 0) */
-template <typename I>
-__global__ void bias_act_rows(float *out, const float *bias, size_t n, int K, int relu) {
+template <class T, class I>
+__global__ void bias_act_rows(T *out, const float *bias, size_t n, int K, int relu) {
     GRID_STRIDE_I(I, i, n) {
-        const float v = bias ? out[i] + bias[i % (I)K] : out[i];
+        const float v = bias ? cuk_ld(out, i) + bias[i % (I)K] : cuk_ld(out, i);
+        cuk_st(out, i, relu ? (v > 0.f ? v : 0.f) : v);
+    }
+}
+
+template <typename I>
+__global__ void bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t n, int K,
+                              int relu) {
+    GRID_STRIDE_I(I, i, n) {
+        const float w = __uint_as_float((unsigned)x[i] << 16);
+        const float v = bias ? w + bias[i % (I)K] : w;
         out[i] = relu ? (v > 0.f ? v : 0.f) : v;
     }
 }
@@ -124,7 +138,8 @@ __global__ void bias_act_rows(float *out, const float *bias, size_t n, int K, in
 /* Column sums of x (N x K) added to db, deterministic: pass A sums chunk j of the rows per
  * column (32 columns per block x 8 row lanes, 4 loads in flight per lane); pass B adds the
  * chunks of a column in f64 by a fixed tree, one block per column. */
-__global__ void colsum_partial(const float *x, size_t N, int K, float *partial) {
+template <class T>
+__global__ void colsum_partial(const T *x, size_t N, int K, float *partial) {
     __shared__ float sh[8][33];
     const int k = blockIdx.x * 32 + threadIdx.x;
     const size_t per = (N + XK_COLSUM_CHUNKS - 1) / XK_COLSUM_CHUNKS;
@@ -133,10 +148,10 @@ __global__ void colsum_partial(const float *x, size_t N, int K, float *partial) 
     if (k < K) {
         size_t p = p0 + threadIdx.y;
         for (; p + 24 < p1; p += 32) {
-            a0 += x[p * K + k], a1 += x[(p + 8) * K + k];
-            a2 += x[(p + 16) * K + k], a3 += x[(p + 24) * K + k];
+            a0 += cuk_ld(x, p * K + k), a1 += cuk_ld(x, (p + 8) * K + k);
+            a2 += cuk_ld(x, (p + 16) * K + k), a3 += cuk_ld(x, (p + 24) * K + k);
         }
-        for (; p < p1; p += 8) a0 += x[p * K + k];
+        for (; p < p1; p += 8) a0 += cuk_ld(x, p * K + k);
     }
     sh[threadIdx.y][threadIdx.x] = (a0 + a1) + (a2 + a3);
     __syncthreads();
@@ -148,29 +163,33 @@ __global__ void colsum_partial(const float *x, size_t N, int K, float *partial) 
 }
 
 __global__ void colsum_combine(float *db, const float *partial, int K) {
-    __shared__ double sh[T];
+    __shared__ double sh[THREADS];
     const int k = blockIdx.x;
     double a = 0.0;
-    for (int j = threadIdx.x; j < XK_COLSUM_CHUNKS; j += T) a += partial[(size_t)j * K + k];
+    for (int j = threadIdx.x; j < XK_COLSUM_CHUNKS; j += THREADS) a += partial[(size_t)j * K + k];
     sh[threadIdx.x] = a;
     __syncthreads();
-    for (int w = T / 2; w > 0; w >>= 1) {
+    for (int w = THREADS / 2; w > 0; w >>= 1) {
         if (threadIdx.x < w) sh[threadIdx.x] += sh[threadIdx.x + w];
         __syncthreads();
     }
     if (threadIdx.x == 0) db[k] += (float)sh[0];
 }
 
-/* Max pooling backward with overlapping windows, in two passes and no atomics: each output
- * value's window records where its first maximum is (r, s order, strictly greater, from
- * -FLT_MAX: the reference's rule; -1 for none) as h * W + w; then each input value sums the
- * output gradients of the windows that chose it, in (oh, ow) order from 0, as the reference's
- * scatter adds them: bitwise equal to it. */
+/* ---------------------------------------------------------------------------------------- */
+/* Pooling, NHWC, the rules of kernels/cpu/ref_pool.c. Max pooling backward with overlapping
+ * windows runs in two passes and no atomics: each output value's window records where its
+ * first maximum is (-1 for none) as h * W + w; then each input value sums the output gradients
+ * of the windows that chose it, in (oh, ow) order from 0, as the reference's scatter adds them:
+ * bitwise equal to it. */
 /* The first maximum of window (oh, ow) of one channel (x: the image's channel c), the
- * reference's rule: r, s order, strictly greater, from -FLT_MAX; h * W + w, or -1 for none. */
-__device__ __forceinline__ int window_argmax(const float *x, int H, int W, int C, int R, int S,
-                                             int oh, int ow, int sh_, int sw_, int ph, int pw) {
-    float best = -FLT_MAX;
+ * reference's rule: r, s order, strictly greater (NaN never wins), from -FLT_MAX; h * W + w, or
+ * -1 for none; best: its value (-FLT_MAX for none). Values compare widened (exact for bf16). */
+template <class T>
+__device__ __forceinline__ int window_argmax(const T *x, int H, int W, int C, int R, int S,
+                                             int oh, int ow, int sh_, int sw_, int ph, int pw,
+                                             float &best) {
+    float m = -FLT_MAX;
     int b = -1;
     for (int r = 0; r < R; r++) {
         const int h = oh * sh_ - ph + r;
@@ -178,153 +197,163 @@ __device__ __forceinline__ int window_argmax(const float *x, int H, int W, int C
         for (int s = 0; s < S; s++) {
             const int w = ow * sw_ - pw + s;
             if (w < 0 || w >= W) continue;
-            const float v = x[((size_t)h * W + w) * C];
-            if (v > best) best = v, b = h * W + w;
+            const float v = cuk_ld(x, ((size_t)h * W + w) * C);
+            if (v > m) m = v, b = h * W + w;
         }
     }
+    best = m;
     return b;
 }
 
-template <typename I>
-__global__ void maxpool_argmax(int *at, const float *inp, int H, int W, int C, int R, int S,
-                               int sh_, int sw_, int ph, int pw, int OH, int OW, size_t n) {
+/* index o = ((nn * H + h) * W + w) * C + c of an NHWC array: its c, w, h, nn (in type I) */
+#define SPLIT_NHWC(I, o, C, W, H, c, w, h, nn) \
+    const int c = (int)((o) % (I)(C));         \
+    I t_ = (o) / (I)(C);                       \
+    const int w = (int)(t_ % (I)(W));          \
+    t_ /= (I)(W);                              \
+    const int h = (int)(t_ % (I)(H));          \
+    const size_t nn = t_ / (I)(H)
+
+/* one thread per output value: the window's first maximum (the reference writes -FLT_MAX for a
+ * window without input; bf16 storage rounds that to -inf) */
+template <class T, class I>
+__global__ void maxpool_fwd(T *out, const T *inp, int H, int W, int C, int R, int S, int sh_,
+                            int sw_, int ph, int pw, int OH, int OW, size_t n) {
     GRID_STRIDE_I(I, o, n) {
-        const int c = (int)(o % (I)C);
-        I t = o / (I)C;
-        const int ow = (int)(t % (I)OW);
-        t /= (I)OW;
-        const int oh = (int)(t % (I)OH);
-        const size_t nn = t / (I)OH;
-        at[o] = window_argmax(inp + nn * H * W * C + c, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw);
+        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
+        float best;
+        window_argmax(inp + nn * H * W * C + c, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw, best);
+        cuk_st(out, o, best);
     }
 }
 
-template <typename I>
-__global__ void maxpool_gather(float *dinp, const float *dout, const int *at, int H, int W,
-                               int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
-                               int OW, size_t n) {
+template <class T, class I>
+__global__ void maxpool_argmax(int *at, const T *inp, int H, int W, int C, int R, int S, int sh_,
+                               int sw_, int ph, int pw, int OH, int OW, size_t n) {
+    GRID_STRIDE_I(I, o, n) {
+        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
+        float best;
+        at[o] = window_argmax(inp + nn * H * W * C + c, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw,
+                              best);
+    }
+}
+
+/* The windows (oh0..oh1, ow0..ow1) that cover input (ih, iw): oh * sh_ - ph <= ih <
+ * oh * sh_ - ph + R, clipped to the output. */
+__device__ __forceinline__ void covering(int ih, int iw, int R, int S, int sh_, int sw_, int ph,
+                                         int pw, int OH, int OW, int &oh0, int &oh1, int &ow0,
+                                         int &ow1) {
+    oh0 = ih + ph - R + 1, ow0 = iw + pw - S + 1;
+    oh0 = oh0 <= 0 ? 0 : (oh0 + sh_ - 1) / sh_;
+    ow0 = ow0 <= 0 ? 0 : (ow0 + sw_ - 1) / sw_;
+    oh1 = min(OH - 1, (ih + ph) / sh_), ow1 = min(OW - 1, (iw + pw) / sw_);
+}
+
+template <class T, class I>
+__global__ void maxpool_gather(T *dinp, const T *dout, const int *at, int H, int W, int C, int R,
+                               int S, int sh_, int sw_, int ph, int pw, int OH, int OW,
+                               size_t n) {
     GRID_STRIDE_I(I, i, n) {
-        const int c = (int)(i % (I)C);
-        I t = i / (I)C;
-        const int iw = (int)(t % (I)W);
-        t /= (I)W;
-        const int ih = (int)(t % (I)H);
-        const size_t nn = t / (I)H;
-        int oh0 = ih + ph - R + 1, ow0 = iw + pw - S + 1;
-        oh0 = oh0 <= 0 ? 0 : (oh0 + sh_ - 1) / sh_;
-        ow0 = ow0 <= 0 ? 0 : (ow0 + sw_ - 1) / sw_;
-        const int oh1 = min(OH - 1, (ih + ph) / sh_), ow1 = min(OW - 1, (iw + pw) / sw_);
+        SPLIT_NHWC(I, i, C, W, H, c, iw, ih, nn);
+        int oh0, oh1, ow0, ow1;
+        covering(ih, iw, R, S, sh_, sw_, ph, pw, OH, OW, oh0, oh1, ow0, ow1);
         const int me = ih * W + iw;
         float acc = 0.f;
         for (int oh = oh0; oh <= oh1; oh++)
             for (int ow = ow0; ow <= ow1; ow++) {
                 const size_t o = ((nn * OH + oh) * OW + ow) * C + c;
-                if (at[o] == me) acc += dout[o];
+                if (at[o] == me) acc += cuk_ld(dout, o);
             }
-        dinp[i] = acc;
+        cuk_st(dinp, i, acc);
     }
 }
 
-extern "C" int xk_permute_krsc_to_crsk(float *out, const float *in, int K, int RS, int C,
-                                       cudaStream_t s) {
-    permute_fwd<<<blocks((size_t)K * RS * C), T, 0, s>>>(out, in, K, RS, C);
-    return launched("permute_krsc_to_crsk");
-}
-extern "C" int xk_permute_add_crsk_to_krsc(float *dw, const float *dwp, int K, int RS, int C,
-                                           cudaStream_t s) {
-    permute_add_back<<<blocks((size_t)K * RS * C), T, 0, s>>>(dw, dwp, K, RS, C);
-    return launched("permute_add_crsk_to_krsc");
-}
-extern "C" int xk_bf16_accumulate(float *y, const uint16_t *x, size_t n, cudaStream_t s) {
-    bf16_acc<<<blocks(n), T, 0, s>>>(y, x, n);
-    return launched("bf16_accumulate");
-}
-extern "C" int xk_invstd_from_var(float *invstd, const float *var, int C, float eps,
-                                  cudaStream_t s) {
-    invstd_k<<<(C + T - 1) / T, T, 0, s>>>(invstd, var, C, eps);
-    return launched("invstd_from_var");
-}
-extern "C" int xk_var_from_invstd(float *var, const float *invstd, int C, float eps,
-                                  cudaStream_t s) {
-    var_k<<<(C + T - 1) / T, T, 0, s>>>(var, invstd, C, eps);
-    return launched("var_from_invstd");
-}
-extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
-                                     const float *inp, const float *gamma, const float *rm,
-                                     const float *rv, int P, int C, float eps, float *partial,
-                                     cudaStream_t s) {
-    dim3 grid((C + 31) / 32, FROZEN_CHUNKS), block(32, 8);
-    frozen_pass1<<<grid, block, 0, s>>>(dinp, dout, inp, gamma, rm, rv, P, C, eps, partial);
-    if (launched("bn_frozen_backward pass 1")) return 1;
-    frozen_pass2<<<(C + T - 1) / T, T, 0, s>>>(dgamma, dbeta, partial, C);
-    return launched("bn_frozen_backward pass 2");
-}
-template <typename I>
-__global__ void bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t n, int K,
-                              int relu) {
-    GRID_STRIDE_I(I, i, n) {
-        const float w = __uint_as_float((unsigned)x[i] << 16);
-        const float v = bias ? w + bias[i % (I)K] : w;
-        out[i] = relu ? (v > 0.f ? v : 0.f) : v;
-    }
-}
-
-extern "C" int xk_bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t N, int K,
-                                int relu, cudaStream_t s) {
-    const size_t n = N * K;
-    if (small_index(n)) bf16_bias_act<unsigned><<<blocks(n), T, 0, s>>>(out, x, bias, n, K, relu);
-    else bf16_bias_act<size_t><<<blocks(n), T, 0, s>>>(out, x, bias, n, K, relu);
-    return launched("bf16_bias_act");
-}
-
-extern "C" int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, int relu,
-                                cudaStream_t s) {
-    const size_t n = N * K;
-    if (small_index(n)) bias_act_rows<unsigned><<<blocks(n), T, 0, s>>>(out, bias, n, K, relu);
-    else bias_act_rows<size_t><<<blocks(n), T, 0, s>>>(out, bias, n, K, relu);
-    return launched("bias_act_rows");
-}
-extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K,
-                                    float *partial, cudaStream_t s) {
-    colsum_partial<<<dim3((K + 31) / 32, XK_COLSUM_CHUNKS), dim3(32, 8), 0, s>>>(dout, N, K,
-                                                                                 partial);
-    colsum_combine<<<K, T, 0, s>>>(db, partial, K);
-    return launched("colsum_accumulate");
-}
 /* The same when windows do not overlap (stride >= window): one thread per output value finds
  * its window's first maximum and writes the whole window (the gradient there, 0 elsewhere);
  * inputs outside every window were zeroed first. Each value is read and written once. */
-template <typename I>
-__global__ void maxpool_bwd_tiled(float *dinp, const float *dout, const float *inp, int H, int W,
-                                  int C, int R, int S, int sh_, int sw_, int ph, int pw, int OH,
-                                  int OW, size_t n) {
+template <class T, class I>
+__global__ void maxpool_bwd_tiled(T *dinp, const T *dout, const T *inp, int H, int W, int C,
+                                  int R, int S, int sh_, int sw_, int ph, int pw, int OH, int OW,
+                                  size_t n) {
     GRID_STRIDE_I(I, o, n) {
-        const int c = (int)(o % (I)C);
-        I t = o / (I)C;
-        const int ow = (int)(t % (I)OW);
-        t /= (I)OW;
-        const int oh = (int)(t % (I)OH);
-        const size_t nn = t / (I)OH;
+        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
         const size_t base = nn * H * W * C + c;
-        const int b = window_argmax(inp + base, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw);
-        const float g = dout[o];
+        float best;
+        const int b = window_argmax(inp + base, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw, best);
+        const float g = cuk_ld(dout, o);
         for (int r = 0; r < R; r++) {
             const int h = oh * sh_ - ph + r;
             if (h < 0 || h >= H) continue;
             for (int s = 0; s < S; s++) {
                 const int w = ow * sw_ - pw + s;
                 if (w < 0 || w >= W) continue;
-                dinp[base + ((size_t)h * W + w) * C] = h * W + w == b ? 0.f + g : 0.f;
+                cuk_st(dinp, base + ((size_t)h * W + w) * C, h * W + w == b ? 0.f + g : 0.f);
             }
         }
     }
 }
 
-extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
-                                   const nn_pool2d_desc *d, int *at, cudaStream_t s) {
+/* Average pooling over R * S (padding counted), the reference's arithmetic: the window's sum in
+ * f64 in r, s order, times inv = 1 / (R S) in f64, rounded to f32. */
+template <class T, class I>
+__global__ void avgpool_fwd(T *out, const T *inp, int H, int W, int C, int R, int S, int sh_,
+                            int sw_, int ph, int pw, int OH, int OW, double inv, size_t n) {
+    GRID_STRIDE_I(I, o, n) {
+        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
+        const T *x = inp + nn * H * W * C + c;
+        double acc = 0.0;
+        for (int r = 0; r < R; r++) {
+            const int h = oh * sh_ - ph + r;
+            if (h < 0 || h >= H) continue;
+            for (int s = 0; s < S; s++) {
+                const int w = ow * sw_ - pw + s;
+                if (w < 0 || w >= W) continue;
+                acc += cuk_ld(x, ((size_t)h * W + w) * C);
+            }
+        }
+        cuk_st(out, o, (float)(acc * inv));
+    }
+}
+
+/* Its input gradient (written), a gather as the reference's: the output gradients of the
+ * windows covering the input value summed in f64 in the reference's order (its r, s loops
+ * ascending: oh, ow descending), times inv, rounded to f32. */
+template <class T, class I>
+__global__ void avgpool_bwd(T *dinp, const T *dout, int H, int W, int C, int R, int S, int sh_,
+                            int sw_, int ph, int pw, int OH, int OW, double inv, size_t n) {
+    GRID_STRIDE_I(I, i, n) {
+        SPLIT_NHWC(I, i, C, W, H, c, iw, ih, nn);
+        int oh0, oh1, ow0, ow1;
+        covering(ih, iw, R, S, sh_, sw_, ph, pw, OH, OW, oh0, oh1, ow0, ow1);
+        double acc = 0.0;
+        for (int oh = oh1; oh >= oh0; oh--)
+            for (int ow = ow1; ow >= ow0; ow--)
+                acc += cuk_ld(dout, ((nn * OH + oh) * OW + ow) * C + c);
+        cuk_st(dinp, i, (float)(acc * inv));
+    }
+}
+
+/* the pooling kernels' geometry arguments, from d */
+#define POOL_GEOM(d) \
+    (d)->H, (d)->W, (d)->C, (d)->R, (d)->S, (d)->stride_h, (d)->stride_w, (d)->pad_h, \
+        (d)->pad_w, (d)->OH, (d)->OW
+
+template <class T>
+int xkt_maxpool_forward(T *out, const T *inp, const nn_pool2d_desc *d, cudaStream_t s) {
+    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
+    if (small_index(no))
+        maxpool_fwd<T, unsigned><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), no);
+    else
+        maxpool_fwd<T, size_t><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), no);
+    return launched("maxpool_forward");
+}
+
+template <class T>
+int xkt_maxpool_backward(T *dinp, const T *dout, const T *inp, const nn_pool2d_desc *d, int *at,
+                         cudaStream_t s) {
     const size_t n = (size_t)d->N * d->H * d->W * d->C;
-    if (d->stride_h >= d->R && d->stride_w >= d->S) {
-        const size_t no = (size_t)d->N * d->OH * d->OW * d->C; /* <= n: windows apart */
+    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
+    if (d->stride_h >= d->R && d->stride_w >= d->S) { /* no <= n: windows apart */
         if (d->pad_h || d->pad_w || d->OH * d->stride_h != d->H || d->OW * d->stride_w != d->W ||
             d->R != d->stride_h || d->S != d->stride_w)
             if (cudaMemsetAsync(dinp, 0, n * sizeof *dinp, s) != cudaSuccess) {
@@ -333,32 +362,44 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
                 return 1;
             }
         if (small_index(n))
-            maxpool_bwd_tiled<unsigned><<<blocks(no), T, 0, s>>>(
-                dinp, dout, inp, d->H, d->W, d->C, d->R, d->S, d->stride_h, d->stride_w,
-                d->pad_h, d->pad_w, d->OH, d->OW, no);
+            maxpool_bwd_tiled<T, unsigned><<<blocks(no), THREADS, 0, s>>>(dinp, dout, inp,
+                                                                          POOL_GEOM(d), no);
         else
-            maxpool_bwd_tiled<size_t><<<blocks(no), T, 0, s>>>(
-                dinp, dout, inp, d->H, d->W, d->C, d->R, d->S, d->stride_h, d->stride_w,
-                d->pad_h, d->pad_w, d->OH, d->OW, no);
+            maxpool_bwd_tiled<T, size_t><<<blocks(no), THREADS, 0, s>>>(dinp, dout, inp,
+                                                                        POOL_GEOM(d), no);
         return launched("maxpool_backward");
     }
-    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
     if (small_index(n > no ? n : no)) {
-        maxpool_argmax<unsigned><<<blocks(no), T, 0, s>>>(at, inp, d->H, d->W, d->C, d->R, d->S,
-                                                          d->stride_h, d->stride_w, d->pad_h,
-                                                          d->pad_w, d->OH, d->OW, no);
-        maxpool_gather<unsigned><<<blocks(n), T, 0, s>>>(dinp, dout, at, d->H, d->W, d->C, d->R,
-                                                         d->S, d->stride_h, d->stride_w,
-                                                         d->pad_h, d->pad_w, d->OH, d->OW, n);
+        maxpool_argmax<T, unsigned><<<blocks(no), THREADS, 0, s>>>(at, inp, POOL_GEOM(d), no);
+        maxpool_gather<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dinp, dout, at, POOL_GEOM(d),
+                                                                  n);
     } else {
-        maxpool_argmax<size_t><<<blocks(no), T, 0, s>>>(at, inp, d->H, d->W, d->C, d->R, d->S,
-                                                        d->stride_h, d->stride_w, d->pad_h,
-                                                        d->pad_w, d->OH, d->OW, no);
-        maxpool_gather<size_t><<<blocks(n), T, 0, s>>>(dinp, dout, at, d->H, d->W, d->C, d->R,
-                                                       d->S, d->stride_h, d->stride_w, d->pad_h,
-                                                       d->pad_w, d->OH, d->OW, n);
+        maxpool_argmax<T, size_t><<<blocks(no), THREADS, 0, s>>>(at, inp, POOL_GEOM(d), no);
+        maxpool_gather<T, size_t><<<blocks(n), THREADS, 0, s>>>(dinp, dout, at, POOL_GEOM(d), n);
     }
     return launched("maxpool_backward");
+}
+
+template <class T>
+int xkt_avgpool_forward(T *out, const T *inp, const nn_pool2d_desc *d, cudaStream_t s) {
+    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
+    const double inv = 1.0 / (d->R * d->S);
+    if (small_index(no))
+        avgpool_fwd<T, unsigned><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), inv, no);
+    else
+        avgpool_fwd<T, size_t><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), inv, no);
+    return launched("avgpool_forward");
+}
+
+template <class T>
+int xkt_avgpool_backward(T *dinp, const T *dout, const nn_pool2d_desc *d, cudaStream_t s) {
+    const size_t n = (size_t)d->N * d->H * d->W * d->C;
+    const double inv = 1.0 / (d->R * d->S);
+    if (small_index(n))
+        avgpool_bwd<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dinp, dout, POOL_GEOM(d), inv, n);
+    else
+        avgpool_bwd<T, size_t><<<blocks(n), THREADS, 0, s>>>(dinp, dout, POOL_GEOM(d), inv, n);
+    return launched("avgpool_backward");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -366,24 +407,25 @@ extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *
  * reductions: deterministic), chunked over the pixels: pass A sums per (chunk, channel) in f32
  * with 8 row lanes, pass B combines the chunks in f64 in chunk order. */
 
-
 /* what: 0 sum (x - k) and sum (x - k)^2 with k the chunk's first value of the channel (one
  * pass for mean and variance: shifted sums, combined by bn_stats_combine); 2 sum dy and
  * sum dy (x - mean), dy masked where mask <= 0 (the ReLU after the batch norm; mask NULL:
  * none). Chunk blockIdx.y of the pixels, 32 channels per block x 8 row lanes, 4 rows in flight
  * per lane (the sums are latency-bound otherwise). */
-__device__ __forceinline__ void bn_acc(int what, const float *x, const float *dy,
-                                       const float *mask, size_t i, float m, float &a, float &b) {
-    const float v = x[i] - m;
+template <class T>
+__device__ __forceinline__ void bn_acc(int what, const T *x, const T *dy, const T *mask, size_t i,
+                                       float m, float &a, float &b) {
+    const float v = cuk_ld(x, i) - m;
     if (what == 0) a += v, b += v * v;
     else {
-        const float d = mask && !(mask[i] > 0.f) ? 0.f : dy[i];
+        const float d = mask && !(cuk_ld(mask, i) > 0.f) ? 0.f : cuk_ld(dy, i);
         a += d, b += d * v;
     }
 }
 
-__global__ void bn_partial(const float *x, const float *dy, const float *mask, const float *mean,
-                           int P, int C, int what, float *partial) {
+template <class T>
+__global__ void bn_partial(const T *x, const T *dy, const T *mask, const float *mean, int P,
+                           int C, int what, float *partial) {
     __shared__ float s_a[8][32], s_b[8][32];
     const int c = blockIdx.x * 32 + threadIdx.x;
     const int chunk = blockIdx.y;
@@ -391,7 +433,7 @@ __global__ void bn_partial(const float *x, const float *dy, const float *mask, c
     const int p0 = chunk * per, p1 = min(P, p0 + per);
     float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
     if (c < C) {
-        const float m = what ? mean[c] : p0 < P ? x[(size_t)p0 * C + c] : 0.f;
+        const float m = what ? mean[c] : p0 < P ? cuk_ld(x, (size_t)p0 * C + c) : 0.f;
         int p = p0 + threadIdx.y;
         for (; p + 24 < p1; p += 32) {
             bn_acc(what, x, dy, mask, (size_t)p * C + c, m, a0, b0);
@@ -420,7 +462,7 @@ __global__ void bn_partial(const float *x, const float *dy, const float *mask, c
 __device__ double block_sum(double v, double *sh) {
     sh[threadIdx.x] = v;
     __syncthreads();
-    for (int w = T / 2; w > 0; w >>= 1) {
+    for (int w = THREADS / 2; w > 0; w >>= 1) {
         if (threadIdx.x < w) sh[threadIdx.x] += sh[threadIdx.x + w];
         __syncthreads();
     }
@@ -429,24 +471,25 @@ __device__ double block_sum(double v, double *sh) {
     return r;
 }
 
-__global__ void bn_stats_combine(const float *partial, const float *x, int P, int C, float *mean,
+template <class T>
+__global__ void bn_stats_combine(const float *partial, const T *x, int P, int C, float *mean,
                                  float *var, float *rm, float *rv, float momentum) {
-    __shared__ double sh[T];
+    __shared__ double sh[THREADS];
     const int c = blockIdx.x;
     const int per = (P + XK_BN_CHUNKS - 1) / XK_BN_CHUNKS;
     double a = 0.0;
-    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T) {
+    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += THREADS) {
         const long p0 = (long)j * per;
         if (p0 >= P) break;
-        const double n = (double)(min((long)P, p0 + per) - p0), k = x[p0 * C + c];
+        const double n = (double)(min((long)P, p0 + per) - p0), k = cuk_ld(x, p0 * C + c);
         a += n * k + partial[(size_t)j * C + c];
     }
     const double m = block_sum(a, sh) / P;
     double b = 0.0;
-    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T) {
+    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += THREADS) {
         const long p0 = (long)j * per;
         if (p0 >= P) break;
-        const double n = (double)(min((long)P, p0 + per) - p0), k = x[p0 * C + c];
+        const double n = (double)(min((long)P, p0 + per) - p0), k = cuk_ld(x, p0 * C + c);
         const double s1 = partial[(size_t)j * C + c];
         const double s2 = partial[(size_t)(XK_BN_CHUNKS + j) * C + c];
         const double d = k + s1 / n - m;
@@ -467,10 +510,10 @@ __global__ void bn_stats_combine(const float *partial, const float *x, int P, in
  * sums) the per-channel coefficients of the input gradient. */
 __global__ void bn_grad_combine(const float *partial, int P, int C, const float *var, float eps,
                                 float *dgamma, float *dbeta, float *sums) {
-    __shared__ double sh[T];
+    __shared__ double sh[THREADS];
     const int c = blockIdx.x;
     double a = 0.0, b = 0.0;
-    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += T)
+    for (int j = threadIdx.x; j < XK_BN_CHUNKS; j += THREADS)
         a += partial[(size_t)j * C + c], b += partial[(size_t)(XK_BN_CHUNKS + j) * C + c];
     a = block_sum(a, sh);
     b = block_sum(b, sh);
@@ -482,60 +525,201 @@ __global__ void bn_grad_combine(const float *partial, int P, int C, const float 
     sums[C + c] = (float)(b * is / P); /* mean dy xhat */
 }
 
-template <typename I>
-__global__ void bn_normalize(float *y, const float *x, const float *mean, const float *var,
+/* y = (x - mean) / sqrt(var + eps) * g + b: the training forward with the batch statistics, the
+ * eval forward with the running ones */
+template <class T, class I>
+__global__ void bn_normalize(T *y, const T *x, const float *mean, const float *var,
                              const float *g, const float *b, size_t n, int C, float eps,
                              int relu) {
     GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
-        const float v = (x[i] - mean[c]) * rsqrtf(var[c] + eps) * g[c] + b[c];
-        y[i] = relu ? (v > 0.f ? v : 0.f) : v; /* the reference ReLU's rule (NaN -> 0) */
+        const float v = (cuk_ld(x, i) - mean[c]) * rsqrtf(var[c] + eps) * g[c] + b[c];
+        cuk_st(y, i, relu ? (v > 0.f ? v : 0.f) : v); /* the reference ReLU's rule (NaN -> 0) */
     }
 }
 
-template <typename I>
-__global__ void bn_dinp(float *dx, const float *dy, const float *mask, const float *x,
-                        const float *mean, const float *var, const float *g, const float *sums,
-                        size_t n, int C, float eps) {
+template <class T, class I>
+__global__ void bn_dinp(T *dx, const T *dy, const T *mask, const T *x, const float *mean,
+                        const float *var, const float *g, const float *sums, size_t n, int C,
+                        float eps) {
     GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
         const float is = rsqrtf(var[c] + eps);
-        const float xh = (x[i] - mean[c]) * is;
-        const float d = mask && !(mask[i] > 0.f) ? 0.f : dy[i];
-        dx[i] = g[c] * is * (d - sums[c] - xh * sums[C + c]);
+        const float xh = (cuk_ld(x, i) - mean[c]) * is;
+        const float d = mask && !(cuk_ld(mask, i) > 0.f) ? 0.f : cuk_ld(dy, i);
+        cuk_st(dx, i, g[c] * is * (d - sums[c] - xh * sums[C + c]));
     }
 }
 
+template <class T>
+static void bn_normalize_launch(T *out, const T *x, const float *mean, const float *var,
+                                const float *g, const float *b, int P, int C, float eps, int relu,
+                                cudaStream_t s) {
+    const size_t n = (size_t)P * C;
+    if (small_index(n))
+        bn_normalize<T, unsigned><<<blocks(n), THREADS, 0, s>>>(out, x, mean, var, g, b, n, C,
+                                                                eps, relu);
+    else
+        bn_normalize<T, size_t><<<blocks(n), THREADS, 0, s>>>(out, x, mean, var, g, b, n, C, eps,
+                                                              relu);
+}
+
+template <class T>
+int xkt_bn_train_forward(T *out, float *mean, float *var, float *rm, float *rv, const T *x,
+                         const float *g, const float *b, int P, int C, float momentum, float eps,
+                         int relu, float *partial, cudaStream_t s) {
+    dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
+    bn_partial<T><<<grid, block, 0, s>>>(x, NULL, NULL, NULL, P, C, 0, partial);
+    bn_stats_combine<T><<<C, THREADS, 0, s>>>(partial, x, P, C, mean, var, rm, rv, momentum);
+    bn_normalize_launch(out, x, mean, var, g, b, P, C, eps, relu, s);
+    return launched("bn_train_forward");
+}
+
+template <class T>
+int xkt_bn_eval_forward(T *out, const T *x, const float *rm, const float *rv, const float *g,
+                        const float *b, int P, int C, float eps, int relu, cudaStream_t s) {
+    bn_normalize_launch(out, x, rm, rv, g, b, P, C, eps, relu, s);
+    return launched("bn_eval_forward");
+}
+
+template <class T>
+int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, const T *mask,
+                          const T *x, const float *g, const float *mean, const float *var, int P,
+                          int C, float eps, float *partial, float *sums, cudaStream_t s) {
+    dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
+    bn_partial<T><<<grid, block, 0, s>>>(x, dy, mask, mean, P, C, 2, partial);
+    bn_grad_combine<<<C, THREADS, 0, s>>>(partial, P, C, var, eps, dgamma, dbeta, sums);
+    if (dx) {
+        const size_t n = (size_t)P * C;
+        if (small_index(n))
+            bn_dinp<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g,
+                                                               sums, n, C, eps);
+        else
+            bn_dinp<T, size_t><<<blocks(n), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g, sums,
+                                                             n, C, eps);
+    }
+    return launched("bn_train_backward");
+}
+
+template <class T>
+int xkt_bn_frozen_backward(T *dinp, float *dgamma, float *dbeta, const T *dout, const T *inp,
+                           const float *gamma, const float *rm, const float *rv, int P, int C,
+                           float eps, float *partial, cudaStream_t s) {
+    dim3 grid((C + 31) / 32, FROZEN_CHUNKS), block(32, 8);
+    frozen_pass1<T><<<grid, block, 0, s>>>(dinp, dout, inp, gamma, rm, rv, P, C, eps, partial);
+    if (launched("bn_frozen_backward pass 1")) return 1;
+    frozen_pass2<<<(C + THREADS - 1) / THREADS, THREADS, 0, s>>>(dgamma, dbeta, partial, C);
+    return launched("bn_frozen_backward pass 2");
+}
+
+template <class T>
+int xkt_bias_act_rows(T *out, const float *bias, size_t N, int K, int relu, cudaStream_t s) {
+    const size_t n = N * K;
+    if (small_index(n))
+        bias_act_rows<T, unsigned><<<blocks(n), THREADS, 0, s>>>(out, bias, n, K, relu);
+    else
+        bias_act_rows<T, size_t><<<blocks(n), THREADS, 0, s>>>(out, bias, n, K, relu);
+    return launched("bias_act_rows");
+}
+
+template <class T>
+int xkt_colsum_accumulate(float *db, const T *dout, size_t N, int K, float *partial,
+                          cudaStream_t s) {
+    colsum_partial<T><<<dim3((K + 31) / 32, XK_COLSUM_CHUNKS), dim3(32, 8), 0, s>>>(dout, N, K,
+                                                                                    partial);
+    colsum_combine<<<K, THREADS, 0, s>>>(db, partial, K);
+    return launched("colsum_accumulate");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* cuda_backend.h's C functions: the f32 ones are the float instances. */
+extern "C" int xk_permute_krsc_to_crsk(float *out, const float *in, int K, int RS, int C,
+                                       cudaStream_t s) {
+    permute_fwd<<<blocks((size_t)K * RS * C), THREADS, 0, s>>>(out, in, K, RS, C);
+    return launched("permute_krsc_to_crsk");
+}
+extern "C" int xk_permute_add_crsk_to_krsc(float *dw, const float *dwp, int K, int RS, int C,
+                                           cudaStream_t s) {
+    permute_add_back<<<blocks((size_t)K * RS * C), THREADS, 0, s>>>(dw, dwp, K, RS, C);
+    return launched("permute_add_crsk_to_krsc");
+}
+extern "C" int xk_bf16_accumulate(float *y, const uint16_t *x, size_t n, cudaStream_t s) {
+    bf16_acc<<<blocks(n), THREADS, 0, s>>>(y, x, n);
+    return launched("bf16_accumulate");
+}
+extern "C" int xk_invstd_from_var(float *invstd, const float *var, int C, float eps,
+                                  cudaStream_t s) {
+    invstd_k<<<(C + THREADS - 1) / THREADS, THREADS, 0, s>>>(invstd, var, C, eps);
+    return launched("invstd_from_var");
+}
+extern "C" int xk_var_from_invstd(float *var, const float *invstd, int C, float eps,
+                                  cudaStream_t s) {
+    var_k<<<(C + THREADS - 1) / THREADS, THREADS, 0, s>>>(var, invstd, C, eps);
+    return launched("var_from_invstd");
+}
+extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                     const float *inp, const float *gamma, const float *rm,
+                                     const float *rv, int P, int C, float eps, float *partial,
+                                     cudaStream_t s) {
+    return xkt_bn_frozen_backward<float>(dinp, dgamma, dbeta, dout, inp, gamma, rm, rv, P, C, eps,
+                                         partial, s);
+}
+extern "C" int xk_bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t N, int K,
+                                int relu, cudaStream_t s) {
+    const size_t n = N * K;
+    if (small_index(n))
+        bf16_bias_act<unsigned><<<blocks(n), THREADS, 0, s>>>(out, x, bias, n, K, relu);
+    else
+        bf16_bias_act<size_t><<<blocks(n), THREADS, 0, s>>>(out, x, bias, n, K, relu);
+    return launched("bf16_bias_act");
+}
+extern "C" int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, int relu,
+                                cudaStream_t s) {
+    return xkt_bias_act_rows<float>(out, bias, N, K, relu, s);
+}
+extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K,
+                                    float *partial, cudaStream_t s) {
+    return xkt_colsum_accumulate<float>(db, dout, N, K, partial, s);
+}
+extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
+                                   const nn_pool2d_desc *d, int *at, cudaStream_t s) {
+    return xkt_maxpool_backward<float>(dinp, dout, inp, d, at, s);
+}
 extern "C" int xk_bn_train_forward(float *out, float *mean, float *var, float *rm, float *rv,
                                    const float *x, const float *g, const float *b, int P, int C,
                                    float momentum, float eps, int relu, float *partial,
                                    cudaStream_t s) {
-    dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
-    bn_partial<<<grid, block, 0, s>>>(x, NULL, NULL, NULL, P, C, 0, partial);
-    bn_stats_combine<<<C, T, 0, s>>>(partial, x, P, C, mean, var, rm, rv, momentum);
-    const size_t n = (size_t)P * C;
-    if (small_index(n))
-        bn_normalize<unsigned><<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps, relu);
-    else
-        bn_normalize<size_t><<<blocks(n), T, 0, s>>>(out, x, mean, var, g, b, n, C, eps, relu);
-    return launched("bn_train_forward");
+    return xkt_bn_train_forward<float>(out, mean, var, rm, rv, x, g, b, P, C, momentum, eps, relu,
+                                       partial, s);
 }
-
 extern "C" int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
                                     const float *mask, const float *x, const float *g,
                                     const float *mean, const float *var, int P, int C, float eps,
                                     float *partial, float *sums, cudaStream_t s) {
-    dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
-    bn_partial<<<grid, block, 0, s>>>(x, dy, mask, mean, P, C, 2, partial);
-    bn_grad_combine<<<C, T, 0, s>>>(partial, P, C, var, eps, dgamma, dbeta, sums);
-    if (dx) {
-        const size_t n = (size_t)P * C;
-        if (small_index(n))
-            bn_dinp<unsigned><<<blocks(n), T, 0, s>>>(dx, dy, mask, x, mean, var, g, sums, n, C,
-                                                       eps);
-        else
-            bn_dinp<size_t><<<blocks(n), T, 0, s>>>(dx, dy, mask, x, mean, var, g, sums, n, C,
-                                                     eps);
-    }
-    return launched("bn_train_backward");
+    return xkt_bn_train_backward<float>(dx, dgamma, dbeta, dy, mask, x, g, mean, var, P, C, eps,
+                                        partial, sums, s);
 }
+
+#define EXTRA_INST(T)                                                                            \
+    template int xkt_bn_train_forward<T>(T *, float *, float *, float *, float *, const T *,     \
+                                         const float *, const float *, int, int, float, float,   \
+                                         int, float *, cudaStream_t);                            \
+    template int xkt_bn_train_backward<T>(T *, float *, float *, const T *, const T *, const T *, \
+                                          const float *, const float *, const float *, int, int, \
+                                          float, float *, float *, cudaStream_t);                \
+    template int xkt_bn_eval_forward<T>(T *, const T *, const float *, const float *,           \
+                                        const float *, const float *, int, int, float, int,      \
+                                        cudaStream_t);                                           \
+    template int xkt_bn_frozen_backward<T>(T *, float *, float *, const T *, const T *,          \
+                                           const float *, const float *, const float *, int, int, \
+                                           float, float *, cudaStream_t);                        \
+    template int xkt_bias_act_rows<T>(T *, const float *, size_t, int, int, cudaStream_t);       \
+    template int xkt_colsum_accumulate<T>(float *, const T *, size_t, int, float *,              \
+                                          cudaStream_t);                                         \
+    template int xkt_maxpool_backward<T>(T *, const T *, const T *, const nn_pool2d_desc *,      \
+                                         int *, cudaStream_t);                                   \
+    template int xkt_maxpool_forward<T>(T *, const T *, const nn_pool2d_desc *, cudaStream_t);   \
+    template int xkt_avgpool_forward<T>(T *, const T *, const nn_pool2d_desc *, cudaStream_t);   \
+    template int xkt_avgpool_backward<T>(T *, const T *, const nn_pool2d_desc *, cudaStream_t);
+EXTRA_INST(float)
+EXTRA_INST(bf16_t)

@@ -4,9 +4,11 @@
  * fixed tree, then one block that adds the block partials in a fixed order. No float atomics, so
  * a loss is reproducible bit for bit on any GPU. The partials live in a small per-device scratch
  * buffer allocated on first use and kept (no allocation in the steady state); the losses of one
- * device must therefore not run concurrently from two host threads. */
+ * device must therefore not run concurrently from two host threads. Templated over the activation
+ * storage type of the logits and dlogits (k_store.cuh). */
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/k_common.cuh"
+#include "kernels/cuda/k_store.cuh"
 
 /* Enough blocks for several waves (a small tail), fixed so the sum order depends on P only. */
 #define LOSS_BLOCKS_MAX 8192
@@ -74,29 +76,34 @@ __device__ static inline int valid(int y, int K, int ignore) { return y != ignor
 
 /* Row max (its first index in *am) and rest = the sum of exp(z_k - max) over k != am, so that
  * log(sum exp) = max + log1p(rest) keeps its precision when one class takes almost all the mass
- * (a confident, right prediction: loss ~1e-4 would lose three digits through logf(1 + rest)). */
-__device__ static inline float row_rest(const float *z, int K, float *mx_out, int *am) {
-    float mx = z[0];
+ * (a confident, right prediction: loss ~1e-4 would lose three digits through logf(1 + rest)).
+ * Z: float (a shared memory tile) or the storage type (global memory). */
+template <class Z>
+__device__ static inline float row_rest(const Z *z, int K, float *mx_out, int *am) {
+    float mx = cuk_ld(z, 0);
     int a = 0;
-    for (int k = 1; k < K; k++)
-        if (z[k] > mx) mx = z[k], a = k;
+    for (int k = 1; k < K; k++) {
+        const float v = cuk_ld(z, k);
+        if (v > mx) mx = v, a = k;
+    }
     float rest = 0.0f;
     for (int k = 0; k < K; k++)
-        if (k != a) rest += expf(z[k] - mx);
+        if (k != a) rest += expf(cuk_ld(z, k) - mx);
     *mx_out = mx, *am = a;
     return rest;
 }
 
 /* -w_y log softmax(z)_y of one row (z in shared or global memory). */
-__device__ static inline double ce_row(const float *z, int K, int y, double wy) {
+template <class Z> __device__ static inline double ce_row(const Z *z, int K, int y, double wy) {
     float mx;
     int am;
     const float rest = row_rest(z, K, &mx, &am);
-    return -wy * (double)((z[y] - mx) - log1pf(rest));
+    return -wy * (double)((cuk_ld(z, y) - mx) - log1pf(rest));
 }
 
 /* dz = scale * (softmax - onehot(y)) of one row, in place allowed (dz == z). */
-__device__ static inline void ce_row_grad(float *dz, const float *z, int K, int y, float scale) {
+template <class D, class Z>
+__device__ static inline void ce_row_grad(D *dz, const Z *z, int K, int y, float scale) {
     float mx;
     int am;
     const float rest = row_rest(z, K, &mx, &am);
@@ -104,17 +111,28 @@ __device__ static inline void ce_row_grad(float *dz, const float *z, int K, int 
     /* 1 - p_y as (the mass of the other classes) / sum: no cancellation when p_y ~ 1 */
     float others = 0.0f;
     for (int k = 0; k < K; k++) {
-        const float e = k == am ? 1.0f : expf(z[k] - mx);
+        const float e = k == am ? 1.0f : expf(cuk_ld(z, k) - mx);
         if (k != y) others += e;
-        dz[k] = k == y ? 0.0f : scale * -(e * inv);
+        cuk_st(dz, k, k == y ? 0.0f : scale * -(e * inv));
     }
-    dz[y] = scale * (others * inv);
+    cuk_st(dz, y, scale * (others * inv));
+}
+
+/* The gradient of one row into dz (0 on an invalid row), z as in ce_row_grad. */
+template <class D, class Z>
+__device__ static inline void ce_grad_row(D *dz, const Z *z, int K, int y, int ok, float scale) {
+    if (!ok) {
+        for (int k = 0; k < K; k++) cuk_st(dz, k, 0.0f);
+    } else {
+        ce_row_grad(dz, z, K, y, scale);
+    }
 }
 
 /* Block partials of (sum w_y * -log softmax_y, sum w_y) over valid rows; with only_weights, just
  * the weight sum (the backward's normalizer). K <= 32 (ld > 0): the logits go through shared
  * memory tiles of LOSS_THREADS rows (coalesced); more classes: straight from global memory. */
-__global__ static void k_ce_partial(loss_scratch *s, const float *logits, const uint8_t *target,
+template <class T>
+__global__ static void k_ce_partial(loss_scratch *s, const T *logits, const uint8_t *target,
                                     const float *w, size_t P, int K, int ignore, int only_weights,
                                     int ld) {
     extern __shared__ float sm[];
@@ -133,16 +151,18 @@ __global__ static void k_ce_partial(loss_scratch *s, const float *logits, const 
         if (!valid(y, K, ignore)) continue;
         const double wy = w ? (double)w[y] : 1.0;
         acc.y += wy;
-        if (!only_weights) acc.x += ce_row(ld ? sm + threadIdx.x * ld : logits + p * K, K, y, wy);
+        if (only_weights) continue;
+        acc.x += ld ? ce_row(sm + threadIdx.x * ld, K, y, wy) : ce_row(logits + p * K, K, y, wy);
     }
     acc = block_sum(acc);
     if (threadIdx.x == 0) s->part[blockIdx.x] = acc;
 }
 
 /* dz = dloss * w_y / wsum * (softmax - onehot(y)) on valid rows, 0 elsewhere; tiles as above. */
-__global__ static void k_ce_grad(float *dlogits, float dloss, const loss_scratch *s,
-                                 const float *logits, const uint8_t *target, const float *w,
-                                 size_t P, int K, int ignore, int ld) {
+template <class T>
+__global__ static void k_ce_grad(T *dlogits, float dloss, const loss_scratch *s, const T *logits,
+                                 const uint8_t *target, const float *w, size_t P, int K,
+                                 int ignore, int ld) {
     extern __shared__ float sm[];
     const double wsum = s->wsum;
     for (size_t p0 = (size_t)blockIdx.x * LOSS_THREADS; p0 < P;
@@ -156,13 +176,11 @@ __global__ static void k_ce_grad(float *dlogits, float dloss, const loss_scratch
         if ((int)threadIdx.x < rows) {
             const size_t p = p0 + threadIdx.x;
             const int y = target[p];
-            float *dz = ld ? sm + threadIdx.x * ld : dlogits + p * K;
-            if (!valid(y, K, ignore) || wsum == 0.0) {
-                for (int k = 0; k < K; k++) dz[k] = 0.0f;
-            } else {
-                const float scale = (float)(-(double)dloss * (w ? (double)w[y] : 1.0) / wsum);
-                ce_row_grad(dz, ld ? dz : logits + p * K, K, y, scale);
-            }
+            const int ok = valid(y, K, ignore) && wsum != 0.0;
+            const float scale =
+                ok ? (float)(-(double)dloss * (w ? (double)w[y] : 1.0) / wsum) : 0.0f;
+            if (ld) ce_grad_row(sm + threadIdx.x * ld, sm + threadIdx.x * ld, K, y, ok, scale);
+            else ce_grad_row(dlogits + p * K, logits + p * K, K, y, ok, scale);
         }
         if (ld) {
             __syncthreads();
@@ -171,23 +189,25 @@ __global__ static void k_ce_grad(float *dlogits, float dloss, const loss_scratch
     }
 }
 
-__global__ static void k_bce_partial(loss_scratch *s, const float *logits, const float *target,
+template <class T>
+__global__ static void k_bce_partial(loss_scratch *s, const T *logits, const float *target,
                                      size_t n) {
     double2 acc = make_double2(0.0, 0.0);
     for (size_t i = (size_t)blockIdx.x * LOSS_THREADS + threadIdx.x; i < n;
          i += (size_t)gridDim.x * LOSS_THREADS) {
-        const float z = logits[i];
+        const float z = cuk_ld(logits, i);
         acc.x += (double)((z > 0.0f ? z : 0.0f) - z * target[i] + log1pf(expf(-fabsf(z))));
     }
     acc = block_sum(acc);
     if (threadIdx.x == 0) s->part[blockIdx.x] = acc;
 }
 
-__global__ static void k_bce_grad(float *dlogits, const float *logits, const float *target,
-                                  size_t n, float scale) {
+template <class T>
+__global__ static void k_bce_grad(T *dlogits, const T *logits, const float *target, size_t n,
+                                  float scale) {
     CUK_GRID_STRIDE(i, n) {
-        const float sg = 1.0f / (1.0f + expf(-logits[i]));
-        dlogits[i] = scale * (sg - target[i]);
+        const float sg = 1.0f / (1.0f + expf(-cuk_ld(logits, i)));
+        cuk_st(dlogits, i, scale * (sg - target[i]));
     }
 }
 
@@ -197,10 +217,10 @@ static int fetch(float *loss, loss_scratch *s, cudaStream_t st, const char *what
     return cuk_check(cudaStreamSynchronize(st), what);
 }
 
-extern "C" int cuk_cross_entropy_forward(float *loss, const float *logits, const uint8_t *target,
-                                         const float *class_weight, size_t P, int K, int ignore,
-                                         void *stream) {
-    cudaStream_t st = CUK_STREAM(stream);
+template <class T>
+int cukt_cross_entropy_forward(float *loss, const T *logits, const uint8_t *target,
+                               const float *class_weight, size_t P, int K, int ignore,
+                               cudaStream_t st) {
     loss_scratch *s = scratch_get();
     if (!s) return 1;
     const unsigned nb = loss_blocks(P);
@@ -213,10 +233,10 @@ extern "C" int cuk_cross_entropy_forward(float *loss, const float *logits, const
     return fetch(loss, s, st, "cross-entropy forward (copy to host)");
 }
 
-extern "C" int cuk_cross_entropy_backward(float *dlogits, float dloss, const float *logits,
-                                          const uint8_t *target, const float *class_weight,
-                                          size_t P, int K, int ignore, void *stream) {
-    cudaStream_t st = CUK_STREAM(stream);
+template <class T>
+int cukt_cross_entropy_backward(T *dlogits, float dloss, const T *logits, const uint8_t *target,
+                                const float *class_weight, size_t P, int K, int ignore,
+                                cudaStream_t st) {
     if (P == 0 || K <= 0) return 0;
     loss_scratch *s = scratch_get();
     if (!s) return 1;
@@ -231,9 +251,9 @@ extern "C" int cuk_cross_entropy_backward(float *dlogits, float dloss, const flo
     return CUK_LAUNCHED("cross-entropy backward");
 }
 
-extern "C" int cuk_bce_logits_forward(float *loss, const float *logits, const float *target,
-                                      size_t P, int K, void *stream) {
-    cudaStream_t st = CUK_STREAM(stream);
+template <class T>
+int cukt_bce_logits_forward(float *loss, const T *logits, const float *target, size_t P, int K,
+                            cudaStream_t st) {
     const size_t n = P * (size_t)(K > 0 ? K : 0);
     loss_scratch *s = scratch_get();
     if (!s) return 1;
@@ -245,11 +265,49 @@ extern "C" int cuk_bce_logits_forward(float *loss, const float *logits, const fl
     return fetch(loss, s, st, "BCE forward (copy to host)");
 }
 
-extern "C" int cuk_bce_logits_backward(float *dlogits, float dloss, const float *logits,
-                                       const float *target, size_t P, int K, void *stream) {
+template <class T>
+int cukt_bce_logits_backward(T *dlogits, float dloss, const T *logits, const float *target,
+                             size_t P, int K, cudaStream_t st) {
     const size_t n = P * (size_t)(K > 0 ? K : 0);
     if (n == 0) return 0;
-    k_bce_grad<<<cuk_blocks(n), CUK_THREADS, 0, CUK_STREAM(stream)>>>(
+    k_bce_grad<<<cuk_blocks(n), CUK_THREADS, 0, st>>>(
         dlogits, logits, target, n, (float)((double)dloss / (double)n));
     return CUK_LAUNCHED("BCE backward");
 }
+
+extern "C" int cuk_cross_entropy_forward(float *loss, const float *logits, const uint8_t *target,
+                                         const float *class_weight, size_t P, int K, int ignore,
+                                         void *stream) {
+    return cukt_cross_entropy_forward<float>(loss, logits, target, class_weight, P, K, ignore,
+                                             CUK_STREAM(stream));
+}
+
+extern "C" int cuk_cross_entropy_backward(float *dlogits, float dloss, const float *logits,
+                                          const uint8_t *target, const float *class_weight,
+                                          size_t P, int K, int ignore, void *stream) {
+    return cukt_cross_entropy_backward<float>(dlogits, dloss, logits, target, class_weight, P, K,
+                                              ignore, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_bce_logits_forward(float *loss, const float *logits, const float *target,
+                                      size_t P, int K, void *stream) {
+    return cukt_bce_logits_forward<float>(loss, logits, target, P, K, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_bce_logits_backward(float *dlogits, float dloss, const float *logits,
+                                       const float *target, size_t P, int K, void *stream) {
+    return cukt_bce_logits_backward<float>(dlogits, dloss, logits, target, P, K,
+                                           CUK_STREAM(stream));
+}
+
+#define LOSS_INST(T)                                                                             \
+    template int cukt_cross_entropy_forward<T>(float *, const T *, const uint8_t *,              \
+                                               const float *, size_t, int, int, cudaStream_t);   \
+    template int cukt_cross_entropy_backward<T>(T *, float, const T *, const uint8_t *,          \
+                                                const float *, size_t, int, int, cudaStream_t);  \
+    template int cukt_bce_logits_forward<T>(float *, const T *, const float *, size_t, int,      \
+                                            cudaStream_t);                                       \
+    template int cukt_bce_logits_backward<T>(T *, float, const T *, const float *, size_t, int,  \
+                                             cudaStream_t);
+LOSS_INST(float)
+LOSS_INST(bf16_t)

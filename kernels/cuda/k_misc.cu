@@ -1,11 +1,18 @@
 /* Channel concat, residual add, global average pooling, softmax and the f32 <-> bf16 conversion
- * (kernels/cuda/cuda_kernels.h), the twins of kernels/cpu/ref_misc.c and ref_pool.c. */
+ * (kernels/cuda/cuda_kernels.h), the twins of kernels/cpu/ref_misc.c and ref_pool.c.
+ * Templated over the activation storage type (k_store.cuh). */
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/k_common.cuh"
+#include "kernels/cuda/k_store.cuh"
 
-/* ---- concat: out (P, Ca+Cb) from a (P,Ca), b (P,Cb); one thread per output value (float4 when
- * both widths are multiples of 4 and the buffers aligned), so the writes and, within each part,
- * the reads are coalesced; 32-bit index arithmetic when it fits. */
+/* ---- concat: out (P, Ca+Cb) from a (P,Ca), b (P,Cb); one thread per output value (4 values per
+ * access when both widths are multiples of 4 and the buffers aligned), so the writes and, within
+ * each part, the reads are coalesced; 32-bit index arithmetic when it fits. A pure copy: the
+ * values move as raw bits (V: T itself, or 4 of them in one float4 / uint2). */
+template <class T> struct vec4_of;
+template <> struct vec4_of<float> { typedef float4 type; };
+template <> struct vec4_of<bf16_t> { typedef uint2 type; };
+
 template <class V, class I>
 __global__ static void k_concat_fwd(V *out, const V *a, const V *b, I P, int Ca, int Cb) {
     const I C = (I)Ca + Cb;
@@ -24,9 +31,9 @@ __global__ static void k_concat_part(V *d, const V *dout, I P, int Cd, int off, 
     }
 }
 
-template <class V, class I>
-static void concat_launch(float *out, const float *a, const float *b, float *da, float *db,
-                          const float *dout, size_t P, int Ca, int Cb, int w, cudaStream_t s) {
+template <class V, class I, class T>
+static void concat_launch(T *out, const T *a, const T *b, T *da, T *db, const T *dout, size_t P,
+                          int Ca, int Cb, int w, cudaStream_t s) {
     const size_t C = ((size_t)Ca + Cb) / w;
     if (out) {
         k_concat_fwd<V, I><<<cuk_blocks(P * C), CUK_THREADS, 0, s>>>(
@@ -42,30 +49,33 @@ static void concat_launch(float *out, const float *a, const float *b, float *da,
 }
 
 /* Forward when out != NULL, else the backward into da / db (either may be NULL). */
-static int concat(float *out, const float *a, const float *b, float *da, float *db,
-                  const float *dout, size_t P, int Ca, int Cb, void *stream, const char *what) {
+template <class T>
+static int concat(T *out, const T *a, const T *b, T *da, T *db, const T *dout, size_t P, int Ca,
+                  int Cb, cudaStream_t s, const char *what) {
+    typedef typename vec4_of<T>::type V4;
     if (P == 0 || Ca + Cb <= 0) return 0;
-    const int vec = Ca % 4 == 0 && Cb % 4 == 0 && cuk_aligned16(out) && cuk_aligned16(a) &&
-                    cuk_aligned16(b) && cuk_aligned16(da) && cuk_aligned16(db) &&
-                    cuk_aligned16(dout);
+    const int vec = Ca % 4 == 0 && Cb % 4 == 0 && cuk_aligned4(out) && cuk_aligned4(a) &&
+                    cuk_aligned4(b) && cuk_aligned4(da) && cuk_aligned4(db) && cuk_aligned4(dout);
     const int small = P * ((size_t)Ca + Cb) < 0xffffffffu;
-    cudaStream_t s = CUK_STREAM(stream);
-    if (vec && small) concat_launch<float4, uint32_t>(out, a, b, da, db, dout, P, Ca, Cb, 4, s);
-    else if (vec) concat_launch<float4, size_t>(out, a, b, da, db, dout, P, Ca, Cb, 4, s);
-    else if (small) concat_launch<float, uint32_t>(out, a, b, da, db, dout, P, Ca, Cb, 1, s);
-    else concat_launch<float, size_t>(out, a, b, da, db, dout, P, Ca, Cb, 1, s);
+    if (vec && small) concat_launch<V4, uint32_t>(out, a, b, da, db, dout, P, Ca, Cb, 4, s);
+    else if (vec) concat_launch<V4, size_t>(out, a, b, da, db, dout, P, Ca, Cb, 4, s);
+    else if (small) concat_launch<T, uint32_t>(out, a, b, da, db, dout, P, Ca, Cb, 1, s);
+    else concat_launch<T, size_t>(out, a, b, da, db, dout, P, Ca, Cb, 1, s);
     return CUK_LAUNCHED(what);
 }
 
-extern "C" int cuk_concat_forward(float *out, const float *a, const float *b, size_t P, int Ca,
-                                  int Cb, void *stream) {
+template <class T>
+int cukt_concat_forward(T *out, const T *a, const T *b, size_t P, int Ca, int Cb,
+                        cudaStream_t s) {
     if (!out) return sw_fail(SW_ERR_RUNTIME, "CUDA concat forward: no output"), 1;
-    return concat(out, a, b, NULL, NULL, NULL, P, Ca, Cb, stream, "concat forward");
+    return concat(out, a, b, (T *)NULL, (T *)NULL, (const T *)NULL, P, Ca, Cb, s,
+                  "concat forward");
 }
 
-extern "C" int cuk_concat_backward(float *da, float *db, const float *dout, size_t P, int Ca,
-                                   int Cb, void *stream) {
-    return concat(NULL, NULL, NULL, da, db, dout, P, Ca, Cb, stream, "concat backward");
+template <class T>
+int cukt_concat_backward(T *da, T *db, const T *dout, size_t P, int Ca, int Cb, cudaStream_t s) {
+    return concat((T *)NULL, (const T *)NULL, (const T *)NULL, da, db, dout, P, Ca, Cb, s,
+                  "concat backward");
 }
 
 /* ---- residual add */
@@ -75,20 +85,19 @@ struct add_f {
 };
 } // namespace
 
-extern "C" int cuk_add_forward(float *out, const float *a, const float *b, size_t n,
-                               void *stream) {
-    return cuk_map2(out, a, b, n, add_f{}, stream, "add forward");
+template <class T> int cukt_add_forward(T *out, const T *a, const T *b, size_t n, cudaStream_t s) {
+    return cuk_map2(out, a, b, n, add_f{}, s, "add forward");
 }
 
-extern "C" int cuk_add_backward(float *da, float *db, const float *dout, size_t n, void *stream) {
-    const size_t bytes = n * sizeof(float);
+template <class T> int cukt_add_backward(T *da, T *db, const T *dout, size_t n, cudaStream_t s) {
+    const size_t bytes = n * sizeof(T);
     if (n == 0) return 0;
     if (da && da != dout &&
-        cuk_check(cudaMemcpyAsync(da, dout, bytes, cudaMemcpyDeviceToDevice, CUK_STREAM(stream)),
+        cuk_check(cudaMemcpyAsync(da, dout, bytes, cudaMemcpyDeviceToDevice, s),
                   "add backward (copy to the first input)"))
         return 1;
     if (db && db != dout &&
-        cuk_check(cudaMemcpyAsync(db, dout, bytes, cudaMemcpyDeviceToDevice, CUK_STREAM(stream)),
+        cuk_check(cudaMemcpyAsync(db, dout, bytes, cudaMemcpyDeviceToDevice, s),
                   "add backward (copy to the second input)"))
         return 1;
     return 0;
@@ -99,55 +108,57 @@ extern "C" int cuk_add_backward(float *da, float *db, const float *dout, size_t 
  * partial sums are added in a fixed order (deterministic). */
 #define GAP_CX 32
 #define GAP_PY 8
-__global__ static void k_gap_fwd(float *out, const float *inp, int HW, int C) {
+template <class T> __global__ static void k_gap_fwd(T *out, const T *inp, int HW, int C) {
     __shared__ float part[GAP_PY][GAP_CX];
     const int n = blockIdx.y, c = blockIdx.x * GAP_CX + threadIdx.x;
     float acc = 0.0f;
     if (c < C)
-        for (int p = threadIdx.y; p < HW; p += GAP_PY) acc += inp[((size_t)n * HW + p) * C + c];
+        for (int p = threadIdx.y; p < HW; p += GAP_PY)
+            acc += cuk_ld(inp, ((size_t)n * HW + p) * C + c);
     part[threadIdx.y][threadIdx.x] = acc;
     __syncthreads();
     if (threadIdx.y == 0 && c < C) {
         float s = 0.0f;
         for (int y = 0; y < GAP_PY; y++) s += part[y][threadIdx.x];
-        out[(size_t)n * C + c] = s / (float)HW;
+        cuk_st(out, (size_t)n * C + c, s / (float)HW);
     }
 }
 
-__global__ static void k_gap_bwd(float *dinp, const float *dout, int HW, int C, size_t total,
-                                 float inv) {
+template <class T>
+__global__ static void k_gap_bwd(T *dinp, const T *dout, int HW, int C, size_t total, float inv) {
     CUK_GRID_STRIDE(i, total) {
         const size_t c = i % C, n = i / ((size_t)HW * C);
-        dinp[i] = dout[n * C + c] * inv;
+        cuk_st(dinp, i, cuk_ld(dout, n * C + c) * inv);
     }
 }
 
-extern "C" int cuk_global_avgpool_forward(float *out, const float *inp, int N, int HW, int C,
-                                          void *stream) {
+template <class T>
+int cukt_global_avgpool_forward(T *out, const T *inp, int N, int HW, int C, cudaStream_t s) {
     if (N <= 0 || C <= 0) return 0;
-    if (HW <= 0) return cuk_check(cudaMemsetAsync(out, 0, (size_t)N * C * sizeof *out,
-                                                  CUK_STREAM(stream)), "global avgpool forward");
+    if (HW <= 0)
+        return cuk_check(cudaMemsetAsync(out, 0, (size_t)N * C * sizeof *out, s),
+                         "global avgpool forward");
     dim3 grid((C + GAP_CX - 1) / GAP_CX, N), block(GAP_CX, GAP_PY);
-    k_gap_fwd<<<grid, block, 0, CUK_STREAM(stream)>>>(out, inp, HW, C);
+    k_gap_fwd<<<grid, block, 0, s>>>(out, inp, HW, C);
     return CUK_LAUNCHED("global avgpool forward");
 }
 
-extern "C" int cuk_global_avgpool_backward(float *dinp, const float *dout, int N, int HW, int C,
-                                           void *stream) {
+template <class T>
+int cukt_global_avgpool_backward(T *dinp, const T *dout, int N, int HW, int C, cudaStream_t s) {
     const size_t total = (size_t)N * HW * C;
     if (total == 0) return 0;
-    k_gap_bwd<<<cuk_blocks(total), CUK_THREADS, 0, CUK_STREAM(stream)>>>(dinp, dout, HW, C, total,
-                                                                       1.0f / HW);
+    k_gap_bwd<<<cuk_blocks(total), CUK_THREADS, 0, s>>>(dinp, dout, HW, C, total, 1.0f / HW);
     return CUK_LAUNCHED("global avgpool backward");
 }
 
 /* ---- softmax over the last axis of (P,K). Few classes (K <= 32, the segmentation case): row
  * tiles in shared memory, one thread per row. More: one warp per row, lanes stride the row,
  * shuffle reductions. */
-/* K <= 32: rows staged through shared memory (k_common.cuh tiles), one thread per row, computed
- * in place in the tile. */
+/* K <= 32: rows staged through shared memory (k_common.cuh tiles, f32 whatever T), one thread
+ * per row, computed in place in the tile. */
 #define SM_TILE 128
-__global__ static void k_softmax_tile(float *out, const float *inp, size_t P, int K, int ld) {
+template <class T>
+__global__ static void k_softmax_tile(T *out, const T *inp, size_t P, int K, int ld) {
     extern __shared__ float sm[];
     for (size_t p0 = (size_t)blockIdx.x * SM_TILE; p0 < P; p0 += (size_t)gridDim.x * SM_TILE) {
         const int rows = P - p0 < SM_TILE ? (int)(P - p0) : SM_TILE;
@@ -168,8 +179,9 @@ __global__ static void k_softmax_tile(float *out, const float *inp, size_t P, in
     }
 }
 
-__global__ static void k_softmax_bwd_tile(float *dinp, const float *dout, const float *out,
-                                          size_t P, int K, int ld) {
+template <class T>
+__global__ static void k_softmax_bwd_tile(T *dinp, const T *dout, const T *out, size_t P, int K,
+                                          int ld) {
     extern __shared__ float sm[];
     float *ty = sm, *tg = sm + SM_TILE * ld;
     for (size_t p0 = (size_t)blockIdx.x * SM_TILE; p0 < P; p0 += (size_t)gridDim.x * SM_TILE) {
@@ -206,112 +218,138 @@ __device__ static float warp_sum(float v) { /* butterfly: every lane ends with t
     return v;
 }
 
-__global__ static void k_softmax_warp(float *out, const float *inp, size_t P, int K) {
+template <class T> __global__ static void k_softmax_warp(T *out, const T *inp, size_t P, int K) {
     const int lane = threadIdx.x & 31;
     const size_t warps = (size_t)gridDim.x * (blockDim.x / 32);
     for (size_t p = ((size_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; p < P; p += warps) {
-        const float *x = inp + p * K;
-        float *o = out + p * K;
+        const T *x = inp + p * K;
+        T *o = out + p * K;
         float mx = -INFINITY;
-        for (int k = lane; k < K; k += 32) mx = fmaxf(mx, x[k]);
+        for (int k = lane; k < K; k += 32) mx = fmaxf(mx, cuk_ld(x, k));
         mx = warp_max(mx);
         float sum = 0.0f;
-        for (int k = lane; k < K; k += 32) sum += expf(x[k] - mx);
+        for (int k = lane; k < K; k += 32) sum += expf(cuk_ld(x, k) - mx);
         const float inv = 1.0f / warp_sum(sum);
-        for (int k = lane; k < K; k += 32) o[k] = expf(x[k] - mx) * inv;
+        for (int k = lane; k < K; k += 32) cuk_st(o, k, expf(cuk_ld(x, k) - mx) * inv);
     }
 }
 
-__global__ static void k_softmax_bwd_warp(float *dinp, const float *dout, const float *out,
-                                          size_t P, int K) {
+template <class T>
+__global__ static void k_softmax_bwd_warp(T *dinp, const T *dout, const T *out, size_t P, int K) {
     const int lane = threadIdx.x & 31;
     const size_t warps = (size_t)gridDim.x * (blockDim.x / 32);
     for (size_t p = ((size_t)blockIdx.x * blockDim.x + threadIdx.x) / 32; p < P; p += warps) {
-        const float *y = out + p * K, *dy = dout + p * K;
+        const T *y = out + p * K, *dy = dout + p * K;
         double dot = 0.0;
-        for (int k = lane; k < K; k += 32) dot += (double)y[k] * dy[k];
+        for (int k = lane; k < K; k += 32) dot += (double)cuk_ld(y, k) * cuk_ld(dy, k);
         for (int o = 16; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
-        for (int k = lane; k < K; k += 32) dinp[p * K + k] = (float)(y[k] * (dy[k] - dot));
+        for (int k = lane; k < K; k += 32)
+            cuk_st(dinp, p * K + k, (float)(cuk_ld(y, k) * (cuk_ld(dy, k) - dot)));
     }
 }
 
-extern "C" int cuk_softmax_forward(float *out, const float *inp, size_t P, int K, void *stream) {
+template <class T> int cukt_softmax_forward(T *out, const T *inp, size_t P, int K, cudaStream_t s) {
     if (P == 0 || K <= 0) return 0;
     const int ld = cuk_tile_ld(K);
     if (K <= 32)
-        k_softmax_tile<<<tile_blocks(P), SM_TILE, SM_TILE * ld * sizeof(float),
-                         CUK_STREAM(stream)>>>(out, inp, P, K, ld);
+        k_softmax_tile<<<tile_blocks(P), SM_TILE, SM_TILE * ld * sizeof(float), s>>>(out, inp, P,
+                                                                                    K, ld);
     else
-        k_softmax_warp<<<cuk_blocks(P * 32), CUK_THREADS, 0, CUK_STREAM(stream)>>>(out, inp, P, K);
+        k_softmax_warp<<<cuk_blocks(P * 32), CUK_THREADS, 0, s>>>(out, inp, P, K);
     return CUK_LAUNCHED("softmax forward");
+}
+
+template <class T>
+int cukt_softmax_backward(T *dinp, const T *dout, const T *out, size_t P, int K, cudaStream_t s) {
+    if (P == 0 || K <= 0) return 0;
+    const int ld = cuk_tile_ld(K);
+    if (K <= 32)
+        k_softmax_bwd_tile<<<tile_blocks(P), SM_TILE, 2 * SM_TILE * ld * sizeof(float), s>>>(
+            dinp, dout, out, P, K, ld);
+    else
+        k_softmax_bwd_warp<<<cuk_blocks(P * 32), CUK_THREADS, 0, s>>>(dinp, dout, out, P, K);
+    return CUK_LAUNCHED("softmax backward");
+}
+
+/* ---- the f32 C functions (cuda_kernels.h): the float instances */
+extern "C" int cuk_concat_forward(float *out, const float *a, const float *b, size_t P, int Ca,
+                                  int Cb, void *stream) {
+    return cukt_concat_forward<float>(out, a, b, P, Ca, Cb, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_concat_backward(float *da, float *db, const float *dout, size_t P, int Ca,
+                                   int Cb, void *stream) {
+    return cukt_concat_backward<float>(da, db, dout, P, Ca, Cb, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_add_forward(float *out, const float *a, const float *b, size_t n,
+                               void *stream) {
+    return cukt_add_forward<float>(out, a, b, n, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_add_backward(float *da, float *db, const float *dout, size_t n, void *stream) {
+    return cukt_add_backward<float>(da, db, dout, n, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_global_avgpool_forward(float *out, const float *inp, int N, int HW, int C,
+                                          void *stream) {
+    return cukt_global_avgpool_forward<float>(out, inp, N, HW, C, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_global_avgpool_backward(float *dinp, const float *dout, int N, int HW, int C,
+                                           void *stream) {
+    return cukt_global_avgpool_backward<float>(dinp, dout, N, HW, C, CUK_STREAM(stream));
+}
+
+extern "C" int cuk_softmax_forward(float *out, const float *inp, size_t P, int K, void *stream) {
+    return cukt_softmax_forward<float>(out, inp, P, K, CUK_STREAM(stream));
 }
 
 extern "C" int cuk_softmax_backward(float *dinp, const float *dout, const float *out, size_t P,
                                     int K, void *stream) {
-    if (P == 0 || K <= 0) return 0;
-    const int ld = cuk_tile_ld(K);
-    if (K <= 32)
-        k_softmax_bwd_tile<<<tile_blocks(P), SM_TILE, 2 * SM_TILE * ld * sizeof(float),
-                             CUK_STREAM(stream)>>>(dinp, dout, out, P, K, ld);
-    else
-        k_softmax_bwd_warp<<<cuk_blocks(P * 32), CUK_THREADS, 0, CUK_STREAM(stream)>>>(
-            dinp, dout, out, P, K);
-    return CUK_LAUNCHED("softmax backward");
+    return cukt_softmax_backward<float>(dinp, dout, out, P, K, CUK_STREAM(stream));
 }
 
-/* ---- f32 <-> bf16 (bf16 = the upper 16 bits of an f32). Round to nearest, ties to even, by
- * integer arithmetic (exact, no dependence on the FPU's rounding mode); NaN stays a quiet NaN with
- * its sign; overflow rounds to infinity as IEEE rounding does. */
-__device__ static uint16_t f32_to_bf16(float f) {
-    const uint32_t u = __float_as_uint(f);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u);
-    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
-
-__global__ static void k_to_bf16(uint16_t *out, const float *inp, size_t n, int vec) {
-    size_t done = 0;
-    if (vec) { /* 4 values per thread: one 16-byte load, one 8-byte store */
-        const size_t n4 = n / 4;
-        CUK_GRID_STRIDE(i, n4) {
-            const float4 x = ((const float4 *)inp)[i];
-            uint2 r;
-            r.x = (uint32_t)f32_to_bf16(x.x) | ((uint32_t)f32_to_bf16(x.y) << 16);
-            r.y = (uint32_t)f32_to_bf16(x.z) | ((uint32_t)f32_to_bf16(x.w) << 16);
-            ((uint2 *)out)[i] = r;
-        }
-        done = n4 * 4;
-    }
-    CUK_GRID_STRIDE(j, n - done) out[done + j] = f32_to_bf16(inp[done + j]);
-}
-
-__global__ static void k_from_bf16(float *out, const uint16_t *inp, size_t n, int vec) {
+/* ---- f32 <-> bf16 (bf16 = the upper 16 bits of an f32): the loads and stores of k_common.cuh,
+ * so the rounding is cuk_bf16_bits' (to nearest, ties to even, by integer arithmetic; NaN stays a
+ * quiet NaN with its sign; overflow rounds to infinity as IEEE rounding does). With vec, 4 values
+ * per thread: one 16-byte f32 access, one 8-byte bf16 access. */
+template <class D, class S>
+__global__ static void k_convert(D *out, const S *inp, size_t n, int vec) {
     size_t done = 0;
     if (vec) {
         const size_t n4 = n / 4;
-        CUK_GRID_STRIDE(i, n4) {
-            const uint2 r = ((const uint2 *)inp)[i];
-            ((float4 *)out)[i] = make_float4(__uint_as_float(r.x << 16),
-                                             __uint_as_float(r.x & 0xffff0000u),
-                                             __uint_as_float(r.y << 16),
-                                             __uint_as_float(r.y & 0xffff0000u));
-        }
+        CUK_GRID_STRIDE(i, n4) cuk_st4(out, i, cuk_ld4(inp, i));
         done = n4 * 4;
     }
-    CUK_GRID_STRIDE(j, n - done) out[done + j] = __uint_as_float((uint32_t)inp[done + j] << 16);
+    CUK_GRID_STRIDE(j, n - done) cuk_st(out, done + j, cuk_ld(inp, done + j));
 }
 
 extern "C" int cuk_f32_to_bf16(uint16_t *out, const float *inp, size_t n, void *stream) {
     if (n == 0) return 0;
-    const int vec = cuk_aligned16(inp) && ((uintptr_t)out & 7u) == 0;
-    k_to_bf16<<<cuk_blocks(vec ? n / 4 + 1 : n), CUK_THREADS, 0, CUK_STREAM(stream)>>>(out, inp, n,
+    const int vec = cuk_aligned4(inp) && cuk_aligned4(out);
+    k_convert<<<cuk_blocks(vec ? n / 4 + 1 : n), CUK_THREADS, 0, CUK_STREAM(stream)>>>(out, inp, n,
                                                                                      vec);
     return CUK_LAUNCHED("f32 to bf16");
 }
 
 extern "C" int cuk_bf16_to_f32(float *out, const uint16_t *inp, size_t n, void *stream) {
     if (n == 0) return 0;
-    const int vec = cuk_aligned16(out) && ((uintptr_t)inp & 7u) == 0;
-    k_from_bf16<<<cuk_blocks(vec ? n / 4 + 1 : n), CUK_THREADS, 0, CUK_STREAM(stream)>>>(out, inp,
-                                                                                       n, vec);
+    const int vec = cuk_aligned4(out) && cuk_aligned4(inp);
+    k_convert<<<cuk_blocks(vec ? n / 4 + 1 : n), CUK_THREADS, 0, CUK_STREAM(stream)>>>(out, inp, n,
+                                                                                     vec);
     return CUK_LAUNCHED("bf16 to f32");
 }
+
+#define MISC_INST(T)                                                                             \
+    template int cukt_concat_forward<T>(T *, const T *, const T *, size_t, int, int,             \
+                                        cudaStream_t);                                           \
+    template int cukt_concat_backward<T>(T *, T *, const T *, size_t, int, int, cudaStream_t);   \
+    template int cukt_add_forward<T>(T *, const T *, const T *, size_t, cudaStream_t);           \
+    template int cukt_add_backward<T>(T *, T *, const T *, size_t, cudaStream_t);                \
+    template int cukt_global_avgpool_forward<T>(T *, const T *, int, int, int, cudaStream_t);    \
+    template int cukt_global_avgpool_backward<T>(T *, const T *, int, int, int, cudaStream_t);   \
+    template int cukt_softmax_forward<T>(T *, const T *, size_t, int, cudaStream_t);             \
+    template int cukt_softmax_backward<T>(T *, const T *, const T *, size_t, int, cudaStream_t);
+MISC_INST(float)
+MISC_INST(bf16_t)

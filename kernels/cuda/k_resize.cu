@@ -1,12 +1,14 @@
 /* Nearest and bilinear (align_corners=False) resampling, NHWC, the twins of
  * kernels/cpu/ref_resize.c (same float source-coordinate arithmetic, rounded op by op with the
  * __f*_rn intrinsics so that no multiply-add is fused: the same indices and weights as the CPU).
- * One thread per (pixel, channel vector): float4 along C when C % 4 == 0 and the buffers are
- * 16-byte aligned. The backward passes GATHER: each input pixel sums the output pixels that read
- * it, in the reference's (oh, ow, corner) order: no atomics, deterministic, and bitwise equal to
- * the reference on a CPU that does not fuse either. */
+ * One thread per (pixel, channel vector): 4 channels per access when C % 4 == 0 and the buffers
+ * are aligned for it. The backward passes GATHER: each input pixel sums the output pixels that
+ * read it, in the reference's (oh, ow, corner) order, in f32 registers: no atomics,
+ * deterministic, and (f32 storage) bitwise equal to the reference on a CPU that does not fuse
+ * either. Templated over the activation storage type (k_store.cuh). */
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/k_common.cuh"
+#include "kernels/cuda/k_store.cuh"
 
 __device__ static inline float vadd(float a, float b) { return __fadd_rn(a, b); }
 __device__ static inline float4 vadd(float4 a, float4 b) {
@@ -20,6 +22,24 @@ __device__ static inline float4 vmul(float4 a, float w) {
 template <class V> __device__ static inline V vzero();
 template <> __device__ inline float vzero<float>() { return 0.0f; }
 template <> __device__ inline float4 vzero<float4>() { return make_float4(0.f, 0.f, 0.f, 0.f); }
+
+/* V values (float: one, float4: 4 channels) at vector index i of storage T, widened to f32, and
+ * the rounding store (k_common.cuh). */
+template <class T> __device__ static inline void vload(float *v, const T *p, size_t i) {
+    *v = cuk_ld(p, i);
+}
+template <class T> __device__ static inline void vload(float4 *v, const T *p, size_t i) {
+    *v = cuk_ld4(p, i);
+}
+template <class V, class T> __device__ static inline V vld(const T *p, size_t i) {
+    V v;
+    vload(&v, p, i);
+    return v;
+}
+template <class T> __device__ static inline void vst(T *p, size_t i, float v) { cuk_st(p, i, v); }
+template <class T> __device__ static inline void vst(T *p, size_t i, float4 v) {
+    cuk_st4(p, i, v);
+}
 
 /* `scale` is (float)in / (float)out, computed once on the host: IEEE division there and in the
  * reference give the same float. */
@@ -50,14 +70,14 @@ __device__ static inline void split4(I i, int A, int B, int Cv, int *n, int *a, 
     *n = (int)(t / (I)A);
 }
 
-template <class V, class I>
-__global__ static void k_nearest_fwd(V *out, const V *inp, int H, int W, int Cv, int OH, int OW,
+template <class V, class I, class T>
+__global__ static void k_nearest_fwd(T *out, const T *inp, int H, int W, int Cv, int OH, int OW,
                                      I total, float sh, float sw) {
     for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
         int n, oh, ow, cv;
         split4(i, OH, OW, Cv, &n, &oh, &ow, &cv);
         const int ih = nearest_src(oh, H, sh), iw = nearest_src(ow, W, sw);
-        out[i] = inp[(((size_t)n * H + ih) * W + iw) * Cv + cv];
+        vst(out, i, vld<V>(inp, (((size_t)n * H + ih) * W + iw) * Cv + cv));
     }
 }
 
@@ -69,8 +89,8 @@ __device__ static inline void nearest_range(int i, int in, int out, int *lo, int
     *hi = i == in - 1 || b > out ? out : (int)b;
 }
 
-template <class V, class I>
-__global__ static void k_nearest_bwd(V *dinp, const V *dout, int H, int W, int Cv, int OH, int OW,
+template <class V, class I, class T>
+__global__ static void k_nearest_bwd(T *dinp, const T *dout, int H, int W, int Cv, int OH, int OW,
                                      I total, float sh, float sw) {
     for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
         int n, ih, iw, cv, hs, he, ws, we;
@@ -80,16 +100,17 @@ __global__ static void k_nearest_bwd(V *dinp, const V *dout, int H, int W, int C
         V acc = vzero<V>();
         for (int oh = hs; oh < he; oh++) {
             if (nearest_src(oh, H, sh) != ih) continue;
-            const V *row = dout + ((size_t)n * OH + oh) * OW * Cv + cv;
+            const size_t row = ((size_t)n * OH + oh) * OW * Cv + cv;
             for (int ow = ws; ow < we; ow++)
-                if (nearest_src(ow, W, sw) == iw) acc = vadd(acc, row[(size_t)ow * Cv]);
+                if (nearest_src(ow, W, sw) == iw)
+                    acc = vadd(acc, vld<V>(dout, row + (size_t)ow * Cv));
         }
-        dinp[i] = acc;
+        vst(dinp, i, acc);
     }
 }
 
-template <class V, class I>
-__global__ static void k_bilinear_fwd(V *out, const V *inp, int H, int W, int Cv, int OH, int OW,
+template <class V, class I, class T>
+__global__ static void k_bilinear_fwd(T *out, const T *inp, int H, int W, int Cv, int OH, int OW,
                                       I total, float sh, float sw) {
     for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
         int n, oh, ow, cv, h0, h1, w0, w1;
@@ -97,12 +118,14 @@ __global__ static void k_bilinear_fwd(V *out, const V *inp, int H, int W, int Cv
         split4(i, OH, OW, Cv, &n, &oh, &ow, &cv);
         linear_src(oh, H, sh, &h0, &h1, &lh);
         linear_src(ow, W, sw, &w0, &w1, &lw);
-        const V *base = inp + (size_t)n * H * W * Cv + cv;
-        const V a = base[((size_t)h0 * W + w0) * Cv], b = base[((size_t)h0 * W + w1) * Cv];
-        const V c = base[((size_t)h1 * W + w0) * Cv], e = base[((size_t)h1 * W + w1) * Cv];
+        const size_t base = (size_t)n * H * W * Cv + cv;
+        const V a = vld<V>(inp, base + ((size_t)h0 * W + w0) * Cv);
+        const V b = vld<V>(inp, base + ((size_t)h0 * W + w1) * Cv);
+        const V c = vld<V>(inp, base + ((size_t)h1 * W + w0) * Cv);
+        const V e = vld<V>(inp, base + ((size_t)h1 * W + w1) * Cv);
         const float mh = __fsub_rn(1.0f, lh), mw = __fsub_rn(1.0f, lw);
-        out[i] = vadd(vmul(vadd(vmul(a, mw), vmul(b, lw)), mh),
-                      vmul(vadd(vmul(c, mw), vmul(e, lw)), lh));
+        vst(out, i, vadd(vmul(vadd(vmul(a, mw), vmul(b, lw)), mh),
+                         vmul(vadd(vmul(c, mw), vmul(e, lw)), lh)));
     }
 }
 
@@ -145,8 +168,8 @@ __device__ static inline V add_corners(V acc, V dv, int ih, int iw, int h0, int 
     return acc;
 }
 
-template <class V, class I>
-__global__ static void k_bilinear_bwd(V *dinp, const V *dout, int H, int W, int Cv, int OH,
+template <class V, class I, class T>
+__global__ static void k_bilinear_bwd(T *dinp, const T *dout, int H, int W, int Cv, int OH,
                                       int OW, I total, float sh, float sw) {
     for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
         int n, ih, iw, cv, hs, he, ws, we;
@@ -160,47 +183,46 @@ __global__ static void k_bilinear_bwd(V *dinp, const V *dout, int H, int W, int 
             int h0, h1, w0, w1;
             float lh, lw;
             linear_src(oh, H, sh, &h0, &h1, &lh);
-            const V *row = dout + ((size_t)n * OH + oh) * OW * Cv + cv;
+            const size_t row = ((size_t)n * OH + oh) * OW * Cv + cv;
             for (int ow = ws; ow < we; ow++) {
                 linear_src(ow, W, sw, &w0, &w1, &lw);
-                acc = add_corners(acc, row[(size_t)ow * Cv], ih, iw, h0, h1, lh, w0, w1, lw);
+                acc = add_corners(acc, vld<V>(dout, row + (size_t)ow * Cv), ih, iw, h0, h1, lh, w0,
+                                  w1, lw);
             }
         }
-        dinp[i] = acc;
+        vst(dinp, i, acc);
     }
 }
 
 enum { OP_NEAREST_FWD, OP_NEAREST_BWD, OP_BILINEAR_FWD, OP_BILINEAR_BWD };
 
-template <class V, class I>
-static void launch(int op, float *dst, const float *src, int H, int W, int Cv, int OH, int OW,
-                   size_t total, cudaStream_t s) {
+template <class V, class I, class T>
+static void launch(int op, T *d, const T *x, int H, int W, int Cv, int OH, int OW, size_t total,
+                   cudaStream_t s) {
     const unsigned g = cuk_blocks(total);
     const float sh = (float)H / (float)OH, sw = (float)W / (float)OW; /* as the reference */
-    V *d = (V *)dst;
-    const V *x = (const V *)src;
     switch (op) {
-    case OP_NEAREST_FWD: k_nearest_fwd<V, I><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
-    case OP_NEAREST_BWD: k_nearest_bwd<V, I><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
-    case OP_BILINEAR_FWD: k_bilinear_fwd<V, I><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
-    default: k_bilinear_bwd<V, I><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
+    case OP_NEAREST_FWD: k_nearest_fwd<V, I, T><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
+    case OP_NEAREST_BWD: k_nearest_bwd<V, I, T><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
+    case OP_BILINEAR_FWD: k_bilinear_fwd<V, I, T><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
+    default: k_bilinear_bwd<V, I, T><<<g, CUK_THREADS, 0, s>>>(d, x, H, W, Cv, OH, OW, (I)total, sh, sw); break;
     }
 }
 
 /* dst has (N, DH, DW, C) values: the output of a forward, dinp of a backward. */
-static int run(int op, float *dst, const float *src, int N, int H, int W, int C, int OH, int OW,
-               void *stream, const char *what) {
+template <class T>
+static int run(int op, T *dst, const T *src, int N, int H, int W, int C, int OH, int OW,
+               cudaStream_t s, const char *what) {
     const int fwd = op == OP_NEAREST_FWD || op == OP_BILINEAR_FWD;
     const size_t pixels = (size_t)N * (fwd ? (size_t)OH * OW : (size_t)H * W);
     if (pixels == 0 || C <= 0) return 0;
     if (H <= 0 || W <= 0 || OH <= 0 || OW <= 0)
         return sw_fail(SW_ERR_RUNTIME, "CUDA %s: empty size %dx%d -> %dx%d", what, H, W, OH, OW),
                1;
-    const int vec = C % 4 == 0 && cuk_aligned16(dst) && cuk_aligned16(src);
+    const int vec = C % 4 == 0 && cuk_aligned4(dst) && cuk_aligned4(src);
     const int Cv = vec ? C / 4 : C;
     const size_t total = pixels * Cv;
     const int small = total < 0xffffffffu;
-    cudaStream_t s = CUK_STREAM(stream);
     if (vec && small) launch<float4, uint32_t>(op, dst, src, H, W, Cv, OH, OW, total, s);
     else if (vec) launch<float4, size_t>(op, dst, src, H, W, Cv, OH, OW, total, s);
     else if (small) launch<float, uint32_t>(op, dst, src, H, W, Cv, OH, OW, total, s);
@@ -208,25 +230,61 @@ static int run(int op, float *dst, const float *src, int N, int H, int W, int C,
     return CUK_LAUNCHED(what);
 }
 
+template <class T>
+int cukt_upsample_nearest_forward(T *out, const T *inp, int N, int H, int W, int C, int OH,
+                                  int OW, cudaStream_t s) {
+    return run(OP_NEAREST_FWD, out, inp, N, H, W, C, OH, OW, s, "nearest upsample forward");
+}
+
+template <class T>
+int cukt_upsample_nearest_backward(T *dinp, const T *dout, int N, int H, int W, int C, int OH,
+                                   int OW, cudaStream_t s) {
+    return run(OP_NEAREST_BWD, dinp, dout, N, H, W, C, OH, OW, s, "nearest upsample backward");
+}
+
+template <class T>
+int cukt_upsample_bilinear_forward(T *out, const T *inp, int N, int H, int W, int C, int OH,
+                                   int OW, cudaStream_t s) {
+    return run(OP_BILINEAR_FWD, out, inp, N, H, W, C, OH, OW, s, "bilinear upsample forward");
+}
+
+template <class T>
+int cukt_upsample_bilinear_backward(T *dinp, const T *dout, int N, int H, int W, int C, int OH,
+                                    int OW, cudaStream_t s) {
+    return run(OP_BILINEAR_BWD, dinp, dout, N, H, W, C, OH, OW, s, "bilinear upsample backward");
+}
+
 extern "C" int cuk_upsample_nearest_forward(float *out, const float *inp, int N, int H, int W,
                                             int C, int OH, int OW, void *stream) {
-    return run(OP_NEAREST_FWD, out, inp, N, H, W, C, OH, OW, stream, "nearest upsample forward");
+    return cukt_upsample_nearest_forward<float>(out, inp, N, H, W, C, OH, OW, CUK_STREAM(stream));
 }
 
 extern "C" int cuk_upsample_nearest_backward(float *dinp, const float *dout, int N, int H, int W,
                                              int C, int OH, int OW, void *stream) {
-    return run(OP_NEAREST_BWD, dinp, dout, N, H, W, C, OH, OW, stream,
-               "nearest upsample backward");
+    return cukt_upsample_nearest_backward<float>(dinp, dout, N, H, W, C, OH, OW,
+                                                 CUK_STREAM(stream));
 }
 
 extern "C" int cuk_upsample_bilinear_forward(float *out, const float *inp, int N, int H, int W,
                                              int C, int OH, int OW, void *stream) {
-    return run(OP_BILINEAR_FWD, out, inp, N, H, W, C, OH, OW, stream,
-               "bilinear upsample forward");
+    return cukt_upsample_bilinear_forward<float>(out, inp, N, H, W, C, OH, OW,
+                                                 CUK_STREAM(stream));
 }
 
 extern "C" int cuk_upsample_bilinear_backward(float *dinp, const float *dout, int N, int H,
                                               int W, int C, int OH, int OW, void *stream) {
-    return run(OP_BILINEAR_BWD, dinp, dout, N, H, W, C, OH, OW, stream,
-               "bilinear upsample backward");
+    return cukt_upsample_bilinear_backward<float>(dinp, dout, N, H, W, C, OH, OW,
+                                                  CUK_STREAM(stream));
 }
+
+#define RESIZE_INST(T)                                                                           \
+    template int cukt_upsample_nearest_forward<T>(T *, const T *, int, int, int, int, int, int,  \
+                                                  cudaStream_t);                                 \
+    template int cukt_upsample_nearest_backward<T>(T *, const T *, int, int, int, int, int, int, \
+                                                   cudaStream_t);                                \
+    template int cukt_upsample_bilinear_forward<T>(T *, const T *, int, int, int, int, int, int, \
+                                                   cudaStream_t);                                \
+    template int cukt_upsample_bilinear_backward<T>(T *, const T *, int, int, int, int, int,     \
+                                                    int, cudaStream_t);
+RESIZE_INST(float)
+RESIZE_INST(bf16_t)

@@ -1,8 +1,13 @@
 /* Max and average pooling through cuDNN (NHWC f32). Max pooling uses cuDNN's deterministic
  * mode; its backward is ours (k_extra.cu: cuDNN's, which also needed the forward recomputed,
  * took 20x the forward's time on an H100, measured). Average pooling counts the
- * padding (PyTorch's default). */
+ * padding (PyTorch's default). With bf16 activations (bf16-act mode) every direction is ours
+ * (k_extra.cu, k_store.cuh). */
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/k_store.cuh"
+
+#define B(p) ((bf16_t *)(p))
+#define CB(p) ((const bf16_t *)(p))
 
 static int describe(cu_ctx *c, const nn_pool2d_desc *d, cudnnPoolingMode_t mode) {
     DNN_CHECK(cudnnSetPooling2dDescriptor(c->pool, mode, CUDNN_PROPAGATE_NAN, d->R, d->S,
@@ -23,7 +28,12 @@ static int forward(cu_ctx *c, float *out, const float *inp, const nn_pool2d_desc
 }
 
 int cu_maxpool_forward(float *out, const float *inp, const nn_pool2d_desc *d, void *ctx) {
-    return forward((cu_ctx *)ctx, out, inp, d, CUDNN_POOLING_MAX_DETERMINISTIC);
+    cu_ctx *c = (cu_ctx *)ctx;
+    if (c->act_bf16) {
+        CU_LAUNCHED(xkt_maxpool_forward(B(out), CB(inp), d, c->stream));
+        return 0;
+    }
+    return forward(c, out, inp, d, CUDNN_POOLING_MAX_DETERMINISTIC);
 }
 
 int cu_maxpool_backward(float *dinp, const float *dout, const float *inp,
@@ -34,16 +44,26 @@ int cu_maxpool_backward(float *dinp, const float *dout, const float *inp,
         at = (int *)cu_ws(c, cu_align((size_t)d->N * d->OH * d->OW * d->C * sizeof(int)));
         if (!at) return 1;
     }
-    CU_LAUNCHED(xk_maxpool_backward(dinp, dout, inp, d, at, c->stream));
+    if (c->act_bf16) CU_LAUNCHED(xkt_maxpool_backward(B(dinp), CB(dout), CB(inp), d, at, c->stream));
+    else CU_LAUNCHED(xk_maxpool_backward(dinp, dout, inp, d, at, c->stream));
     return 0;
 }
 
 int cu_avgpool_forward(float *out, const float *inp, const nn_pool2d_desc *d, void *ctx) {
-    return forward((cu_ctx *)ctx, out, inp, d, CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING);
+    cu_ctx *c = (cu_ctx *)ctx;
+    if (c->act_bf16) {
+        CU_LAUNCHED(xkt_avgpool_forward(B(out), CB(inp), d, c->stream));
+        return 0;
+    }
+    return forward(c, out, inp, d, CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING);
 }
 
 int cu_avgpool_backward(float *dinp, const float *dout, const nn_pool2d_desc *d, void *ctx) {
     cu_ctx *c = (cu_ctx *)ctx;
+    if (c->act_bf16) {
+        CU_LAUNCHED(xkt_avgpool_backward(B(dinp), CB(dout), d, c->stream));
+        return 0;
+    }
     if (describe(c, d, CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING)) return 1;
     const float one = 1.0f, zero = 0.0f;
     /* averaging reads neither x nor y: dout and dinp stand in for them */

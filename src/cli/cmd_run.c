@@ -14,7 +14,7 @@ static const sw_opt run_opts[] = {
     {"job", "NAME", NULL, "the job: pixel-defects (seed 003's stripe noise and pixel missing) or segment (a trained model)"},
     {"model", "FILE", NULL, "the model.h5 of the segment job (from swath train)"},
     {"device", "auto|cpu|cuda", "auto", "where the segment job runs its model: auto (the rank's GPU when there is one, else the CPU, said once), cpu, or cuda (an error without a GPU)"},
-    {"precision", "f32|tf32|bf16", "f32", "the segment job's arithmetic on the GPU: f32 (TF32 off), tf32 or bf16 (bf16 operands, f32 accumulation); the CPU computes in f32"},
+    {"precision", "f32|tf32|bf16|bf16-act", "f32", "the segment job's arithmetic on the GPU: f32 (TF32 off), tf32, bf16 (bf16 operands, f32 accumulation) or bf16-act (bf16 with the activations stored in bf16); the CPU computes in f32"},
     {"deterministic", NULL, NULL, "on the GPU, only algorithms that give the same result run to run"},
     {"out", "DIR", NULL, "output folder (run.h5, journal.bin, tiles/, blocks/, mask.tif, confidence.tif, defects.gpkg, quicklook.png, report.json)"},
     {"scales", "P1,P2", NULL, "tile sides in pixels, one tile grid per scale (default 512,2048; segment: 512)"},
@@ -78,7 +78,7 @@ int sw_cmd_run(int argc, char **argv) {
     snprintf(cfg.device, sizeof cfg.device, "%s", device);
     const char *prec = sw_args_str(&a, "precision");
     if (nn_cuda_math_parse(prec) < 0)
-        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --precision '%s' is not one of f32, tf32, bf16", prec));
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --precision '%s' is not one of f32, tf32, bf16, bf16-act", prec));
     snprintf(cfg.precision, sizeof cfg.precision, "%s", prec);
     cfg.deterministic = sw_args_flag(&a, "deterministic");
     int64_t sc[SW_RUN_MAX_SCALES], v;

@@ -45,8 +45,9 @@ static const sw_opt train_opts[] = {
     {"bucket-mb", "M", "1", "gradient bucket size in MiB"},
     {"device", "auto|cpu|cuda", "auto", "where the model trains: auto (each rank's GPU when every rank has one, "
                                         "else the CPU, said once), cpu, or cuda (an error without a GPU)"},
-    {"precision", "f32|tf32|bf16", "f32", "the GPU's arithmetic: f32 (TF32 off), tf32 (convolutions and linears on TF32 tensor "
-                                          "cores) or bf16 (bf16 operands, f32 accumulation and master weights); the CPU computes in f32"},
+    {"precision", "f32|tf32|bf16|bf16-act", "f32", "the GPU's arithmetic: f32 (TF32 off), tf32 (convolutions and linears on TF32 "
+                                          "tensor cores), bf16 (bf16 operands, f32 accumulation and master weights) or bf16-act "
+                                          "(bf16 with the activations stored in bf16); the CPU computes in f32"},
     {"deterministic", NULL, NULL, "on the GPU, only algorithms that give the same result run to run"},
     {"progress", "MODE", "auto", "json (JSON lines on stdout), bar (on stderr) or auto: bar on a terminal, "
                                  "json otherwise and under mpiexec (its ranks' stdout is a pty)"},

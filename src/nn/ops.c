@@ -98,6 +98,27 @@ sw_status nn_mem_sync(const nn_backend *be) {
     return SW_OK;
 }
 
+int nn_act_dtype(const nn_backend *be) {
+    be = pick(be);
+    return be->iface.act_dtype ? be->iface.act_dtype(be->context) : 0 /* NN_F32 */;
+}
+
+sw_status nn_act_upload(const nn_backend *be, float *dst, const float *host, size_t n) {
+    be = pick(be);
+    if (!n || !nn_act_dtype(be)) return nn_mem_copy(be, dst, host, n * sizeof *host, NN_COPY_H2D);
+    if (be->iface.act_upload && be->iface.act_upload(dst, host, n, be->context) == 0) return SW_OK;
+    record(be, "activation upload", !be->iface.act_upload);
+    return SW_ERR_RUNTIME;
+}
+
+sw_status nn_act_download(const nn_backend *be, float *host, const float *src, size_t n) {
+    be = pick(be);
+    if (!n || !nn_act_dtype(be)) return nn_mem_copy(be, host, src, n * sizeof *host, NN_COPY_D2H);
+    if (be->iface.act_download && be->iface.act_download(host, src, n, be->context) == 0) return SW_OK;
+    record(be, "activation download", !be->iface.act_download);
+    return SW_ERR_RUNTIME;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* geometry */
 

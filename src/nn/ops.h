@@ -50,6 +50,13 @@ sw_status nn_mem_copy(const nn_backend *be, void *dst, const void *src, size_t b
 sw_status nn_mem_sync(const nn_backend *be);
 /* Whether be's pointers are host memory (every CPU backend, NULL). */
 int nn_backend_is_host(const nn_backend *be);
+/* The dtype (nn_dtype, src/nn/tensor.h) of the activations be's ops read and write: NN_F32
+ * unless the backend stores them otherwise (the CUDA backend's bf16-act mode). */
+int nn_act_dtype(const nn_backend *be);
+/* n f32 host values into activation storage at dst, and out of it at src (a plain copy where
+ * activations are f32). */
+sw_status nn_act_upload(const nn_backend *be, float *dst, const float *host, size_t n);
+sw_status nn_act_download(const nn_backend *be, float *host, const float *src, size_t n);
 
 /* Convolution (stride, padding, dilation, groups). */
 void nn_conv2d_forward(float *out,          /* (N,OH,OW,K) */

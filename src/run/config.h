@@ -15,7 +15,7 @@ typedef struct {
     char out[4096];          /* DIR */
     char model[4096];        /* --model FILE for jobs that run a model (segment), or "" */
     char device[8];          /* --device auto|cpu|cuda for jobs that run a model */
-    char precision[8];       /* --precision f32|tf32|bf16: the GPU's arithmetic for such jobs */
+    char precision[16];      /* --precision f32|tf32|bf16|bf16-act: the GPU's arithmetic */
     int deterministic;       /* --deterministic: the GPU's deterministic algorithms only */
     int scales[SW_RUN_MAX_SCALES];  /* tile sides in pixels, e.g. 512, 2048 */
     int nscales;

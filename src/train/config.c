@@ -94,7 +94,7 @@ sw_status sw_train_config_check(const sw_train_config *c) {
     if (!one_of(c->device, devs))
         return sw_fail(SW_ERR_USAGE, "swath train: --device '%s' (auto, cpu or cuda)", c->device);
     if (nn_cuda_math_parse(c->precision) < 0)
-        return sw_fail(SW_ERR_USAGE, "swath train: --precision '%s' (f32, tf32 or bf16)", c->precision);
+        return sw_fail(SW_ERR_USAGE, "swath train: --precision '%s' (f32, tf32, bf16 or bf16-act)", c->precision);
     if (!one_of(c->allreduce, ars))
         return sw_fail(SW_ERR_USAGE, "swath train: --allreduce '%s' (blocking, progress or "
                        "thread)", c->allreduce);

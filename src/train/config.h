@@ -29,7 +29,7 @@ typedef struct {
     float bucket_mb;
     char progress[8];        /* auto, json, bar (not stored for --resume) */
     char device[8];          /* auto, cpu, cuda (not stored for --resume) */
-    char precision[8];       /* f32, tf32, bf16: the GPU's arithmetic (not stored) */
+    char precision[16];      /* f32, tf32, bf16, bf16-act: the GPU's arithmetic (not stored) */
     int deterministic;       /* the GPU's deterministic algorithms only (not stored) */
 } sw_train_config;
 

@@ -4,7 +4,7 @@
  * in each precision mode of the CUDA backend, with achieved TFLOP/s (the plan's forward
  * multiply-adds x 2; training counted as 3 x forward). Best of `reps` timed runs after two
  * warm-ups (the algorithm searches). tests/bench/bench_gpu_torch.py times PyTorch on the same
- * GPU. Usage: bench_gpu [N H W reps [modes]] (modes: f32,tf32,bf16, the default all three);
+ * GPU. Usage: bench_gpu [N H W reps [modes]] (modes: f32,tf32,bf16,bf16-act, the default all);
  * SWATH_PROFILE=1 adds a table of where a training step's time goes (src/nn/profile.h).
  * Exit 77 without a GPU. */
 #include "src/nn/models/model.h"
@@ -15,7 +15,7 @@
 
 static int bench(const nn_backend *G, const char *arch, int depth, int width, int N, int H,
                  int W, int reps, int math) {
-    static const char *MODE[] = {"f32", "tf32", "bf16"};
+    static const char *MODE[] = {"f32", "tf32", "bf16", "bf16-act"};
     nn_backend_cuda_set_mode(G, (nn_cuda_math)math, 0);
     nn_model_config cfg;
     nn_model m;
@@ -134,20 +134,24 @@ static int bench(const nn_backend *G, const char *arch, int depth, int width, in
     return 0;
 }
 
+/* whether the comma-separated list holds `name` */
+static int has_mode(const char *list, const char *name) {
+    const size_t n = strlen(name);
+    for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && (p[n] == 0 || p[n] == ','))
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const nn_backend *G = gpu_or_skip("bench_gpu");
     const int N = argc > 4 ? atoi(argv[1]) : 16, H = argc > 4 ? atoi(argv[2]) : 512;
     const int W = argc > 4 ? atoi(argv[3]) : 512, reps = argc > 4 ? atoi(argv[4]) : 5;
-    const char *modes = argc > 5 ? argv[5] : "f32,tf32,bf16";
-    static const char *NAMES[] = {"f32", "tf32", "bf16"};
+    const char *modes = argc > 5 ? argv[5] : "f32,tf32,bf16,bf16-act";
+    static const char *NAMES[] = {"f32", "tf32", "bf16", "bf16-act"};
     int rc = 0;
-    for (int math = 0; math < 3; math++) {
-        char want[16];
-        snprintf(want, sizeof want, "%s", NAMES[math]);
-        const char *at = strstr(modes, want);
-        if (!at || (at[strlen(want)] != 0 && at[strlen(want)] != ',') ||
-            (at != modes && at[-1] != ','))
-            continue;
+    for (int math = 0; math <= NN_CUDA_BF16_ACT; math++) {
+        if (!has_mode(modes, NAMES[math])) continue;
         rc |= bench(G, "unet", 4, 32, N, H, W, reps, math);
         rc |= bench(G, "resnet34-seg", 34, 64, N, H, W, reps, math);
     }

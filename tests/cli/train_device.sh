@@ -64,11 +64,14 @@ SWATH_TEST_DEVICE_MODEL=cpu train sbn 2 $COMMON --sync-bn || fail "--sync-bn: $(
 grep -q "train: on the CPU (the GPU path does not take --sync-bn" "$WORK/sbn.log" || fail "--sync-bn: no message: $(head -3 "$WORK/sbn.log")"
 train sbn_cpu 2 $COMMON --sync-bn || fail "--sync-bn CPU: $(tail -3 "$WORK/sbn_cpu.log")"
 same sbn sbn_cpu
-expect_fail 2 "--precision 'fp8' (f32, tf32 or bf16)" "$SWATH" train --chips "$CHIPS" --out "$WORK/p.h5" $COMMON --precision fp8
+expect_fail 2 "--precision 'fp8' (f32, tf32, bf16 or bf16-act)" "$SWATH" train --chips "$CHIPS" --out "$WORK/p.h5" $COMMON --precision fp8
 if ! "$SWATH" --version | grep -q "devices: [1-9]"; then
   train auto2 2 $COMMON --device auto --precision bf16 --deterministic || fail "-n 2 --device auto: $(tail -3 "$WORK/auto2.log")"
   grep -q "train: on the CPU (no GPU.*--precision applies on the GPU: f32 here" "$WORK/auto2.log" || fail "-n 2 --device auto: no message: $(head -3 "$WORK/auto2.log")"
   same auto2 cpu_ce
+  train auto2a 2 $COMMON --device auto --precision bf16-act || fail "--precision bf16-act: $(tail -3 "$WORK/auto2a.log")"
+  grep -q "precision applies on the GPU" "$WORK/auto2a.log" || fail "--precision bf16-act: no message: $(head -3 "$WORK/auto2a.log")"
+  same auto2a cpu_ce
   expect_fail 2 "device cuda" $MPI -n 2 "$SWATH" train --chips "$CHIPS" --out "$WORK/c2.h5" $COMMON --device cuda
 fi
 ok "--sync-bn on several ranks and no GPU stay on the CPU and say why (--precision too); --device cuda there fails; --precision checked"

@@ -36,6 +36,7 @@ train cpu 1 --device cpu
 for l in focal dice; do train cuda_$l 1 --device cuda --loss $l; train cpu_$l 1 --device cpu --loss $l; done
 train cuda_tf32 1 --device cuda --precision tf32
 train cuda_bf16 1 --device cuda --precision bf16
+train cuda_bf16a 1 --device cuda --precision bf16-act     # activations stored in bf16
 train cuda_det 1 --device cuda --deterministic; train cuda_det2 1 --device cuda --deterministic
 SWATH_NCCL=1 train nccl1 1 --device cuda                   # the NCCL bucket hooks, one rank
 SWATH_NCCL=0 train staged2 2 --device cuda                 # two ranks on the one GPU, sums through the host
@@ -44,7 +45,7 @@ train cpu2 2 --device cpu
 python3 - <<'PY'
 import json
 def L(p): return {d["step"]: d["loss"] for d in map(json.loads, open("/tmp/w/%s.jsonl" % p)) if "loss" in d and "step" in d}
-for a, b in [("cuda", "cpu"), ("cuda_tf32", "cpu"), ("cuda_bf16", "cpu"), ("cuda_det", "cuda_det2"), ("cuda_focal", "cpu_focal"), ("cuda_dice", "cpu_dice"), ("nccl1", "cuda"),
+for a, b in [("cuda", "cpu"), ("cuda_tf32", "cpu"), ("cuda_bf16", "cpu"), ("cuda_bf16a", "cpu"), ("cuda_det", "cuda_det2"), ("cuda_focal", "cpu_focal"), ("cuda_dice", "cpu_dice"), ("nccl1", "cuda"),
              ("nccl1", "cpu"), ("staged2", "cpu2"), ("nccl2", "cpu2")]:
     try:
         g, c = L(a), L(b)
@@ -63,6 +64,9 @@ for d in cuda cpu; do echo "segment $d phases (s): $(python3 -c "import json; pr
 /usr/bin/time -f "segment bf16: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif --out $W/seg_bf16 \
     --device cuda --precision bf16 2>&1 | grep -E "done in|error|GPU|wall"
 $S eval --mask $W/seg_bf16/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
+/usr/bin/time -f "segment bf16-act: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif \
+    --out $W/seg_bf16a --device cuda --precision bf16-act 2>&1 | grep -E "done in|error|GPU|wall"
+$S eval --mask $W/seg_bf16a/mask.tif --truth $W/seg_cpu/mask.tif | tail -3
 SWATH_FOLD_BN=0 /usr/bin/time -f "segment unfolded: %e s wall" $S run --job segment --model $W/cuda.h5 $W/m/mosaic.tif \
     --out $W/seg_nofold --device cuda 2>&1 | grep -E "done in|error|GPU|wall"
 $S eval --mask $W/seg_nofold/mask.tif --truth $W/seg_cuda/mask.tif | tail -3

@@ -44,7 +44,7 @@ if [[ $ARGS == *" tests "* || $ARGS == *" quick "* ]]; then
 fi
 if [[ $ARGS == *" bench "* ]]; then
   PROF=""; [[ $ARGS == *" profile "* ]] && PROF=--profile
-  SWATH_PROFILE=${PROF:+1} timeout 240 "$B/bench_gpu" 16 512 512 5 ${BENCH_MODES:-f32,tf32,bf16} > "$OUT/bench.log" 2>&1; RC[bench]=$?
+  SWATH_PROFILE=${PROF:+1} timeout 320 "$B/bench_gpu" 16 512 512 5 ${BENCH_MODES:-f32,tf32,bf16,bf16-act} > "$OUT/bench.log" 2>&1; RC[bench]=$?
   NC=""; [[ $ARGS == *" nocompile "* ]] && NC=--no-compile
   [[ $ARGS == *" notorch "* ]] || { PYTHONUNBUFFERED=1 timeout 420 $PY "$SRC/tests/bench/bench_gpu_torch.py" 16 512 512 5 $NC $PROF > "$OUT/torch.log" 2>&1; RC[torch]=$?; }
 fi

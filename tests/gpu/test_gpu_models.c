@@ -1,9 +1,10 @@
 /* The engine's models on the GPU (tests/gpu): (1) against the PyTorch dump of
  * tests/ref/nn_models_ref.py, as tests/unit/test_nn_models.c does on the CPU: weights loaded by
  * name, eval logits, train logits, loss, every parameter gradient and the running statistics,
- * in f32 (TOL as the CPU test) and bf16 (looser, docs/gpu.md); (2) --trajectory: 20 AdamW steps
- * of each dumped model on the GPU against the same 20 steps on the CPU, loss by loss, f32 and
- * bf16; the steady state must not search algorithms or grow the workspace after step 1.
+ * in f32 (TOL as the CPU test), bf16 and bf16-act (looser, docs/gpu.md); (2) --trajectory: 20 AdamW steps
+ * of each dumped model on the GPU against the same 20 steps on the CPU (run once), loss by
+ * loss, in f32, bf16 and bf16-act; the steady state must not search algorithms or grow the
+ * workspace after step 1.
  * Usage: test_gpu_models nn_models_ref.bin [--trajectory]. Exit 0 pass, 1 fail, 77 no GPU or
  * no dump (no torch). */
 #include "src/core/log.h"
@@ -158,8 +159,14 @@ static int setup(const char *arch, problem *p) {
     return 1;
 }
 
+/* the modes run: f32, bf16 (f32 activations), bf16-act (bf16 activations) */
+static const char *mode_name(int math) {
+    return math == NN_CUDA_BF16 ? "bf16" : math == NN_CUDA_BF16_ACT ? "bf16a" : "f32";
+}
+static int is_bf16(int math) { return math == NN_CUDA_BF16 || math == NN_CUDA_BF16_ACT; }
+
 static void run_vs_torch(const char *arch, int math) {
-    const char *mode = math == NN_CUDA_BF16 ? "bf16" : "f32";
+    const char *mode = mode_name(math);
     problem p;
     if (!setup(arch, &p)) {
         printf("FAIL %s: %s\n", arch, sw_errmsg());
@@ -185,9 +192,9 @@ static void run_vs_torch(const char *arch, int math) {
     const size_t nz = nn_model_logits_count(&m);
     float *z = gpu_xmalloc(nz * 4);
     const float *fe = get("%s/f32_err%s", arch, "")->data;
-    const double t_out = math == NN_CUDA_BF16 ? TOL_BF16_OUT : TOL_OUT;
-    const double t_grad = math == NN_CUDA_BF16 ? TOL_BF16_GRAD : fmax(TOL_GRAD, F32_MARGIN * fe[0]);
-    const int b16 = math == NN_CUDA_BF16;
+    const int b16 = is_bf16(math);
+    const double t_out = b16 ? TOL_BF16_OUT : TOL_OUT;
+    const double t_grad = b16 ? TOL_BF16_GRAD : fmax(TOL_GRAD, F32_MARGIN * fe[0]);
     double (*cmp)(const float *, const float *, size_t) = scaled_diff;
     info_only = b16 && (fe[0] > ILL_COND || strstr(arch, "-cls"));
     if (info_only)
@@ -250,76 +257,92 @@ static void run_vs_torch(const char *arch, int math) {
     nn_model_free(&m);
 }
 
-/* 20 AdamW steps on the CPU and on the GPU from the dump's weights */
-static void trajectory(const char *arch, int math) {
-    const char *mode = math == NN_CUDA_BF16 ? "bf16" : "f32";
-    problem p;
-    if (!setup(arch, &p)) return;
-    nn_backend_cuda_set_mode(G, (nn_cuda_math)math, 0);
-    nn_model cpu, gpu;
-    if (nn_model_create(&cpu, &p.cfg, 2) != SW_OK || nn_model_prepare(&cpu, p.N, p.H, p.W) ||
-        nn_model_create_on(&gpu, &p.cfg, 2, G) != SW_OK ||
-        nn_model_prepare(&gpu, p.N, p.H, p.W) != SW_OK) {
+/* 20 AdamW steps from the dump's weights on `be` (NULL: the CPU), the loss of each step in
+ * losses; the GPU's algorithm searches and workspace after step 1 and at the end in st[4]
+ * (finds1, ws1, finds_end, ws_end). 0 on success. */
+static int steps(const char *arch, const problem *p, const nn_backend *be, float *losses,
+                 double st[4]) {
+    nn_model m;
+    sw_status e = be ? nn_model_create_on(&m, &p->cfg, 2, be) : nn_model_create(&m, &p->cfg, 2);
+    if (e == SW_OK) e = nn_model_prepare(&m, p->N, p->H, p->W);
+    if (e != SW_OK) {
         printf("FAIL %s: %s\n", arch, sw_errmsg());
         failures++;
-        return;
+        return 1;
     }
-    float *pm = gpu_xmalloc(cpu.net.params.numel * 4 + 4);
-    float *bm = gpu_xmalloc(cpu.net.buffers.numel * 4 + 4);
-    host_weights(&cpu, arch, pm, bm);
-    nn_model_params_from_host(&cpu, pm, bm);
-    nn_model_params_from_host(&gpu, pm, bm);
-    float lc[TRAJ_STEPS], lg[TRAJ_STEPS];
-    unsigned long finds1 = 0, finds_end = 0;
-    size_t ws1 = 0, ws_end = 0;
-    const double t0 = gpu_now();
-    double tc = 0.0;
+    float *pm = gpu_xmalloc(m.net.params.numel * 4 + 4);
+    float *bm = gpu_xmalloc(m.net.buffers.numel * 4 + 4);
+    host_weights(&m, arch, pm, bm);
+    nn_model_params_from_host(&m, pm, bm);
     for (int s = 0; s < TRAJ_STEPS; s++) {
-        const double a = gpu_now();
-        nn_model *ms[2] = {&cpu, &gpu};
-        float *ls[2] = {&lc[s], &lg[s]};
-        for (int k = 0; k < 2; k++) {
-            nn_model *mm = ms[k];
-            nn_model_set_input(mm, p.x);
-            nn_model_forward(mm, nn_model_input(mm));
-            nn_model_loss(mm, p.target, ls[k]);
-            nn_model_zero_grad(mm);
-            nn_model_backward(mm);
-            nn_model_adamw_step(mm, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, s + 1);
-            if (k == 0) tc += gpu_now() - a;
+        nn_model_set_input(&m, p->x);
+        nn_model_forward(&m, nn_model_input(&m));
+        nn_model_loss(&m, p->target, &losses[s]);
+        nn_model_zero_grad(&m);
+        nn_model_backward(&m);
+        nn_model_adamw_step(&m, 1e-3f, 0.9f, 0.999f, 1e-8f, 1e-2f, s + 1);
+        if (be && s == 0) {
+            unsigned long f;
+            size_t w;
+            nn_backend_cuda_stats(&f, &w);
+            st[0] = (double)f, st[1] = (double)w;
         }
-        if (s == 0) nn_backend_cuda_stats(&finds1, &ws1);
     }
-    nn_mem_sync(G);
-    nn_backend_cuda_stats(&finds_end, &ws_end);
-    if (nn_model_status(&gpu) != SW_OK) {
-        printf("FAIL %s %s: %s\n", arch, mode, sw_errmsg());
+    if (be) {
+        unsigned long f;
+        size_t w;
+        nn_mem_sync(be);
+        nn_backend_cuda_stats(&f, &w);
+        st[2] = (double)f, st[3] = (double)w;
+    }
+    e = nn_model_status(&m);
+    if (e != SW_OK) {
+        printf("FAIL %s: %s\n", arch, sw_errmsg());
         failures++;
         nn_ops_clear_error();
     }
-    double worst = 0.0;
-    for (int s = 0; s < TRAJ_STEPS; s++) {
-        const double d = fabs((double)lg[s] - lc[s]) / fmax(1.0, fabs(lc[s]));
-        worst = d > worst || isnan(d) ? d : worst;
-    }
-    char what[96];
-    snprintf(what, sizeof what, "%d adamw steps vs cpu", TRAJ_STEPS);
-    const float *fe = get("%s/f32_err%s", arch, "")->data;
-    verdict(arch, mode, what, worst,
-            math == NN_CUDA_BF16 ? fmax(TOL_TRAJ_BF16, 10 * F32_MARGIN * fe[2])
-                                 : fmax(TOL_TRAJ_F32, F32_MARGIN * fe[2]));
-    printf("     losses cpu %.5f %.5f .. %.5f | gpu %.5f %.5f .. %.5f (cpu %.2f s, gpu %.2f s)\n",
-           lc[0], lc[1], lc[TRAJ_STEPS - 1], lg[0], lg[1], lg[TRAJ_STEPS - 1], tc,
-           gpu_now() - t0 - tc);
-    const int steady = finds_end == finds1 && ws_end == ws1;
-    if (!steady) failures++;
-    printf("%-4s %-14s %-5s steady state: %lu algorithm searches and %.0f MiB workspace after "
-           "step 1, %lu and %.0f MiB after step %d\n", steady ? "ok" : "FAIL", arch, mode,
-           finds1, ws1 / 1048576.0, finds_end, ws_end / 1048576.0, TRAJ_STEPS);
     free(pm), free(bm);
+    nn_model_free(&m);
+    return e != SW_OK;
+}
+
+/* The 20 steps on the CPU once, then on the GPU in each mode, loss by loss. */
+static void trajectory(const char *arch, const int *maths, int nmath) {
+    problem p;
+    if (!setup(arch, &p)) return;
+    float lc[TRAJ_STEPS], lg[TRAJ_STEPS];
+    double st[4] = {0, 0, 0, 0};
+    double t0 = gpu_now();
+    if (steps(arch, &p, NULL, lc, st)) goto done;
+    const double tc = gpu_now() - t0;
+    const float *fe = get("%s/f32_err%s", arch, "")->data;
+    for (int k = 0; k < nmath; k++) {
+        const int math = maths[k];
+        const char *mode = mode_name(math);
+        nn_backend_cuda_set_mode(G, (nn_cuda_math)math, 0);
+        t0 = gpu_now();
+        if (steps(arch, &p, G, lg, st)) continue;
+        double worst = 0.0;
+        for (int s = 0; s < TRAJ_STEPS; s++) {
+            const double d = fabs((double)lg[s] - lc[s]) / fmax(1.0, fabs(lc[s]));
+            worst = d > worst || isnan(d) ? d : worst;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "%d adamw steps vs cpu", TRAJ_STEPS);
+        verdict(arch, mode, what, worst,
+                is_bf16(math) ? fmax(TOL_TRAJ_BF16, 10 * F32_MARGIN * fe[2])
+                              : fmax(TOL_TRAJ_F32, F32_MARGIN * fe[2]));
+        printf("     losses cpu %.5f %.5f .. %.5f | gpu %.5f %.5f .. %.5f (cpu %.2f s, gpu %.2f "
+               "s)\n", lc[0], lc[1], lc[TRAJ_STEPS - 1], lg[0], lg[1], lg[TRAJ_STEPS - 1], tc,
+               gpu_now() - t0);
+        const int steady = st[2] == st[0] && st[3] == st[1];
+        if (!steady) failures++;
+        printf("%-4s %-14s %-5s steady state: %.0f algorithm searches and %.0f MiB workspace "
+               "after step 1, %.0f and %.0f MiB after step %d\n", steady ? "ok" : "FAIL", arch,
+               mode, st[0], st[1] / 1048576.0, st[2], st[3] / 1048576.0, TRAJ_STEPS);
+    }
+done:
     if (strstr(arch, "-cls") == NULL) free(p.target);
-    nn_model_free(&cpu);
-    nn_model_free(&gpu);
 }
 
 int main(int argc, char **argv) {
@@ -341,11 +364,12 @@ int main(int argc, char **argv) {
         }
     }
     const double t0 = gpu_now();
-    for (int i = 0; i < na; i++)
-        for (int math = 0; math <= NN_CUDA_BF16; math += NN_CUDA_BF16) {
-            if (traj) trajectory(archs[i], math);
-            else run_vs_torch(archs[i], math);
-        }
+    const int maths[] = {NN_CUDA_F32, NN_CUDA_BF16, NN_CUDA_BF16_ACT};
+    for (int i = 0; i < na; i++) {
+        if (traj) trajectory(archs[i], maths, 3);
+        else
+            for (int k = 0; k < 3; k++) run_vs_torch(archs[i], maths[k]);
+    }
     printf("%s: %d failure(s), %d architectures (%.1f s)\n", failures ? "FAIL" : "PASS", failures,
            na, gpu_now() - t0);
     return failures ? 1 : 0;

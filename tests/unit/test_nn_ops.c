@@ -537,6 +537,23 @@ static int check_profile(void) {
     return ok;
 }
 
+/* Activation storage on a CPU backend: f32, so upload and download are plain copies; the
+ * precision names the CLI takes. */
+static int check_act_storage(void) {
+    float h[5] = {1.5f, -2.25f, 3.0f, 1e-3f, 7.0f}, d[5] = {0}, back[5] = {0};
+    const nn_backend *be = nn_backend_default();
+    int ok = nn_act_dtype(be) == NN_F32 && nn_act_dtype(nn_backend_cpu_ref()) == NN_F32;
+    ok = ok && nn_act_upload(be, d, h, 5) == SW_OK && nn_act_download(be, back, d, 5) == SW_OK;
+    ok = ok && memcmp(h, d, sizeof h) == 0 && memcmp(h, back, sizeof h) == 0;
+    ok = ok && nn_cuda_math_parse("f32") == NN_CUDA_F32 &&
+         nn_cuda_math_parse("tf32") == NN_CUDA_TF32 &&
+         nn_cuda_math_parse("bf16") == NN_CUDA_BF16 &&
+         nn_cuda_math_parse("bf16-act") == NN_CUDA_BF16_ACT && nn_cuda_math_parse("fp16") == -1 &&
+         nn_cuda_math_parse(NULL) == -1;
+    printf("%-4s %-52s\n", ok ? "ok" : "FAIL", "activation storage on the CPU; precision names");
+    return ok;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* perf mode */
 
@@ -706,6 +723,7 @@ int main(int argc, char **argv) {
     }
     failed += !check_arena();
     failed += !check_profile();
+    failed += !check_act_storage();
     const unsigned long fb = nn_ops_fallback_count();
     printf("%-4s %s fell back to the reference %lu times\n", fb ? "FAIL" : "ok",
            fast ? fast->name : "(no fast backend)", fb);

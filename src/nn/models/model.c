@@ -210,18 +210,15 @@ float *nn_model_input(const nn_model *m) { return m->input; }
 sw_status nn_model_set_input(nn_model *m, const float *x_host) {
     const nn_net *n = &m->net;
     if (!m->input) return sw_fail(SW_ERR_USAGE, "model %s: set_input before prepare", m->cfg.arch);
-    return nn_mem_copy(mem(m), m->input, x_host,
-                       (size_t)n->N * n->H * n->W * m->cfg.in_ch * sizeof(float), NN_COPY_H2D);
+    return nn_act_upload(n->be, m->input, x_host, (size_t)n->N * n->H * n->W * m->cfg.in_ch);
 }
 
 sw_status nn_model_logits_to_host(const nn_model *m, float *dst) {
-    return nn_mem_copy(mem(m), dst, nn_model_logits(m), nn_model_logits_count(m) * sizeof(float),
-                       NN_COPY_D2H);
+    return nn_act_download(m->net.be, dst, nn_model_logits(m), nn_model_logits_count(m));
 }
 
 sw_status nn_model_dlogits_from_host(nn_model *m, const float *src) {
-    return nn_mem_copy(mem(m), nn_model_dlogits(m), src, nn_model_logits_count(m) * sizeof(float),
-                       NN_COPY_H2D);
+    return nn_act_upload(m->net.be, nn_model_dlogits(m), src, nn_model_logits_count(m));
 }
 
 sw_status nn_model_loss(nn_model *m, const void *target_host, float *loss) {
