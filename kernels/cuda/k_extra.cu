@@ -117,11 +117,26 @@ __global__ void frozen_pass2(float *dgamma, float *dbeta, const float *partial, 
 
 /* out (N x K) += bias per column (NULL: none), then max(0, .) when relu (the reference ReLU's
  * rule: NaN -> 0) */
+__device__ __forceinline__ float bias_act(float x, float b, int relu) {
+    const float v = x + b;
+    return relu ? (v > 0.f ? v : 0.f) : v;
+}
+
 template <class T, class I>
 __global__ void bias_act_rows(T *out, const float *bias, size_t n, int K, int relu) {
-    GRID_STRIDE_I(I, i, n) {
-        const float v = bias ? cuk_ld(out, i) + bias[i % (I)K] : cuk_ld(out, i);
-        cuk_st(out, i, relu ? (v > 0.f ? v : 0.f) : v);
+    GRID_STRIDE_I(I, i, n)
+        cuk_st(out, i, bias_act(cuk_ld(out, i), bias ? bias[i % (I)K] : 0.f, relu));
+}
+
+/* 4 values at a time (K % 4 == 0, out and bias aligned); i counts groups of 4 */
+template <class T, class I>
+__global__ void bias_act_rows4(T *out, const float *bias, size_t n4, int K, int relu) {
+    GRID_STRIDE_I(I, i, n4) {
+        const float4 v = cuk_ld4(out, i);
+        const float4 b = bias ? ((const float4 *)bias)[i * 4 % (I)K / 4]
+                              : make_float4(0.f, 0.f, 0.f, 0.f);
+        cuk_st4(out, i, make_float4(bias_act(v.x, b.x, relu), bias_act(v.y, b.y, relu),
+                                    bias_act(v.z, b.z, relu), bias_act(v.w, b.w, relu)));
     }
 }
 
@@ -525,16 +540,50 @@ __global__ void bn_grad_combine(const float *partial, int P, int C, const float 
     sums[C + c] = (float)(b * is / P); /* mean dy xhat */
 }
 
-/* y = (x - mean) / sqrt(var + eps) * g + b: the training forward with the batch statistics, the
- * eval forward with the running ones */
+/* The per-value expressions of the normalization and of the input gradient, shared by the
+ * scalar and the 4-wide kernels (so both give the same bits). bn_y: (x - mean) / sqrt(var +
+ * eps) * g + b, then the ReLU with the reference's rule (NaN -> 0) when relu; bn_dx: the
+ * gradient from dy (0 where the ReLU's mask is not > 0) and the sums of bn_grad_combine. */
+__device__ __forceinline__ float bn_y(float x, float m, float v, float g, float b, float eps,
+                                      int relu) {
+    const float y = (x - m) * rsqrtf(v + eps) * g + b;
+    return relu ? (y > 0.f ? y : 0.f) : y;
+}
+__device__ __forceinline__ float bn_dx(float x, float dy, float mask, float m, float v, float g,
+                                       float s0, float s1, float eps) {
+    const float is = rsqrtf(v + eps);
+    const float xh = (x - m) * is;
+    const float d = !(mask > 0.f) ? 0.f : dy;
+    return g * is * (d - s0 - xh * s1);
+}
+
+/* y = bn_y(x): the training forward with the batch statistics, the eval forward with the
+ * running ones */
 template <class T, class I>
 __global__ void bn_normalize(T *y, const T *x, const float *mean, const float *var,
                              const float *g, const float *b, size_t n, int C, float eps,
                              int relu) {
     GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
-        const float v = (cuk_ld(x, i) - mean[c]) * rsqrtf(var[c] + eps) * g[c] + b[c];
-        cuk_st(y, i, relu ? (v > 0.f ? v : 0.f) : v); /* the reference ReLU's rule (NaN -> 0) */
+        cuk_st(y, i, bn_y(cuk_ld(x, i), mean[c], var[c], g[c], b[c], eps, relu));
+    }
+}
+
+/* The same 4 values at a time (C % 4 == 0, every pointer aligned for cuk_ld4 and float4): one
+ * 16-byte (f32) or 8-byte (bf16) access per operand instead of 4; i counts groups of 4. */
+#define BN_F4(p, c) (((const float4 *)(p))[(c) / 4])
+template <class T, class I>
+__global__ void bn_normalize4(T *y, const T *x, const float *mean, const float *var,
+                              const float *g, const float *b, size_t n4, int C, float eps,
+                              int relu) {
+    GRID_STRIDE_I(I, i, n4) {
+        const int c = (int)(i * 4 % (I)C);
+        const float4 v = cuk_ld4(x, i), m = BN_F4(mean, c), q = BN_F4(var, c);
+        const float4 gg = BN_F4(g, c), bb = BN_F4(b, c);
+        cuk_st4(y, i, make_float4(bn_y(v.x, m.x, q.x, gg.x, bb.x, eps, relu),
+                                  bn_y(v.y, m.y, q.y, gg.y, bb.y, eps, relu),
+                                  bn_y(v.z, m.z, q.z, gg.z, bb.z, eps, relu),
+                                  bn_y(v.w, m.w, q.w, gg.w, bb.w, eps, relu)));
     }
 }
 
@@ -544,11 +593,36 @@ __global__ void bn_dinp(T *dx, const T *dy, const T *mask, const T *x, const flo
                         float eps) {
     GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
-        const float is = rsqrtf(var[c] + eps);
-        const float xh = (cuk_ld(x, i) - mean[c]) * is;
-        const float d = mask && !(cuk_ld(mask, i) > 0.f) ? 0.f : cuk_ld(dy, i);
-        cuk_st(dx, i, g[c] * is * (d - sums[c] - xh * sums[C + c]));
+        cuk_st(dx, i, bn_dx(cuk_ld(x, i), cuk_ld(dy, i), mask ? cuk_ld(mask, i) : 1.f, mean[c],
+                            var[c], g[c], sums[c], sums[C + c], eps));
     }
+}
+
+template <class T, class I>
+__global__ void bn_dinp4(T *dx, const T *dy, const T *mask, const T *x, const float *mean,
+                         const float *var, const float *g, const float *sums, size_t n4, int C,
+                         float eps) {
+    GRID_STRIDE_I(I, i, n4) {
+        const int c = (int)(i * 4 % (I)C);
+        const float4 v = cuk_ld4(x, i), d = cuk_ld4(dy, i);
+        const float4 k = mask ? cuk_ld4(mask, i) : make_float4(1.f, 1.f, 1.f, 1.f);
+        const float4 m = BN_F4(mean, c), q = BN_F4(var, c), gg = BN_F4(g, c);
+        const float4 s0 = BN_F4(sums, c), s1 = BN_F4(sums + C, c);
+        cuk_st4(dx, i, make_float4(bn_dx(v.x, d.x, k.x, m.x, q.x, gg.x, s0.x, s1.x, eps),
+                                   bn_dx(v.y, d.y, k.y, m.y, q.y, gg.y, s0.y, s1.y, eps),
+                                   bn_dx(v.z, d.z, k.z, m.z, q.z, gg.z, s0.z, s1.z, eps),
+                                   bn_dx(v.w, d.w, k.w, m.w, q.w, gg.w, s0.w, s1.w, eps)));
+    }
+}
+
+/* whether the 4-wide kernels apply: C % 4 == 0 and every pointer aligned (NULL counts as
+ * aligned) */
+template <class T>
+static int bn_vec4(int C, const T *a, const T *b, const T *c, const T *d, const float *p0,
+                   const float *p1, const float *p2, const float *p3) {
+    return C % 4 == 0 && cuk_aligned4(a) && cuk_aligned4(b) && cuk_aligned4(c) &&
+           cuk_aligned4(d) && cuk_aligned4(p0) && cuk_aligned4(p1) && cuk_aligned4(p2) &&
+           cuk_aligned4(p3);
 }
 
 template <class T>
@@ -556,7 +630,14 @@ static void bn_normalize_launch(T *out, const T *x, const float *mean, const flo
                                 const float *g, const float *b, int P, int C, float eps, int relu,
                                 cudaStream_t s) {
     const size_t n = (size_t)P * C;
-    if (small_index(n))
+    if (bn_vec4<T>(C, out, x, NULL, NULL, mean, var, g, b)) {
+        if (small_index(n))
+            bn_normalize4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(out, x, mean, var, g, b,
+                                                                        n / 4, C, eps, relu);
+        else
+            bn_normalize4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(out, x, mean, var, g, b,
+                                                                      n / 4, C, eps, relu);
+    } else if (small_index(n))
         bn_normalize<T, unsigned><<<blocks(n), THREADS, 0, s>>>(out, x, mean, var, g, b, n, C,
                                                                 eps, relu);
     else
@@ -591,7 +672,14 @@ int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, const
     bn_grad_combine<<<C, THREADS, 0, s>>>(partial, P, C, var, eps, dgamma, dbeta, sums);
     if (dx) {
         const size_t n = (size_t)P * C;
-        if (small_index(n))
+        const int v4 = bn_vec4<T>(C, dx, dy, mask, x, mean, var, g, sums);
+        if (v4 && small_index(n))
+            bn_dinp4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, mask, x, mean, var,
+                                                                   g, sums, n / 4, C, eps);
+        else if (v4)
+            bn_dinp4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g,
+                                                                 sums, n / 4, C, eps);
+        else if (small_index(n))
             bn_dinp<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g,
                                                                sums, n, C, eps);
         else
@@ -615,7 +703,14 @@ int xkt_bn_frozen_backward(T *dinp, float *dgamma, float *dbeta, const T *dout, 
 template <class T>
 int xkt_bias_act_rows(T *out, const float *bias, size_t N, int K, int relu, cudaStream_t s) {
     const size_t n = N * K;
-    if (small_index(n))
+    if (K % 4 == 0 && cuk_aligned4(out) && cuk_aligned4(bias)) {
+        if (small_index(n))
+            bias_act_rows4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(out, bias, n / 4, K,
+                                                                         relu);
+        else
+            bias_act_rows4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(out, bias, n / 4, K,
+                                                                       relu);
+    } else if (small_index(n))
         bias_act_rows<T, unsigned><<<blocks(n), THREADS, 0, s>>>(out, bias, n, K, relu);
     else
         bias_act_rows<T, size_t><<<blocks(n), THREADS, 0, s>>>(out, bias, n, K, relu);

@@ -571,6 +571,7 @@ int main(void) {
         if (mode == 0 || act_mode()) { /* f32 arithmetic: the storage is what differs */
             bn_case(2 * 17 * 19, 24);
             bn_case(4 * 64 * 64, 64);
+            bn_case(3 * 11 * 13, 13); /* C % 4 != 0: the scalar kernels (k_extra.cu) */
             pool_case(1, 2, 16, 18, 8, 2, 2, 0, 0);
             pool_case(1, 2, 17, 15, 8, 2, 2, 0, 1); /* odd: the last row and column dropped */
             pool_case(1, 2, 17, 17, 8, 3, 2, 1, 0);
