@@ -4,11 +4,21 @@
 # the CPU (test_gpu_trajectory). Built whenever CUDA is found (CI compiles and links them); they
 # exit 77 (skipped) on a machine without a GPU. bench_gpu times the models (label bench).
 # On a GPU node without MPI / HDF5 / GDAL: tests/gpu/device_run.sh (the engine-only build).
+# test_gpu_models --emulate runs its bf16-act checks on the CPU emulation of that mode
+# (gpu/bf16_emu.h), GPU or not: the errors the GPU's bf16a rows are judged against (about 2 s
+# and 10 s on 2 cores).
+swath_c_test(test_bf16_emulation SOURCES gpu/test_gpu_models.c gpu/bf16_emu.c LABELS unit;nn
+             TIMEOUT 300 ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --emulate)
+set_tests_properties(test_bf16_emulation PROPERTIES FIXTURES_REQUIRED nn_models_ref)
+add_test(NAME test_bf16_emulation_trajectory
+         COMMAND test_bf16_emulation ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --trajectory --emulate)
+set_tests_properties(test_bf16_emulation_trajectory PROPERTIES LABELS "unit;nn" TIMEOUT 300
+                     SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
 if(SWATH_HAVE_CUDA)
   swath_c_test(test_gpu_ops SOURCES gpu/test_gpu_ops.c LABELS unit;nn;gpu TIMEOUT 300)
   set_tests_properties(test_gpu_ops PROPERTIES SKIP_RETURN_CODE 77)
-  swath_c_test(test_gpu_models SOURCES gpu/test_gpu_models.c LABELS unit;nn;gpu TIMEOUT 300
-               ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin)
+  swath_c_test(test_gpu_models SOURCES gpu/test_gpu_models.c gpu/bf16_emu.c LABELS unit;nn;gpu
+               TIMEOUT 300 ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin)
   set_tests_properties(test_gpu_models PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
   add_test(NAME test_gpu_trajectory COMMAND test_gpu_models ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --trajectory)
   set_tests_properties(test_gpu_trajectory PROPERTIES LABELS "nn;gpu;large" TIMEOUT 600

@@ -4,12 +4,14 @@
  * in f32 (TOL as the CPU test), bf16 and bf16-act (looser, docs/gpu.md); (2) --trajectory: 20 AdamW steps
  * of each dumped model on the GPU against the same 20 steps on the CPU (run once), loss by
  * loss, in f32, bf16 and bf16-act; the steady state must not search algorithms or grow the
- * workspace after step 1.
- * Usage: test_gpu_models nn_models_ref.bin [--trajectory]. Exit 0 pass, 1 fail, 77 no GPU or
- * no dump (no torch). */
+ * workspace after step 1. --emulate runs the same checks in bf16-act on the CPU emulation of
+ * that mode (bf16_emu.h) instead of a GPU: on any machine, what the GPU's bf16a rows will meet.
+ * Usage: test_gpu_models nn_models_ref.bin [--trajectory] [--emulate]. Exit 0 pass, 1 fail, 77
+ * no GPU or no dump (no torch). */
 #include "src/core/log.h"
 #include "src/nn/models/model.h"
 #include "src/nn/steps_be.h"
+#include "tests/gpu/bf16_emu.h"
 #include "tests/gpu/gpu_util.h"
 
 #include <stdint.h>
@@ -23,9 +25,15 @@ static const double TOL_OUT = 2e-4, TOL_GRAD = 2e-3, F32_MARGIN = 4.0;
  * gradients by 0.2-2 (scaled) from torch's f64 (measured on the H100, docs/gpu.md); there the
  * bf16 verdicts are the op harness and the 20-step trajectory against the CPU. */
 static const double TOL_BF16_OUT = 5e-2, TOL_BF16_GRAD = 1e-1, ILL_COND = 1e-4;
+/* bf16-act rounds every activation as well: its outputs are judged at twice the worst the CPU
+ * emulation of the mode (--emulate) showed on the checked nets (train logits 4.3e-2,
+ * resnet18-seg; gradients 2.8e-2, 2026-11-23), since the GPU's sums round in other orders */
+static const double TOL_BF16A_OUT = 1e-1;
 /* trajectories: max over steps of |gpu - cpu| / max(1, |cpu|), or F32_MARGIN times torch's own
  * f32 trajectory error (ill-conditioned nets, as tests/unit/test_nn_models.c) */
 static const double TOL_TRAJ_F32 = 5e-3, TOL_TRAJ_BF16 = 5e-2; /* f32: as test_nn_models */
+/* bf16-act: twice the emulation's worst trajectory (3.6e-2, resnet34-cls), as TOL_BF16A_OUT */
+static const double TOL_TRAJ_BF16A = 8e-2;
 static int info_only; /* verdicts print "info" instead of failing */
 
 typedef struct {
@@ -38,6 +46,7 @@ typedef struct {
 static ref_tensor *tens;
 static int ntens, failures;
 static const nn_backend *G;
+static int emulated; /* G is the CPU emulation of bf16-act */
 
 static void read_exact(FILE *f, void *buf, size_t n) {
     if (n && fread(buf, 1, n, f) != n) {
@@ -161,7 +170,11 @@ static int setup(const char *arch, problem *p) {
 
 /* the modes run: f32, bf16 (f32 activations), bf16-act (bf16 activations) */
 static const char *mode_name(int math) {
+    if (emulated) return "emu";
     return math == NN_CUDA_BF16 ? "bf16" : math == NN_CUDA_BF16_ACT ? "bf16a" : "f32";
+}
+static void set_mode(int math) {
+    if (!emulated) nn_backend_cuda_set_mode(G, (nn_cuda_math)math, 0);
 }
 static int is_bf16(int math) { return math == NN_CUDA_BF16 || math == NN_CUDA_BF16_ACT; }
 
@@ -173,7 +186,7 @@ static void run_vs_torch(const char *arch, int math) {
         failures++;
         return;
     }
-    nn_backend_cuda_set_mode(G, (nn_cuda_math)math, 0);
+    set_mode(math);
     nn_model m;
     if (nn_model_create_on(&m, &p.cfg, 2, G) != SW_OK ||
         nn_model_prepare(&m, p.N, p.H, p.W) != SW_OK) {
@@ -193,7 +206,7 @@ static void run_vs_torch(const char *arch, int math) {
     float *z = gpu_xmalloc(nz * 4);
     const float *fe = get("%s/f32_err%s", arch, "")->data;
     const int b16 = is_bf16(math);
-    const double t_out = b16 ? TOL_BF16_OUT : TOL_OUT;
+    const double t_out = math == NN_CUDA_BF16_ACT ? TOL_BF16A_OUT : b16 ? TOL_BF16_OUT : TOL_OUT;
     const double t_grad = b16 ? TOL_BF16_GRAD : fmax(TOL_GRAD, F32_MARGIN * fe[0]);
     double (*cmp)(const float *, const float *, size_t) = scaled_diff;
     info_only = b16 && (fe[0] > ILL_COND || strstr(arch, "-cls"));
@@ -319,7 +332,7 @@ static void trajectory(const char *arch, const int *maths, int nmath) {
     for (int k = 0; k < nmath; k++) {
         const int math = maths[k];
         const char *mode = mode_name(math);
-        nn_backend_cuda_set_mode(G, (nn_cuda_math)math, 0);
+        set_mode(math);
         t0 = gpu_now();
         if (steps(arch, &p, G, lg, st)) continue;
         double worst = 0.0;
@@ -329,9 +342,10 @@ static void trajectory(const char *arch, const int *maths, int nmath) {
         }
         char what[96];
         snprintf(what, sizeof what, "%d adamw steps vs cpu", TRAJ_STEPS);
-        verdict(arch, mode, what, worst,
-                is_bf16(math) ? fmax(TOL_TRAJ_BF16, 10 * F32_MARGIN * fe[2])
-                              : fmax(TOL_TRAJ_F32, F32_MARGIN * fe[2]));
+        const double t = math == NN_CUDA_BF16_ACT ? TOL_TRAJ_BF16A
+                         : is_bf16(math)          ? TOL_TRAJ_BF16
+                                                  : TOL_TRAJ_F32;
+        verdict(arch, mode, what, worst, fmax(t, (is_bf16(math) ? 10 : 1) * F32_MARGIN * fe[2]));
         printf("     losses cpu %.5f %.5f .. %.5f | gpu %.5f %.5f .. %.5f (cpu %.2f s, gpu %.2f "
                "s)\n", lc[0], lc[1], lc[TRAJ_STEPS - 1], lg[0], lg[1], lg[TRAJ_STEPS - 1], tc,
                gpu_now() - t0);
@@ -346,13 +360,17 @@ done:
 }
 
 int main(int argc, char **argv) {
-    G = gpu_or_skip("test_gpu_models");
+    int traj = 0;
+    for (int i = 2; i < argc; i++) {
+        traj |= strcmp(argv[i], "--trajectory") == 0;
+        emulated |= strcmp(argv[i], "--emulate") == 0;
+    }
+    G = emulated ? bf16_emu_backend() : gpu_or_skip("test_gpu_models");
     if (argc < 2 || !load(argv[1])) {
         printf("test_gpu_models: SKIP, no reference dump %s (tests/ref/nn_models_ref.py needs "
                "torch)\n", argc > 1 ? argv[1] : "(none given)");
         return 77;
     }
-    const int traj = argc > 2 && strcmp(argv[2], "--trajectory") == 0;
     const char *archs[16];
     int na = 0;
     for (int i = 0; i < ntens && na < 16; i++) {
@@ -364,11 +382,12 @@ int main(int argc, char **argv) {
         }
     }
     const double t0 = gpu_now();
-    const int maths[] = {NN_CUDA_F32, NN_CUDA_BF16, NN_CUDA_BF16_ACT};
+    static const int maths[] = {NN_CUDA_F32, NN_CUDA_BF16, NN_CUDA_BF16_ACT};
+    const int *mm = emulated ? maths + 2 : maths, nm = emulated ? 1 : 3;
     for (int i = 0; i < na; i++) {
-        if (traj) trajectory(archs[i], maths, 3);
+        if (traj) trajectory(archs[i], mm, nm);
         else
-            for (int k = 0; k < 3; k++) run_vs_torch(archs[i], maths[k]);
+            for (int k = 0; k < nm; k++) run_vs_torch(archs[i], mm[k]);
     }
     printf("%s: %d failure(s), %d architectures (%.1f s)\n", failures ? "FAIL" : "PASS", failures,
            na, gpu_now() - t0);
