@@ -158,15 +158,17 @@ typedef struct nn_backend_i {
     /* Fused (optional, NULL: the two ops): batch norm (the batchnorm_forward arguments, either
      * mode) with max(0, .) applied to its output; and the training-mode backward of that pair:
      * dout is the gradient of the ReLU's output `out`, masked where out <= 0 as the ReLU's
-     * backward would (dout itself is not changed); dinp written, dgamma and dbeta += . */
+     * backward would (dout itself is not changed; a backend may recompute the mask from inp,
+     * gamma and beta instead of reading out, if it gets the forward's bits); dinp written,
+     * dgamma and dbeta += . */
     int (*batchnorm_relu_forward)(float *out, float *mean, float *var, float *running_mean,
                                   float *running_var, const float *inp, const float *gamma,
                                   const float *beta, int P, int C, float momentum, float eps,
                                   int training, void *ctx);
     int (*batchnorm_relu_backward)(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                    const float *out, const float *inp, const float *gamma,
-                                   const float *mean, const float *var, int P, int C, float eps,
-                                   void *ctx);
+                                   const float *beta, const float *mean, const float *var, int P,
+                                   int C, float eps, void *ctx);
     /* Activation storage (optional; NULL: f32). act_dtype gives the nn_dtype (src/nn/tensor.h)
      * of every activation argument of the entries above: the inputs and outputs of ops and
      * their gradients (inp, out, dinp, dout, a, b, da, db, logits, dlogits, the fused batch

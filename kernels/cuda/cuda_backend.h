@@ -115,8 +115,8 @@ int cu_batchnorm_relu_forward(float *out, float *mean, float *var, float *runnin
                               int training, void *ctx);
 int cu_batchnorm_relu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                const float *out, const float *inp, const float *gamma,
-                               const float *mean, const float *var, int P, int C, float eps,
-                               void *ctx);
+                               const float *beta, const float *mean, const float *var, int P,
+                               int C, float eps, void *ctx);
 int cu_batchnorm_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                                  const float *inp, const float *gamma, const float *running_mean,
                                  const float *running_var, int P, int C, float eps, void *ctx);
@@ -138,15 +138,15 @@ int xk_var_from_invstd(float *var, const float *invstd, int C, float eps, cudaSt
 int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                           const float *inp, const float *gamma, const float *rm, const float *rv,
                           int P, int C, float eps, float *partial /* 2*64*C */, cudaStream_t s);
-/* training-mode batch norm (relu: max(0, .) on the output; mask: dy taken as 0 where
- * mask <= 0, the fused ReLU's backward, or NULL); partial: 2 * XK_BN_CHUNKS * C floats, sums:
- * 2 * C floats */
+/* training-mode batch norm (relu: max(0, .) on the output; in the backward, dy taken as 0
+ * where the forward's output was not > 0, recomputed from x, g and b: the fused ReLU's
+ * backward); partial: 2 * XK_BN_CHUNKS * C floats, sums: 2 * C floats */
 enum { XK_BN_CHUNKS = 1024 };
 int xk_bn_train_forward(float *out, float *mean, float *var, float *rm, float *rv, const float *x,
                         const float *g, const float *b, int P, int C, float momentum, float eps,
                         int relu, float *partial, cudaStream_t s);
-int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-                         const float *mask, const float *x, const float *g, const float *mean,
+int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy, int relu,
+                         const float *x, const float *g, const float *b, const float *mean,
                          const float *var, int P, int C, float eps, float *partial, float *sums,
                          cudaStream_t s);
 /* out (N x K) += bias per column (bias NULL: none), then max(0, .) when relu */

@@ -422,24 +422,40 @@ int xkt_avgpool_backward(T *dinp, const T *dout, const nn_pool2d_desc *d, cudaSt
  * reductions: deterministic), chunked over the pixels: pass A sums per (chunk, channel) in f32
  * with 8 row lanes, pass B combines the chunks in f64 in chunk order. */
 
+/* The normalized value (x - mean) / sqrt(var + eps) * g + b, rounded op by op (no contraction
+ * left to the compiler): the forward's output before its ReLU, and the fused ReLU's mask
+ * (y > 0) that the backward recomputes from x instead of reading the output: the same bits
+ * in both. */
+__device__ __forceinline__ float bn_pre(float x, float m, float v, float g, float b, float eps) {
+    return __fmaf_rn(__fmul_rn(__fsub_rn(x, m), rsqrtf(__fadd_rn(v, eps))), g, b);
+}
+
+/* One channel's statistics and affine parameters, as the kernels read them. */
+struct bn_chan {
+    float m, v, g, b;
+};
+
 /* what: 0 sum (x - k) and sum (x - k)^2 with k the chunk's first value of the channel (one
  * pass for mean and variance: shifted sums, combined by bn_stats_combine); 2 sum dy and
- * sum dy (x - mean), dy masked where mask <= 0 (the ReLU after the batch norm; mask NULL:
- * none). Chunk blockIdx.y of the pixels, 32 channels per block x 8 row lanes, 4 rows in flight
- * per lane (the sums are latency-bound otherwise). */
+ * sum dy (x - mean), dy taken as 0 where the fused ReLU's output was not > 0 (relu: from
+ * bn_pre(x) > 0, the forward's mask). Chunk blockIdx.y of the pixels, 32 channels per block x
+ * 8 row lanes, 4 rows in flight per lane (the sums are latency-bound otherwise). */
 template <class T>
-__device__ __forceinline__ void bn_acc(int what, const T *x, const T *dy, const T *mask, size_t i,
-                                       float m, float &a, float &b) {
-    const float v = cuk_ld(x, i) - m;
+__device__ __forceinline__ void bn_acc(int what, const T *x, const T *dy, int relu, size_t i,
+                                       float m, const bn_chan &ch, float eps, float &a,
+                                       float &b) {
+    const float xv = cuk_ld(x, i), v = xv - m;
     if (what == 0) a += v, b += v * v;
     else {
-        const float d = mask && !(cuk_ld(mask, i) > 0.f) ? 0.f : cuk_ld(dy, i);
+        const float d =
+            relu && !(bn_pre(xv, ch.m, ch.v, ch.g, ch.b, eps) > 0.f) ? 0.f : cuk_ld(dy, i);
         a += d, b += d * v;
     }
 }
 
 template <class T>
-__global__ void bn_partial(const T *x, const T *dy, const T *mask, const float *mean, int P,
+__global__ void bn_partial(const T *x, const T *dy, int relu, const float *mean,
+                           const float *var, const float *g, const float *beta, float eps, int P,
                            int C, int what, float *partial) {
     __shared__ float s_a[8][32], s_b[8][32];
     const int c = blockIdx.x * 32 + threadIdx.x;
@@ -449,14 +465,15 @@ __global__ void bn_partial(const T *x, const T *dy, const T *mask, const float *
     float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
     if (c < C) {
         const float m = what ? mean[c] : p0 < P ? cuk_ld(x, (size_t)p0 * C + c) : 0.f;
+        const bn_chan ch = relu ? bn_chan{mean[c], var[c], g[c], beta[c]} : bn_chan{0, 0, 0, 0};
         int p = p0 + threadIdx.y;
         for (; p + 24 < p1; p += 32) {
-            bn_acc(what, x, dy, mask, (size_t)p * C + c, m, a0, b0);
-            bn_acc(what, x, dy, mask, (size_t)(p + 8) * C + c, m, a1, b1);
-            bn_acc(what, x, dy, mask, (size_t)(p + 16) * C + c, m, a2, b2);
-            bn_acc(what, x, dy, mask, (size_t)(p + 24) * C + c, m, a3, b3);
+            bn_acc(what, x, dy, relu, (size_t)p * C + c, m, ch, eps, a0, b0);
+            bn_acc(what, x, dy, relu, (size_t)(p + 8) * C + c, m, ch, eps, a1, b1);
+            bn_acc(what, x, dy, relu, (size_t)(p + 16) * C + c, m, ch, eps, a2, b2);
+            bn_acc(what, x, dy, relu, (size_t)(p + 24) * C + c, m, ch, eps, a3, b3);
         }
-        for (; p < p1; p += 8) bn_acc(what, x, dy, mask, (size_t)p * C + c, m, a0, b0);
+        for (; p < p1; p += 8) bn_acc(what, x, dy, relu, (size_t)p * C + c, m, ch, eps, a0, b0);
     }
     s_a[threadIdx.y][threadIdx.x] = (a0 + a1) + (a2 + a3);
     s_b[threadIdx.y][threadIdx.x] = (b0 + b1) + (b2 + b3);
@@ -546,14 +563,15 @@ __global__ void bn_grad_combine(const float *partial, int P, int C, const float 
  * gradient from dy (0 where the ReLU's mask is not > 0) and the sums of bn_grad_combine. */
 __device__ __forceinline__ float bn_y(float x, float m, float v, float g, float b, float eps,
                                       int relu) {
-    const float y = (x - m) * rsqrtf(v + eps) * g + b;
+    const float y = bn_pre(x, m, v, g, b, eps);
     return relu ? (y > 0.f ? y : 0.f) : y;
 }
-__device__ __forceinline__ float bn_dx(float x, float dy, float mask, float m, float v, float g,
-                                       float s0, float s1, float eps) {
+/* relu: dy counts only where bn_pre(x) > 0 (b is beta; unused otherwise) */
+__device__ __forceinline__ float bn_dx(float x, float dy, int relu, float m, float v, float g,
+                                       float b, float s0, float s1, float eps) {
     const float is = rsqrtf(v + eps);
     const float xh = (x - m) * is;
-    const float d = !(mask > 0.f) ? 0.f : dy;
+    const float d = relu && !(bn_pre(x, m, v, g, b, eps) > 0.f) ? 0.f : dy;
     return g * is * (d - s0 - xh * s1);
 }
 
@@ -588,41 +606,41 @@ __global__ void bn_normalize4(T *y, const T *x, const float *mean, const float *
 }
 
 template <class T, class I>
-__global__ void bn_dinp(T *dx, const T *dy, const T *mask, const T *x, const float *mean,
-                        const float *var, const float *g, const float *sums, size_t n, int C,
-                        float eps) {
+__global__ void bn_dinp(T *dx, const T *dy, int relu, const T *x, const float *mean,
+                        const float *var, const float *g, const float *b, const float *sums,
+                        size_t n, int C, float eps) {
     GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
-        cuk_st(dx, i, bn_dx(cuk_ld(x, i), cuk_ld(dy, i), mask ? cuk_ld(mask, i) : 1.f, mean[c],
-                            var[c], g[c], sums[c], sums[C + c], eps));
+        cuk_st(dx, i, bn_dx(cuk_ld(x, i), cuk_ld(dy, i), relu, mean[c], var[c], g[c],
+                            relu ? b[c] : 0.f, sums[c], sums[C + c], eps));
     }
 }
 
 template <class T, class I>
-__global__ void bn_dinp4(T *dx, const T *dy, const T *mask, const T *x, const float *mean,
-                         const float *var, const float *g, const float *sums, size_t n4, int C,
-                         float eps) {
+__global__ void bn_dinp4(T *dx, const T *dy, int relu, const T *x, const float *mean,
+                         const float *var, const float *g, const float *b, const float *sums,
+                         size_t n4, int C, float eps) {
     GRID_STRIDE_I(I, i, n4) {
         const int c = (int)(i * 4 % (I)C);
         const float4 v = cuk_ld4(x, i), d = cuk_ld4(dy, i);
-        const float4 k = mask ? cuk_ld4(mask, i) : make_float4(1.f, 1.f, 1.f, 1.f);
         const float4 m = BN_F4(mean, c), q = BN_F4(var, c), gg = BN_F4(g, c);
+        const float4 bb = relu ? BN_F4(b, c) : make_float4(0.f, 0.f, 0.f, 0.f);
         const float4 s0 = BN_F4(sums, c), s1 = BN_F4(sums + C, c);
-        cuk_st4(dx, i, make_float4(bn_dx(v.x, d.x, k.x, m.x, q.x, gg.x, s0.x, s1.x, eps),
-                                   bn_dx(v.y, d.y, k.y, m.y, q.y, gg.y, s0.y, s1.y, eps),
-                                   bn_dx(v.z, d.z, k.z, m.z, q.z, gg.z, s0.z, s1.z, eps),
-                                   bn_dx(v.w, d.w, k.w, m.w, q.w, gg.w, s0.w, s1.w, eps)));
+        cuk_st4(dx, i, make_float4(bn_dx(v.x, d.x, relu, m.x, q.x, gg.x, bb.x, s0.x, s1.x, eps),
+                                   bn_dx(v.y, d.y, relu, m.y, q.y, gg.y, bb.y, s0.y, s1.y, eps),
+                                   bn_dx(v.z, d.z, relu, m.z, q.z, gg.z, bb.z, s0.z, s1.z, eps),
+                                   bn_dx(v.w, d.w, relu, m.w, q.w, gg.w, bb.w, s0.w, s1.w, eps)));
     }
 }
 
 /* whether the 4-wide kernels apply: C % 4 == 0 and every pointer aligned (NULL counts as
  * aligned) */
 template <class T>
-static int bn_vec4(int C, const T *a, const T *b, const T *c, const T *d, const float *p0,
-                   const float *p1, const float *p2, const float *p3) {
+static int bn_vec4(int C, const T *a, const T *b, const T *c, const float *p0, const float *p1,
+                   const float *p2, const float *p3, const float *p4) {
     return C % 4 == 0 && cuk_aligned4(a) && cuk_aligned4(b) && cuk_aligned4(c) &&
-           cuk_aligned4(d) && cuk_aligned4(p0) && cuk_aligned4(p1) && cuk_aligned4(p2) &&
-           cuk_aligned4(p3);
+           cuk_aligned4(p0) && cuk_aligned4(p1) && cuk_aligned4(p2) && cuk_aligned4(p3) &&
+           cuk_aligned4(p4);
 }
 
 template <class T>
@@ -630,7 +648,7 @@ static void bn_normalize_launch(T *out, const T *x, const float *mean, const flo
                                 const float *g, const float *b, int P, int C, float eps, int relu,
                                 cudaStream_t s) {
     const size_t n = (size_t)P * C;
-    if (bn_vec4<T>(C, out, x, NULL, NULL, mean, var, g, b)) {
+    if (bn_vec4<T>(C, out, x, NULL, mean, var, g, b, NULL)) {
         if (small_index(n))
             bn_normalize4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(out, x, mean, var, g, b,
                                                                         n / 4, C, eps, relu);
@@ -650,7 +668,8 @@ int xkt_bn_train_forward(T *out, float *mean, float *var, float *rm, float *rv, 
                          const float *g, const float *b, int P, int C, float momentum, float eps,
                          int relu, float *partial, cudaStream_t s) {
     dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
-    bn_partial<T><<<grid, block, 0, s>>>(x, NULL, NULL, NULL, P, C, 0, partial);
+    bn_partial<T><<<grid, block, 0, s>>>(x, NULL, 0, NULL, NULL, NULL, NULL, eps, P, C, 0,
+                                         partial);
     bn_stats_combine<T><<<C, THREADS, 0, s>>>(partial, x, P, C, mean, var, rm, rv, momentum);
     bn_normalize_launch(out, x, mean, var, g, b, P, C, eps, relu, s);
     return launched("bn_train_forward");
@@ -664,27 +683,28 @@ int xkt_bn_eval_forward(T *out, const T *x, const float *rm, const float *rv, co
 }
 
 template <class T>
-int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, const T *mask,
-                          const T *x, const float *g, const float *mean, const float *var, int P,
-                          int C, float eps, float *partial, float *sums, cudaStream_t s) {
+int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, int relu,
+                          const T *x, const float *g, const float *b, const float *mean,
+                          const float *var, int P, int C, float eps, float *partial, float *sums,
+                          cudaStream_t s) {
     dim3 grid((C + 31) / 32, XK_BN_CHUNKS), block(32, 8);
-    bn_partial<T><<<grid, block, 0, s>>>(x, dy, mask, mean, P, C, 2, partial);
+    bn_partial<T><<<grid, block, 0, s>>>(x, dy, relu, mean, var, g, b, eps, P, C, 2, partial);
     bn_grad_combine<<<C, THREADS, 0, s>>>(partial, P, C, var, eps, dgamma, dbeta, sums);
     if (dx) {
         const size_t n = (size_t)P * C;
-        const int v4 = bn_vec4<T>(C, dx, dy, mask, x, mean, var, g, sums);
+        const int v4 = bn_vec4<T>(C, dx, dy, x, mean, var, g, relu ? b : NULL, sums);
         if (v4 && small_index(n))
-            bn_dinp4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, mask, x, mean, var,
-                                                                   g, sums, n / 4, C, eps);
+            bn_dinp4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, relu, x, mean, var,
+                                                                   g, b, sums, n / 4, C, eps);
         else if (v4)
-            bn_dinp4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g,
-                                                                 sums, n / 4, C, eps);
+            bn_dinp4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, relu, x, mean, var, g,
+                                                                 b, sums, n / 4, C, eps);
         else if (small_index(n))
-            bn_dinp<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g,
+            bn_dinp<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dx, dy, relu, x, mean, var, g, b,
                                                                sums, n, C, eps);
         else
-            bn_dinp<T, size_t><<<blocks(n), THREADS, 0, s>>>(dx, dy, mask, x, mean, var, g, sums,
-                                                             n, C, eps);
+            bn_dinp<T, size_t><<<blocks(n), THREADS, 0, s>>>(dx, dy, relu, x, mean, var, g, b,
+                                                             sums, n, C, eps);
     }
     return launched("bn_train_backward");
 }
@@ -788,20 +808,21 @@ extern "C" int xk_bn_train_forward(float *out, float *mean, float *var, float *r
                                        partial, s);
 }
 extern "C" int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, const float *dy,
-                                    const float *mask, const float *x, const float *g,
+                                    int relu, const float *x, const float *g, const float *b,
                                     const float *mean, const float *var, int P, int C, float eps,
                                     float *partial, float *sums, cudaStream_t s) {
-    return xkt_bn_train_backward<float>(dx, dgamma, dbeta, dy, mask, x, g, mean, var, P, C, eps,
-                                        partial, sums, s);
+    return xkt_bn_train_backward<float>(dx, dgamma, dbeta, dy, relu, x, g, b, mean, var, P, C,
+                                        eps, partial, sums, s);
 }
 
 #define EXTRA_INST(T)                                                                            \
     template int xkt_bn_train_forward<T>(T *, float *, float *, float *, float *, const T *,     \
                                          const float *, const float *, int, int, float, float,   \
                                          int, float *, cudaStream_t);                            \
-    template int xkt_bn_train_backward<T>(T *, float *, float *, const T *, const T *, const T *, \
-                                          const float *, const float *, const float *, int, int, \
-                                          float, float *, float *, cudaStream_t);                \
+    template int xkt_bn_train_backward<T>(T *, float *, float *, const T *, int, const T *,      \
+                                          const float *, const float *, const float *,           \
+                                          const float *, int, int, float, float *, float *,      \
+                                          cudaStream_t);                                         \
     template int xkt_bn_eval_forward<T>(T *, const T *, const float *, const float *,           \
                                         const float *, const float *, int, int, float, int,      \
                                         cudaStream_t);                                           \

@@ -86,10 +86,14 @@ template <class T>
 int xkt_bn_train_forward(T *out, float *mean, float *var, float *rm, float *rv, const T *x,
                          const float *g, const float *b, int P, int C, float momentum, float eps,
                          int relu, float *partial, cudaStream_t s);
+/* relu: the backward of the fused batch norm + ReLU, dy counted only where the forward's
+ * output was > 0 (recomputed from x, g and b, the same bits as the forward's: the output is
+ * not read); b is needed only then */
 template <class T>
-int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, const T *mask,
-                          const T *x, const float *g, const float *mean, const float *var, int P,
-                          int C, float eps, float *partial, float *sums, cudaStream_t s);
+int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, int relu,
+                          const T *x, const float *g, const float *b, const float *mean,
+                          const float *var, int P, int C, float eps, float *partial, float *sums,
+                          cudaStream_t s);
 /* eval mode: out = (x - rm) / sqrt(rv + eps) * g + b per channel, max(0, .) when relu */
 template <class T>
 int xkt_bn_eval_forward(T *out, const T *x, const float *rm, const float *rv, const float *g,

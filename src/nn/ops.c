@@ -312,12 +312,12 @@ void nn_batchnorm_relu_forward(float *out, float *mean, float *var, float *runni
 
 void nn_batchnorm_relu_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
                                 const float *out, const float *inp, const float *gamma,
-                                const float *mean, const float *var, int P, int C, float eps,
-                                const nn_backend *be) {
+                                const float *beta, const float *mean, const float *var, int P,
+                                int C, float eps, const nn_backend *be) {
     be = pick(be);
     if (be->iface.batchnorm_relu_backward) {
         TRY(be, batchnorm_relu_backward, 1, "batchnorm + relu backward", dinp, dgamma, dbeta,
-            dout, out, inp, gamma, mean, var, P, C, eps);
+            dout, out, inp, gamma, beta, mean, var, P, C, eps);
     }
     nn_relu_backward_be(dout, dout, out, (size_t)P * C, be);
     nn_batchnorm_backward(dinp, dgamma, dbeta, dout, inp, gamma, mean, var, P, C, eps, be);

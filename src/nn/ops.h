@@ -124,8 +124,8 @@ void nn_batchnorm_relu_forward(float *out, float *mean, float *var, float *runni
                                int training, const nn_backend *be);
 void nn_batchnorm_relu_backward(float *dinp, float *dgamma, float *dbeta, float *dout,
                                 const float *out, const float *inp, const float *gamma,
-                                const float *mean, const float *var, int P, int C, float eps,
-                                const nn_backend *be);
+                                const float *beta, const float *mean, const float *var, int P,
+                                int C, float eps, const nn_backend *be);
 
 /* Backward of the eval-mode forward (frozen statistics, as in a fine-tuned encoder kept in
  * eval mode): mean and var are the running statistics. Reference on every CPU backend. */

@@ -246,13 +246,13 @@ static void bn_case(int P, int C) {
     memcpy(rm_r, rm, C * 4), memcpy(rv_r, rv, C * 4);
     memcpy(dg, dg0, C * 4), memcpy(db, db0, C * 4);
     nn_batchnorm_relu_forward(y, mean, var, rm_r, rv_r, x, g, bt, P, C, 0.1f, 1e-5f, 1, R);
-    nn_batchnorm_relu_backward(dx, dg, db, dyc, y, x, g, mean, var, P, C, 1e-5f, R);
+    nn_batchnorm_relu_backward(dx, dg, db, dyc, y, x, g, bt, mean, var, P, C, 1e-5f, R);
     float *Ey = act_up(NULL, n), *Edx = act_up(NULL, n), *Edy = act_up(dy, n);
     float *Edg = dev_up(G, dg0, C), *Edb = dev_up(G, db0, C);
     nn_mem_copy(G, Drm, rm, C * 4, NN_COPY_H2D), nn_mem_copy(G, Drv, rv, C * 4, NN_COPY_H2D);
     nn_mem_copy(G, Ddg, dg0, C * 4, NN_COPY_H2D), nn_mem_copy(G, Ddb, db0, C * 4, NN_COPY_H2D);
     nn_batchnorm_relu_forward(Dy, Dm, Dv, Drm, Drv, Dx, Dg, Db, P, C, 0.1f, 1e-5f, 1, G);
-    nn_batchnorm_relu_backward(Ddx, Ddg, Ddb, Ddy, Dy, Dx, Dg, Dm, Dv, P, C, 1e-5f, G);
+    nn_batchnorm_relu_backward(Ddx, Ddg, Ddb, Ddy, Dy, Dx, Dg, Db, Dm, Dv, P, C, 1e-5f, G);
     nn_batchnorm_forward(Ey, Dm, Dv, Drm, Drv, Dx, Dg, Db, P, C, 0.1f, 1e-5f, 1, G);
     nn_relu_forward_be(Ey, Ey, n, G);
     nn_relu_backward_be(Edy, Edy, Ey, n, G);

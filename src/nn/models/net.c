@@ -345,8 +345,8 @@ void nn_cbr_layer_backward(nn_net *n, nn_cbr_layer *l, float *dx, const float *x
         nn_batchnorm_relu_backward(nn_net_da(n, l->conv.y), nn_net_dw(n, b->g),
                                    nn_net_dw(n, b->b), dy, nn_net_a(n, b->y),
                                    nn_net_a(n, l->conv.y), nn_net_w(n, b->g),
-                                   nn_net_a(n, b->mean), nn_net_a(n, b->var), b->P, b->C,
-                                   n->bn_eps, n->be);
+                                   nn_net_w(n, b->b), nn_net_a(n, b->mean),
+                                   nn_net_a(n, b->var), b->P, b->C, n->bn_eps, n->be);
         bn_grads_ready(n, b);
     } else {
         nn_relu_backward_be(dy, dy, nn_net_a(n, b->y), (size_t)b->P * b->C, n->be);
