@@ -3,7 +3,9 @@
 # (tests/gpu/CMakeLists.txt) against the cuDNN and cuBLAS of the PyTorch wheels, then the op
 # harness, the models against the PyTorch dump, the 20-step trajectory, and (with "bench") the
 # benchmark against PyTorch. Logs to $OUT (default ./gpu-out); a short table last.
-# Usage: tests/gpu/device_run.sh [tests|quick] [bench] [nocompile] [notorch] [profile]
+# Usage: tests/gpu/device_run.sh [tests|quick] [bench] [nocompile] [notorch] [profile] [prebuilt]
+# (prebuilt: the binaries of .carry/gpu-engine.tar.xz, made here by make_carry.sh --engine and
+# carried, instead of building; the build runs when they are missing or a library is not found)
 # (quick: the op harness and the models against PyTorch, not the 20-step trajectories)
 # (profile: bench_gpu's and PyTorch's tables of where a training step's time goes)
 # (BENCH_MODES=tf32,bf16 limits the swath modes timed)
@@ -25,10 +27,19 @@ export LD_LIBRARY_PATH=$CUDNN/lib:$CUBLAS/lib:${LD_LIBRARY_PATH:-}
   echo "cudnn wheel: $CUDNN"; echo "cublas: $CUBLAS_ROOT"; ls "$CUDNN/lib" | head
 } 2>&1 | tee "$OUT/env.log"
 t0=$(date +%s)
-cmake -S "$SRC/tests/gpu" -B "$B" -DCMAKE_BUILD_TYPE=Release -DCUDNN_ROOT="$CUDNN" \
-      -DCUBLAS_ROOT="$CUBLAS_ROOT" > "$OUT/build.log" 2>&1 &&
-  cmake --build "$B" -j16 >> "$OUT/build.log" 2>&1
-rc_build=$?
+rc_build=1
+if want prebuilt $* && [ -f "$SRC/.carry/gpu-engine.tar.xz" ]; then
+  tar -C "$B" -xJf "$SRC/.carry/gpu-engine.tar.xz" && export LD_LIBRARY_PATH=$B/lib:$LD_LIBRARY_PATH
+  ldd "$B/test_gpu_ops" "$B/libswath_cuda.so" > "$OUT/build.log" 2>&1 &&
+    ! grep -q "not found" "$OUT/build.log" && rc_build=0 &&
+    echo "prebuilt binaries from .carry/gpu-engine.tar.xz" >> "$OUT/build.log"
+fi
+if [ $rc_build -ne 0 ]; then
+  cmake -S "$SRC/tests/gpu" -B "$B" -DCMAKE_BUILD_TYPE=Release -DCUDNN_ROOT="$CUDNN" \
+        -DCUBLAS_ROOT="$CUBLAS_ROOT" > "$OUT/build.log" 2>&1 &&
+    cmake --build "$B" -j16 >> "$OUT/build.log" 2>&1
+  rc_build=$?
+fi
 echo "build rc=$rc_build ($(( $(date +%s) - t0 )) s)"; tail -5 "$OUT/build.log"
 [ $rc_build -eq 0 ] || exit 1
 declare -A RC
