@@ -6,7 +6,9 @@
 # On a GPU node without MPI / HDF5 / GDAL: tests/gpu/device_run.sh (the engine-only build).
 # test_gpu_models --emulate runs its bf16-act checks on the CPU emulation of that mode
 # (gpu/bf16_emu.h), GPU or not: the errors the GPU's bf16a rows are judged against (about 2 s
-# and 10 s on 2 cores).
+# and 10 s on 2 cores); test_gpu_ops --emulate checks the op harness's bf16a rows the same way.
+swath_c_test(test_bf16_emulation_ops SOURCES gpu/test_gpu_ops.c gpu/bf16_emu.c LABELS unit;nn
+             TIMEOUT 300 ARGS --emulate)
 swath_c_test(test_bf16_emulation SOURCES gpu/test_gpu_models.c gpu/bf16_emu.c LABELS unit;nn
              TIMEOUT 300 ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --emulate)
 set_tests_properties(test_bf16_emulation PROPERTIES FIXTURES_REQUIRED nn_models_ref)
@@ -15,7 +17,8 @@ add_test(NAME test_bf16_emulation_trajectory
 set_tests_properties(test_bf16_emulation_trajectory PROPERTIES LABELS "unit;nn" TIMEOUT 300
                      SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
 if(SWATH_HAVE_CUDA)
-  swath_c_test(test_gpu_ops SOURCES gpu/test_gpu_ops.c LABELS unit;nn;gpu TIMEOUT 300)
+  swath_c_test(test_gpu_ops SOURCES gpu/test_gpu_ops.c gpu/bf16_emu.c LABELS unit;nn;gpu
+               TIMEOUT 300)
   set_tests_properties(test_gpu_ops PROPERTIES SKIP_RETURN_CODE 77)
   swath_c_test(test_gpu_models SOURCES gpu/test_gpu_models.c gpu/bf16_emu.c LABELS unit;nn;gpu
                TIMEOUT 300 ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin)

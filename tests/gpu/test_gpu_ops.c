@@ -16,6 +16,7 @@
 #include "src/nn/loss.h"
 #include "src/nn/optim.h"
 #include "src/nn/steps_be.h"
+#include "tests/gpu/bf16_emu.h"
 #include "tests/gpu/gpu_util.h"
 
 #include <stdint.h>
@@ -546,12 +547,15 @@ static void loss_optim(void) {
     free(z), free(w), free(tb), free(t), free(dz), free(p0), free(g);
 }
 
-int main(void) {
-    G = gpu_or_skip("test_gpu_ops");
+int main(int argc, char **argv) {
+    /* --emulate: the bf16-act mode against the CPU emulation of it (bf16_emu.h) instead of a
+     * GPU: checks this harness's bf16a logic and tolerances on any machine */
+    const int emulated = argc > 1 && strcmp(argv[1], "--emulate") == 0;
+    G = emulated ? bf16_emu_backend() : gpu_or_skip("test_gpu_ops");
     R = nn_backend_cpu_ref();
     const double t0 = gpu_now();
-    for (mode = 0; mode <= NN_CUDA_BF16_ACT; mode++) {
-        if (nn_backend_cuda_set_mode(G, (nn_cuda_math)mode, 0)) {
+    for (mode = emulated ? NN_CUDA_BF16_ACT : 0; mode <= NN_CUDA_BF16_ACT; mode++) {
+        if (!emulated && nn_backend_cuda_set_mode(G, (nn_cuda_math)mode, 0)) {
             printf("FAIL set mode %s: %s\n", MODE_NAME[mode], sw_errmsg());
             return 1;
         }
