@@ -48,6 +48,12 @@ static inline int cuk_aligned16(const void *p) { return ((uintptr_t)p & 15u) == 
 #define CUK_GRID_STRIDE(i, n) \
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
          i += (size_t)gridDim.x * blockDim.x)
+/* the same with index type I: the kernels that split an index by division run it in 32 bits
+ * when n allows (cuk_small_index; 64-bit division and remainder cost tens of instructions) */
+#define CUK_GRID_STRIDE_I(I, i, n) \
+    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < (I)(n); \
+         i += (I)gridDim.x * blockDim.x)
+static inline int cuk_small_index(size_t n) { return n <= 0x7fffffffu; }
 
 /* ---- activation storage (k_store.cuh): f32, or bf16 held as uint16_t (the upper half of an
  * f32). Loads widen to f32, stores round to nearest even by integer arithmetic (exact, no

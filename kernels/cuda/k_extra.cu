@@ -1,15 +1,13 @@
 /* The CUDA backend's own small kernels (see cuda_backend.h): weight permutation for the
  * transposed convolution, bf16 accumulation, batch-norm statistics conversion, the batch norm
  * in training, eval and frozen modes (fixed-order two-pass reductions: deterministic), bias rows
- * and the deterministic column sums of bias gradients, and max / average pooling. The
- * memory-bound ops of the engine are in k_*.cu (cuda_kernels.h).
+ * and the deterministic column sums of bias gradients. Pooling is in k_pool.cu, the
+ * memory-bound ops of the engine in k_*.cu (cuda_kernels.h).
  * The xkt_* kernels are templated over the activation storage type (k_store.cuh); the xk_* f32
  * functions of cuda_backend.h call their float instances. */
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/k_common.cuh"
 #include "kernels/cuda/k_store.cuh"
-
-#include <float.h>
 
 enum { THREADS = 256, FROZEN_CHUNKS = 64 };
 
@@ -28,12 +26,6 @@ static unsigned blocks(size_t n) {
 #define GRID_STRIDE(i, n) \
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
          i += (size_t)gridDim.x * blockDim.x)
-/* the same with index type I: the kernels that split an index by division run it in 32 bits
- * when n allows (64-bit division and remainder cost tens of instructions on the GPU) */
-#define GRID_STRIDE_I(I, i, n) \
-    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < (I)(n); \
-         i += (I)gridDim.x * blockDim.x)
-static int small_index(size_t n) { return n <= 0x7fffffffu; }
 
 __global__ void permute_fwd(float *out, const float *in, int K, int RS, int C) {
     const size_t n = (size_t)K * RS * C;
@@ -124,14 +116,14 @@ __device__ __forceinline__ float bias_act(float x, float b, int relu) {
 
 template <class T, class I>
 __global__ void bias_act_rows(T *out, const float *bias, size_t n, int K, int relu) {
-    GRID_STRIDE_I(I, i, n)
+    CUK_GRID_STRIDE_I(I, i, n)
         cuk_st(out, i, bias_act(cuk_ld(out, i), bias ? bias[i % (I)K] : 0.f, relu));
 }
 
 /* 4 values at a time (K % 4 == 0, out and bias aligned); i counts groups of 4 */
 template <class T, class I>
 __global__ void bias_act_rows4(T *out, const float *bias, size_t n4, int K, int relu) {
-    GRID_STRIDE_I(I, i, n4) {
+    CUK_GRID_STRIDE_I(I, i, n4) {
         const float4 v = cuk_ld4(out, i);
         const float4 b = bias ? ((const float4 *)bias)[i * 4 % (I)K / 4]
                               : make_float4(0.f, 0.f, 0.f, 0.f);
@@ -143,7 +135,7 @@ __global__ void bias_act_rows4(T *out, const float *bias, size_t n4, int K, int 
 template <typename I>
 __global__ void bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t n, int K,
                               int relu) {
-    GRID_STRIDE_I(I, i, n) {
+    CUK_GRID_STRIDE_I(I, i, n) {
         const float w = __uint_as_float((unsigned)x[i] << 16);
         const float v = bias ? w + bias[i % (I)K] : w;
         out[i] = relu ? (v > 0.f ? v : 0.f) : v;
@@ -189,232 +181,6 @@ __global__ void colsum_combine(float *db, const float *partial, int K) {
         __syncthreads();
     }
     if (threadIdx.x == 0) db[k] += (float)sh[0];
-}
-
-/* ---------------------------------------------------------------------------------------- */
-/* Pooling, NHWC, the rules of kernels/cpu/ref_pool.c. Max pooling backward with overlapping
- * windows runs in two passes and no atomics: each output value's window records where its
- * first maximum is (-1 for none) as h * W + w; then each input value sums the output gradients
- * of the windows that chose it, in (oh, ow) order from 0, as the reference's scatter adds them:
- * bitwise equal to it. */
-/* The first maximum of window (oh, ow) of one channel (x: the image's channel c), the
- * reference's rule: r, s order, strictly greater (NaN never wins), from -FLT_MAX; h * W + w, or
- * -1 for none; best: its value (-FLT_MAX for none). Values compare widened (exact for bf16). */
-template <class T>
-__device__ __forceinline__ int window_argmax(const T *x, int H, int W, int C, int R, int S,
-                                             int oh, int ow, int sh_, int sw_, int ph, int pw,
-                                             float &best) {
-    float m = -FLT_MAX;
-    int b = -1;
-    for (int r = 0; r < R; r++) {
-        const int h = oh * sh_ - ph + r;
-        if (h < 0 || h >= H) continue;
-        for (int s = 0; s < S; s++) {
-            const int w = ow * sw_ - pw + s;
-            if (w < 0 || w >= W) continue;
-            const float v = cuk_ld(x, ((size_t)h * W + w) * C);
-            if (v > m) m = v, b = h * W + w;
-        }
-    }
-    best = m;
-    return b;
-}
-
-/* index o = ((nn * H + h) * W + w) * C + c of an NHWC array: its c, w, h, nn (in type I) */
-#define SPLIT_NHWC(I, o, C, W, H, c, w, h, nn) \
-    const int c = (int)((o) % (I)(C));         \
-    I t_ = (o) / (I)(C);                       \
-    const int w = (int)(t_ % (I)(W));          \
-    t_ /= (I)(W);                              \
-    const int h = (int)(t_ % (I)(H));          \
-    const size_t nn = t_ / (I)(H)
-
-/* one thread per output value: the window's first maximum (the reference writes -FLT_MAX for a
- * window without input; bf16 storage rounds that to -inf) */
-template <class T, class I>
-__global__ void maxpool_fwd(T *out, const T *inp, int H, int W, int C, int R, int S, int sh_,
-                            int sw_, int ph, int pw, int OH, int OW, size_t n) {
-    GRID_STRIDE_I(I, o, n) {
-        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
-        float best;
-        window_argmax(inp + nn * H * W * C + c, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw, best);
-        cuk_st(out, o, best);
-    }
-}
-
-template <class T, class I>
-__global__ void maxpool_argmax(int *at, const T *inp, int H, int W, int C, int R, int S, int sh_,
-                               int sw_, int ph, int pw, int OH, int OW, size_t n) {
-    GRID_STRIDE_I(I, o, n) {
-        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
-        float best;
-        at[o] = window_argmax(inp + nn * H * W * C + c, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw,
-                              best);
-    }
-}
-
-/* The windows (oh0..oh1, ow0..ow1) that cover input (ih, iw): oh * sh_ - ph <= ih <
- * oh * sh_ - ph + R, clipped to the output. */
-__device__ __forceinline__ void covering(int ih, int iw, int R, int S, int sh_, int sw_, int ph,
-                                         int pw, int OH, int OW, int &oh0, int &oh1, int &ow0,
-                                         int &ow1) {
-    oh0 = ih + ph - R + 1, ow0 = iw + pw - S + 1;
-    oh0 = oh0 <= 0 ? 0 : (oh0 + sh_ - 1) / sh_;
-    ow0 = ow0 <= 0 ? 0 : (ow0 + sw_ - 1) / sw_;
-    oh1 = min(OH - 1, (ih + ph) / sh_), ow1 = min(OW - 1, (iw + pw) / sw_);
-}
-
-template <class T, class I>
-__global__ void maxpool_gather(T *dinp, const T *dout, const int *at, int H, int W, int C, int R,
-                               int S, int sh_, int sw_, int ph, int pw, int OH, int OW,
-                               size_t n) {
-    GRID_STRIDE_I(I, i, n) {
-        SPLIT_NHWC(I, i, C, W, H, c, iw, ih, nn);
-        int oh0, oh1, ow0, ow1;
-        covering(ih, iw, R, S, sh_, sw_, ph, pw, OH, OW, oh0, oh1, ow0, ow1);
-        const int me = ih * W + iw;
-        float acc = 0.f;
-        for (int oh = oh0; oh <= oh1; oh++)
-            for (int ow = ow0; ow <= ow1; ow++) {
-                const size_t o = ((nn * OH + oh) * OW + ow) * C + c;
-                if (at[o] == me) acc += cuk_ld(dout, o);
-            }
-        cuk_st(dinp, i, acc);
-    }
-}
-
-/* The same when windows do not overlap (stride >= window): one thread per output value finds
- * its window's first maximum and writes the whole window (the gradient there, 0 elsewhere);
- * inputs outside every window were zeroed first. Each value is read and written once. */
-template <class T, class I>
-__global__ void maxpool_bwd_tiled(T *dinp, const T *dout, const T *inp, int H, int W, int C,
-                                  int R, int S, int sh_, int sw_, int ph, int pw, int OH, int OW,
-                                  size_t n) {
-    GRID_STRIDE_I(I, o, n) {
-        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
-        const size_t base = nn * H * W * C + c;
-        float best;
-        const int b = window_argmax(inp + base, H, W, C, R, S, oh, ow, sh_, sw_, ph, pw, best);
-        const float g = cuk_ld(dout, o);
-        for (int r = 0; r < R; r++) {
-            const int h = oh * sh_ - ph + r;
-            if (h < 0 || h >= H) continue;
-            for (int s = 0; s < S; s++) {
-                const int w = ow * sw_ - pw + s;
-                if (w < 0 || w >= W) continue;
-                cuk_st(dinp, base + ((size_t)h * W + w) * C, h * W + w == b ? 0.f + g : 0.f);
-            }
-        }
-    }
-}
-
-/* Average pooling over R * S (padding counted), the reference's arithmetic: the window's sum in
- * f64 in r, s order, times inv = 1 / (R S) in f64, rounded to f32. */
-template <class T, class I>
-__global__ void avgpool_fwd(T *out, const T *inp, int H, int W, int C, int R, int S, int sh_,
-                            int sw_, int ph, int pw, int OH, int OW, double inv, size_t n) {
-    GRID_STRIDE_I(I, o, n) {
-        SPLIT_NHWC(I, o, C, OW, OH, c, ow, oh, nn);
-        const T *x = inp + nn * H * W * C + c;
-        double acc = 0.0;
-        for (int r = 0; r < R; r++) {
-            const int h = oh * sh_ - ph + r;
-            if (h < 0 || h >= H) continue;
-            for (int s = 0; s < S; s++) {
-                const int w = ow * sw_ - pw + s;
-                if (w < 0 || w >= W) continue;
-                acc += cuk_ld(x, ((size_t)h * W + w) * C);
-            }
-        }
-        cuk_st(out, o, (float)(acc * inv));
-    }
-}
-
-/* Its input gradient (written), a gather as the reference's: the output gradients of the
- * windows covering the input value summed in f64 in the reference's order (its r, s loops
- * ascending: oh, ow descending), times inv, rounded to f32. */
-template <class T, class I>
-__global__ void avgpool_bwd(T *dinp, const T *dout, int H, int W, int C, int R, int S, int sh_,
-                            int sw_, int ph, int pw, int OH, int OW, double inv, size_t n) {
-    GRID_STRIDE_I(I, i, n) {
-        SPLIT_NHWC(I, i, C, W, H, c, iw, ih, nn);
-        int oh0, oh1, ow0, ow1;
-        covering(ih, iw, R, S, sh_, sw_, ph, pw, OH, OW, oh0, oh1, ow0, ow1);
-        double acc = 0.0;
-        for (int oh = oh1; oh >= oh0; oh--)
-            for (int ow = ow1; ow >= ow0; ow--)
-                acc += cuk_ld(dout, ((nn * OH + oh) * OW + ow) * C + c);
-        cuk_st(dinp, i, (float)(acc * inv));
-    }
-}
-
-/* the pooling kernels' geometry arguments, from d */
-#define POOL_GEOM(d) \
-    (d)->H, (d)->W, (d)->C, (d)->R, (d)->S, (d)->stride_h, (d)->stride_w, (d)->pad_h, \
-        (d)->pad_w, (d)->OH, (d)->OW
-
-template <class T>
-int xkt_maxpool_forward(T *out, const T *inp, const nn_pool2d_desc *d, cudaStream_t s) {
-    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
-    if (small_index(no))
-        maxpool_fwd<T, unsigned><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), no);
-    else
-        maxpool_fwd<T, size_t><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), no);
-    return launched("maxpool_forward");
-}
-
-template <class T>
-int xkt_maxpool_backward(T *dinp, const T *dout, const T *inp, const nn_pool2d_desc *d, int *at,
-                         cudaStream_t s) {
-    const size_t n = (size_t)d->N * d->H * d->W * d->C;
-    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
-    if (d->stride_h >= d->R && d->stride_w >= d->S) { /* no <= n: windows apart */
-        if (d->pad_h || d->pad_w || d->OH * d->stride_h != d->H || d->OW * d->stride_w != d->W ||
-            d->R != d->stride_h || d->S != d->stride_w)
-            if (cudaMemsetAsync(dinp, 0, n * sizeof *dinp, s) != cudaSuccess) {
-                sw_fail(SW_ERR_RUNTIME, "CUDA memset (maxpool backward): %s",
-                        cudaGetErrorString(cudaGetLastError()));
-                return 1;
-            }
-        if (small_index(n))
-            maxpool_bwd_tiled<T, unsigned><<<blocks(no), THREADS, 0, s>>>(dinp, dout, inp,
-                                                                          POOL_GEOM(d), no);
-        else
-            maxpool_bwd_tiled<T, size_t><<<blocks(no), THREADS, 0, s>>>(dinp, dout, inp,
-                                                                        POOL_GEOM(d), no);
-        return launched("maxpool_backward");
-    }
-    if (small_index(n > no ? n : no)) {
-        maxpool_argmax<T, unsigned><<<blocks(no), THREADS, 0, s>>>(at, inp, POOL_GEOM(d), no);
-        maxpool_gather<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dinp, dout, at, POOL_GEOM(d),
-                                                                  n);
-    } else {
-        maxpool_argmax<T, size_t><<<blocks(no), THREADS, 0, s>>>(at, inp, POOL_GEOM(d), no);
-        maxpool_gather<T, size_t><<<blocks(n), THREADS, 0, s>>>(dinp, dout, at, POOL_GEOM(d), n);
-    }
-    return launched("maxpool_backward");
-}
-
-template <class T>
-int xkt_avgpool_forward(T *out, const T *inp, const nn_pool2d_desc *d, cudaStream_t s) {
-    const size_t no = (size_t)d->N * d->OH * d->OW * d->C;
-    const double inv = 1.0 / (d->R * d->S);
-    if (small_index(no))
-        avgpool_fwd<T, unsigned><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), inv, no);
-    else
-        avgpool_fwd<T, size_t><<<blocks(no), THREADS, 0, s>>>(out, inp, POOL_GEOM(d), inv, no);
-    return launched("avgpool_forward");
-}
-
-template <class T>
-int xkt_avgpool_backward(T *dinp, const T *dout, const nn_pool2d_desc *d, cudaStream_t s) {
-    const size_t n = (size_t)d->N * d->H * d->W * d->C;
-    const double inv = 1.0 / (d->R * d->S);
-    if (small_index(n))
-        avgpool_bwd<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dinp, dout, POOL_GEOM(d), inv, n);
-    else
-        avgpool_bwd<T, size_t><<<blocks(n), THREADS, 0, s>>>(dinp, dout, POOL_GEOM(d), inv, n);
-    return launched("avgpool_backward");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -581,7 +347,7 @@ template <class T, class I>
 __global__ void bn_normalize(T *y, const T *x, const float *mean, const float *var,
                              const float *g, const float *b, size_t n, int C, float eps,
                              int relu) {
-    GRID_STRIDE_I(I, i, n) {
+    CUK_GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
         cuk_st(y, i, bn_y(cuk_ld(x, i), mean[c], var[c], g[c], b[c], eps, relu));
     }
@@ -594,7 +360,7 @@ template <class T, class I>
 __global__ void bn_normalize4(T *y, const T *x, const float *mean, const float *var,
                               const float *g, const float *b, size_t n4, int C, float eps,
                               int relu) {
-    GRID_STRIDE_I(I, i, n4) {
+    CUK_GRID_STRIDE_I(I, i, n4) {
         const int c = (int)(i * 4 % (I)C);
         const float4 v = cuk_ld4(x, i), m = BN_F4(mean, c), q = BN_F4(var, c);
         const float4 gg = BN_F4(g, c), bb = BN_F4(b, c);
@@ -609,7 +375,7 @@ template <class T, class I>
 __global__ void bn_dinp(T *dx, const T *dy, int relu, const T *x, const float *mean,
                         const float *var, const float *g, const float *b, const float *sums,
                         size_t n, int C, float eps) {
-    GRID_STRIDE_I(I, i, n) {
+    CUK_GRID_STRIDE_I(I, i, n) {
         const int c = (int)(i % (I)C);
         cuk_st(dx, i, bn_dx(cuk_ld(x, i), cuk_ld(dy, i), relu, mean[c], var[c], g[c],
                             relu ? b[c] : 0.f, sums[c], sums[C + c], eps));
@@ -620,7 +386,7 @@ template <class T, class I>
 __global__ void bn_dinp4(T *dx, const T *dy, int relu, const T *x, const float *mean,
                          const float *var, const float *g, const float *b, const float *sums,
                          size_t n4, int C, float eps) {
-    GRID_STRIDE_I(I, i, n4) {
+    CUK_GRID_STRIDE_I(I, i, n4) {
         const int c = (int)(i * 4 % (I)C);
         const float4 v = cuk_ld4(x, i), d = cuk_ld4(dy, i);
         const float4 m = BN_F4(mean, c), q = BN_F4(var, c), gg = BN_F4(g, c);
@@ -649,13 +415,13 @@ static void bn_normalize_launch(T *out, const T *x, const float *mean, const flo
                                 cudaStream_t s) {
     const size_t n = (size_t)P * C;
     if (bn_vec4<T>(C, out, x, NULL, mean, var, g, b, NULL)) {
-        if (small_index(n))
+        if (cuk_small_index(n))
             bn_normalize4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(out, x, mean, var, g, b,
                                                                         n / 4, C, eps, relu);
         else
             bn_normalize4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(out, x, mean, var, g, b,
                                                                       n / 4, C, eps, relu);
-    } else if (small_index(n))
+    } else if (cuk_small_index(n))
         bn_normalize<T, unsigned><<<blocks(n), THREADS, 0, s>>>(out, x, mean, var, g, b, n, C,
                                                                 eps, relu);
     else
@@ -693,13 +459,13 @@ int xkt_bn_train_backward(T *dx, float *dgamma, float *dbeta, const T *dy, int r
     if (dx) {
         const size_t n = (size_t)P * C;
         const int v4 = bn_vec4<T>(C, dx, dy, x, mean, var, g, relu ? b : NULL, sums);
-        if (v4 && small_index(n))
+        if (v4 && cuk_small_index(n))
             bn_dinp4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, relu, x, mean, var,
                                                                    g, b, sums, n / 4, C, eps);
         else if (v4)
             bn_dinp4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(dx, dy, relu, x, mean, var, g,
                                                                  b, sums, n / 4, C, eps);
-        else if (small_index(n))
+        else if (cuk_small_index(n))
             bn_dinp<T, unsigned><<<blocks(n), THREADS, 0, s>>>(dx, dy, relu, x, mean, var, g, b,
                                                                sums, n, C, eps);
         else
@@ -724,13 +490,13 @@ template <class T>
 int xkt_bias_act_rows(T *out, const float *bias, size_t N, int K, int relu, cudaStream_t s) {
     const size_t n = N * K;
     if (K % 4 == 0 && cuk_aligned4(out) && cuk_aligned4(bias)) {
-        if (small_index(n))
+        if (cuk_small_index(n))
             bias_act_rows4<T, unsigned><<<blocks(n / 4), THREADS, 0, s>>>(out, bias, n / 4, K,
                                                                          relu);
         else
             bias_act_rows4<T, size_t><<<blocks(n / 4), THREADS, 0, s>>>(out, bias, n / 4, K,
                                                                        relu);
-    } else if (small_index(n))
+    } else if (cuk_small_index(n))
         bias_act_rows<T, unsigned><<<blocks(n), THREADS, 0, s>>>(out, bias, n, K, relu);
     else
         bias_act_rows<T, size_t><<<blocks(n), THREADS, 0, s>>>(out, bias, n, K, relu);
@@ -782,7 +548,7 @@ extern "C" int xk_bn_frozen_backward(float *dinp, float *dgamma, float *dbeta, c
 extern "C" int xk_bf16_bias_act(float *out, const uint16_t *x, const float *bias, size_t N, int K,
                                 int relu, cudaStream_t s) {
     const size_t n = N * K;
-    if (small_index(n))
+    if (cuk_small_index(n))
         bf16_bias_act<unsigned><<<blocks(n), THREADS, 0, s>>>(out, x, bias, n, K, relu);
     else
         bf16_bias_act<size_t><<<blocks(n), THREADS, 0, s>>>(out, x, bias, n, K, relu);
@@ -795,10 +561,6 @@ extern "C" int xk_bias_act_rows(float *out, const float *bias, size_t N, int K, 
 extern "C" int xk_colsum_accumulate(float *db, const float *dout, size_t N, int K,
                                     float *partial, cudaStream_t s) {
     return xkt_colsum_accumulate<float>(db, dout, N, K, partial, s);
-}
-extern "C" int xk_maxpool_backward(float *dinp, const float *dout, const float *inp,
-                                   const nn_pool2d_desc *d, int *at, cudaStream_t s) {
-    return xkt_maxpool_backward<float>(dinp, dout, inp, d, at, s);
 }
 extern "C" int xk_bn_train_forward(float *out, float *mean, float *var, float *rm, float *rv,
                                    const float *x, const float *g, const float *b, int P, int C,
@@ -831,11 +593,6 @@ extern "C" int xk_bn_train_backward(float *dx, float *dgamma, float *dbeta, cons
                                            float, float *, cudaStream_t);                        \
     template int xkt_bias_act_rows<T>(T *, const float *, size_t, int, int, cudaStream_t);       \
     template int xkt_colsum_accumulate<T>(float *, const T *, size_t, int, float *,              \
-                                          cudaStream_t);                                         \
-    template int xkt_maxpool_backward<T>(T *, const T *, const T *, const nn_pool2d_desc *,      \
-                                         int *, cudaStream_t);                                   \
-    template int xkt_maxpool_forward<T>(T *, const T *, const nn_pool2d_desc *, cudaStream_t);   \
-    template int xkt_avgpool_forward<T>(T *, const T *, const nn_pool2d_desc *, cudaStream_t);   \
-    template int xkt_avgpool_backward<T>(T *, const T *, const nn_pool2d_desc *, cudaStream_t);
+                                          cudaStream_t);
 EXTRA_INST(float)
 EXTRA_INST(bf16_t)

@@ -13,7 +13,7 @@ function(swath_cuda_plugin)
   add_library(swath_cuda_code OBJECT
     ${K}/device.cu ${K}/backend_cuda.cu ${K}/conv_cudnn.cu ${K}/conv_gemm.cu ${K}/bn_cudnn.cu
     ${K}/pool_cudnn.cu
-    ${K}/k_extra.cu ${K}/k_act.cu ${K}/k_misc.cu ${K}/k_resize.cu ${K}/k_loss.cu ${K}/k_optim.cu)
+    ${K}/k_extra.cu ${K}/k_pool.cu ${K}/k_act.cu ${K}/k_misc.cu ${K}/k_resize.cu ${K}/k_loss.cu ${K}/k_optim.cu)
   if(P_NCCL)
     target_sources(swath_cuda_code PRIVATE ${K}/nccl_comm.c)
   endif()
