@@ -15,7 +15,7 @@
 
 /* Bumped whenever sw_cuda_host or sw_cuda_plugin change; the sizes below catch a plugin from a
  * build whose backend table differs. */
-enum { SW_CUDA_PLUGIN_ABI = 2 };
+enum { SW_CUDA_PLUGIN_ABI = 3 };
 #define SW_CUDA_PLUGIN_ENTRY "swath_cuda_plugin"
 #define SW_CUDA_PLUGIN_FILE "libswath_cuda.so"
 

@@ -192,13 +192,14 @@ __global__ void colsum_combine(float *db, const float *partial, int K) {
  * left to the compiler): the forward's output before its ReLU, and the fused ReLU's mask
  * (y > 0) that the backward recomputes from x instead of reading the output: the same bits
  * in both. */
-__device__ __forceinline__ float bn_pre(float x, float m, float v, float g, float b, float eps) {
-    return __fmaf_rn(__fmul_rn(__fsub_rn(x, m), rsqrtf(__fadd_rn(v, eps))), g, b);
+__device__ __forceinline__ float bn_invstd(float v, float eps) { return rsqrtf(__fadd_rn(v, eps)); }
+__device__ __forceinline__ float bn_pre(float x, float m, float is, float g, float b) {
+    return __fmaf_rn(__fmul_rn(__fsub_rn(x, m), is), g, b); /* is = bn_invstd(var, eps) */
 }
 
-/* One channel's statistics and affine parameters, as the kernels read them. */
+/* One channel's mean, inverse standard deviation and affine parameters. */
 struct bn_chan {
-    float m, v, g, b;
+    float m, is, g, b;
 };
 
 /* what: 0 sum (x - k) and sum (x - k)^2 with k the chunk's first value of the channel (one
@@ -214,7 +215,7 @@ __device__ __forceinline__ void bn_acc(int what, const T *x, const T *dy, int re
     if (what == 0) a += v, b += v * v;
     else {
         const float d =
-            relu && !(bn_pre(xv, ch.m, ch.v, ch.g, ch.b, eps) > 0.f) ? 0.f : cuk_ld(dy, i);
+            relu && !(bn_pre(xv, ch.m, ch.is, ch.g, ch.b) > 0.f) ? 0.f : cuk_ld(dy, i);
         a += d, b += d * v;
     }
 }
@@ -231,7 +232,8 @@ __global__ void bn_partial(const T *x, const T *dy, int relu, const float *mean,
     float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f, b0 = 0.f, b1 = 0.f, b2 = 0.f, b3 = 0.f;
     if (c < C) {
         const float m = what ? mean[c] : p0 < P ? cuk_ld(x, (size_t)p0 * C + c) : 0.f;
-        const bn_chan ch = relu ? bn_chan{mean[c], var[c], g[c], beta[c]} : bn_chan{0, 0, 0, 0};
+        const bn_chan ch = relu ? bn_chan{mean[c], bn_invstd(var[c], eps), g[c], beta[c]}
+                                : bn_chan{0, 0, 0, 0};
         int p = p0 + threadIdx.y;
         for (; p + 24 < p1; p += 32) {
             bn_acc(what, x, dy, relu, (size_t)p * C + c, m, ch, eps, a0, b0);
@@ -329,15 +331,15 @@ __global__ void bn_grad_combine(const float *partial, int P, int C, const float 
  * gradient from dy (0 where the ReLU's mask is not > 0) and the sums of bn_grad_combine. */
 __device__ __forceinline__ float bn_y(float x, float m, float v, float g, float b, float eps,
                                       int relu) {
-    const float y = bn_pre(x, m, v, g, b, eps);
+    const float y = bn_pre(x, m, bn_invstd(v, eps), g, b);
     return relu ? (y > 0.f ? y : 0.f) : y;
 }
 /* relu: dy counts only where bn_pre(x) > 0 (b is beta; unused otherwise) */
 __device__ __forceinline__ float bn_dx(float x, float dy, int relu, float m, float v, float g,
                                        float b, float s0, float s1, float eps) {
-    const float is = rsqrtf(v + eps);
+    const float is = bn_invstd(v, eps); /* the same bits as rsqrtf(v + eps) */
     const float xh = (x - m) * is;
-    const float d = relu && !(bn_pre(x, m, v, g, b, eps) > 0.f) ? 0.f : dy;
+    const float d = relu && !(bn_pre(x, m, is, g, b) > 0.f) ? 0.f : dy;
     return g * is * (d - s0 - xh * s1);
 }
 

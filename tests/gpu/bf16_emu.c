@@ -68,10 +68,48 @@ static int conv_f(float *out, const float *inp, const float *w, const float *b,
     bias_rows(out, b, nout(d) / d->K, d->K);
     return 0;
 }
+/* Whether the CUDA backend runs this convolution as one matrix product (conv_gemm.cu, its
+ * cu_gemm_conv_applies): there the weight gradient is accumulated straight into f32; cuDNN's
+ * paths write each call's weight gradient in bf16 and add that. */
+static int gemm_conv(const nn_conv2d_desc *d, int transposed) {
+    if (d->groups != 1) return 0;
+    if (!transposed)
+        return d->R == 1 && d->S == 1 && d->stride_h == 1 && d->stride_w == 1 && !d->pad_h &&
+               !d->pad_w;
+    return d->R == d->stride_h && d->S == d->stride_w && !d->pad_h && !d->pad_w &&
+           d->dil_h == 1 && d->dil_w == 1 && !d->out_pad_h && !d->out_pad_w;
+}
+
+/* dw += this call's weight gradient, rounded to bf16 first where cuDNN computes it */
+static float *dw_target(float *dw, const nn_conv2d_desc *d, int transposed) {
+    static float *buf;
+    static size_t cap;
+    if (!dw || gemm_conv(d, transposed)) return dw;
+    if (nwt(d) > cap) {
+        free(buf);
+        buf = malloc(nwt(d) * sizeof *buf);
+        cap = buf ? nwt(d) : 0;
+        if (!buf) {
+            fprintf(stderr, "bf16 emulation: out of memory\n");
+            exit(1);
+        }
+    }
+    memset(buf, 0, nwt(d) * sizeof *buf);
+    return buf;
+}
+static void dw_add(float *dw, const float *part, const nn_conv2d_desc *d) {
+    if (!dw || part == dw) return;
+    float *p = (float *)part;
+    R(p, nwt(d));
+    for (size_t i = 0; i < nwt(d); i++) dw[i] += p[i];
+}
+
 static int conv_b(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                   const float *w, const nn_conv2d_desc *d, void *ctx) {
     (void)ctx;
-    nn_conv2d_backward(dinp, dw, db, dout, inp, rounded(w, nwt(d)), d, cpu());
+    float *t = dw_target(dw, d, 0);
+    nn_conv2d_backward(dinp, t, db, dout, inp, rounded(w, nwt(d)), d, cpu());
+    dw_add(dw, t, d);
     R(dinp, nin(d));
     return 0;
 }
@@ -86,7 +124,9 @@ static int deconv_f(float *out, const float *inp, const float *w, const float *b
 static int deconv_b(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                     const float *w, const nn_conv2d_desc *d, void *ctx) {
     (void)ctx;
-    nn_conv_transpose2d_backward(dinp, dw, db, dout, inp, rounded(w, nwt(d)), d, cpu());
+    float *t = dw_target(dw, d, 1);
+    nn_conv_transpose2d_backward(dinp, t, db, dout, inp, rounded(w, nwt(d)), d, cpu());
+    dw_add(dw, t, d);
     R(dinp, nin(d));
     return 0;
 }

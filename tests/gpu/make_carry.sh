@@ -13,13 +13,22 @@
 #        skips its build ("prebuilt"), saving a minute or two of device time per call.
 set -eu
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+# the engine's sources, hashed (device_run.sh compares this with the tree it runs in)
+src_stamp() { find kernels src tests/gpu -type f \( -name '*.[ch]' -o -name '*.cu' -o -name '*.cuh' \
+  -o -name '*.txt' -o -name '*.cmake' \) | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16; }
+# the libraries ldd resolves for the given files but glibc's and CUDA's; one not found stops it
+closure() {
+  ldd "$@" | awk '/not found/ {print "make_carry.sh: " $1 " not found" > "/dev/stderr"; bad = 1}
+                  /=>/ && $3 ~ /^\// {print $3} END {exit bad}' | sort -u |
+    grep -v -E 'libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|ld-linux|libcuda|libcudnn|libcublas|libnccl|libcudart|libgcc_s'
+}
 if [ "${1:-}" = --engine ]; then
   B=${2:?usage: make_carry.sh --engine ENGINE_BUILD_DIR [DIR]}; D=${3:-.carry}
   mkdir -p "$T/lib" "$D"
+  cmake --build "$B" -j2 > /dev/null   # up to date with this tree, whose stamp goes with it
   cp "$B/test_gpu_ops" "$B/test_gpu_models" "$B/bench_gpu" "$B/libswath_cuda.so" "$T/"
-  ldd "$B/test_gpu_ops" "$B/libswath_cuda.so" | awk '/=>/ {print $3}' | sort -u |
-    grep -v -E 'libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|ld-linux|libcuda|libcudnn|libcublas|libnccl|libcudart|libgcc_s' |
-    xargs -r cp -L -t "$T/lib/"
+  closure "$B/test_gpu_ops" "$B/libswath_cuda.so" | xargs -r cp -L -t "$T/lib/"
+  src_stamp > "$T/SOURCE_STAMP"
   tar -C "$T" -cf - . | xz -T2 -6 > "$D/gpu-engine.tar.xz"
   ls -la "$D/gpu-engine.tar.xz"
   exit 0
@@ -28,9 +37,7 @@ B=${1:?usage: make_carry.sh BUILD_DIR [DIR]}; D=${2:-.carry}
 mkdir -p "$T/sw/lib" "$T/sw/bin" "$T/usr/lib/x86_64-linux-gnu" "$T/usr/bin" "$T/etc" "$T/usr/share/proj" "$D"
 cp "$B/swath" "$B/tests/make_model" "$T/sw/bin/"
 cp "$B/libswath_cuda.so" "$T/sw/lib/"
-ldd "$B/swath" "$B/libswath_cuda.so" "$B/tests/make_model" /usr/bin/orted | awk '/=>/ {print $3}' | sort -u |
-  grep -v -E 'libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|ld-linux|libcuda|libcudnn|libcublas|libnccl|libcudart|libgcc_s' |
-  xargs cp -L -t "$T/sw/lib/"
+closure "$B/swath" "$B/libswath_cuda.so" "$B/tests/make_model" /usr/bin/orted | xargs cp -L -t "$T/sw/lib/"
 cp -a /usr/lib/x86_64-linux-gnu/openmpi /usr/lib/x86_64-linux-gnu/pmix2 "$T/usr/lib/x86_64-linux-gnu/"
 cp /usr/bin/orted /usr/bin/orterun "$T/usr/bin/"; cp -a /etc/openmpi "$T/etc/"
 cp -a /usr/share/openmpi /usr/share/gdal "$T/usr/share/"; cp /usr/share/proj/proj.db "$T/usr/share/proj/"
