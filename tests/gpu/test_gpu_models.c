@@ -391,5 +391,6 @@ int main(int argc, char **argv) {
     }
     printf("%s: %d failure(s), %d architectures (%.1f s)\n", failures ? "FAIL" : "PASS", failures,
            na, gpu_now() - t0);
+    for (int i = 0; i < na; i++) free((char *)archs[i]);
     return failures ? 1 : 0;
 }
