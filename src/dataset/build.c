@@ -115,6 +115,9 @@ static sw_status open_labels(builder *b) {
         st = sw_raster_open(&b->masks[i], o->labels[i]);
         if (st) return sw_fail_ctx(st, "labels (vector labels need --class-field)");
         const sw_raster_info *mi = sw_raster_get_info(b->masks[i]), *ii = sw_raster_get_info(b->src[i].img);
+        if (mi->nbands != 1)
+            return sw_fail(SW_ERR_INPUT, "labels '%s' have %d bands: a class mask must be one Byte band (0..254 "
+                           "classes, 255 ignore)", o->labels[i], mi->nbands);
         if (strcmp(mi->dtype, "Byte") != 0)
             return sw_fail(SW_ERR_INPUT, "labels '%s' are %s: a class mask must be Byte (0..254 classes, 255 ignore)",
                            o->labels[i], mi->dtype);

@@ -12,7 +12,10 @@ static sw_status open_mask(sw_raster **r, const char *path, const char *role) {
     if (st) return sw_fail_ctx(st, "%s", role);
     const sw_raster_info *in = sw_raster_get_info(*r);
     int band = 1;
-    if (strcmp(in->dtype, "Byte") != 0)
+    if (in->nbands != 1)
+        st = sw_fail(SW_ERR_INPUT, "%s '%s' has %d bands: a class mask has one band of Byte class ids", role, path,
+                     in->nbands);
+    else if (strcmp(in->dtype, "Byte") != 0)
         st = sw_fail(SW_ERR_INPUT, "%s '%s', band 1: type %s, expected Byte class ids", role, path, in->dtype);
     else st = sw_raster_select_bands(*r, &band, 1);
     if (st) {

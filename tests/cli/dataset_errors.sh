@@ -18,9 +18,14 @@ if [ -f "$D/olinda1.shp" ]; then
     --labels "$D/olinda1.shp" --class-field CLASSE --tile 64 --out "$WORK/x.h5"
   expect_fail 3 "labels '$D/olinda1.shp' do not overlap the image '$M/mosaic.tif'" "$SWATH" dataset build "$M/mosaic.tif" \
     --labels "$D/olinda1.shp" --class-field TIPO --tile 64 --out "$WORK/x.h5"
-  expect_fail 3 "a class mask must be on the image's grid" "$SWATH" dataset build "$M/mosaic.tif" --labels "$D/L7_ETMs.tif" \
-    --tile 64 --out "$WORK/x.h5"
+  expect_fail 3 "labels '$D/L7_ETMs.tif' have 6 bands: a class mask must be one Byte band" "$SWATH" dataset build \
+    "$M/mosaic.tif" --labels "$D/L7_ETMs.tif" --tile 64 --out "$WORK/x.h5"
 fi
+"$SWATH" --quiet synth defects --size 200 --tile 128 --seed 3 --out "$WORK/m200" || fail "synth defects 200"
+expect_fail 3 "a class mask must be on the image's grid" "$SWATH" dataset build "$M/mosaic.tif" \
+  --labels "$WORK/m200/truth.tif" --tile 64 --out "$WORK/x.h5"
+expect_fail 3 "labels '$M/mosaic.tif' have 3 bands: a class mask must be one Byte band" "$SWATH" dataset build \
+  "$M/mosaic.tif" --labels "$M/mosaic.tif" --tile 64 --out "$WORK/x.h5"
 expect_fail 3 "vector labels need --class-field" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.gpkg" --tile 64 \
   --out "$WORK/x.h5"
 expect_fail 2 "--negatives 'some'" "$SWATH" dataset build "$M/mosaic.tif" --labels "$M/truth.tif" --negatives some --out "$WORK/x.h5"

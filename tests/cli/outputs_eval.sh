@@ -58,6 +58,9 @@ command -v gdal_translate >/dev/null && {
   expect_fail 3 "the mask '$WORK/shift.tif' and the truth '$WORK/m.tif' have different geotransforms" \
     "$SWATH" eval --mask "$WORK/shift.tif" --truth "$WORK/m.tif"
 }
+gdal_translate -q -b 1 -b 1 -b 1 "$WORK/m.tif" "$WORK/rgb.tif" || fail "gdal_translate rgb.tif"
+expect_fail 3 "mask '$WORK/rgb.tif' has 3 bands: a class mask has one band" "$SWATH" eval --mask "$WORK/rgb.tif" \
+  --truth "$WORK/m.tif"
 expect_fail 2 "--mask and --truth are required" "$SWATH" eval --mask "$WORK/m.tif"
 "$SWATH" eval --help | grep -q "^usage: swath eval --mask" || fail "swath eval --help"
 "$SWATH" --help | grep -q "^  eval " || fail "swath --help does not list eval"
