@@ -20,6 +20,7 @@ set_tests_properties(train_ranks PROPERTIES FIXTURES_REQUIRED "train_chips;train
 swath_sh_test(train_miou cli/train_miou.sh LABELS train;mpi TIMEOUT 300)
 set_property(TEST train_miou APPEND PROPERTY ENVIRONMENT "CHIPS=${SWATH_TRAIN_CHIPS_BIG}")
 set_tests_properties(train_miou PROPERTIES FIXTURES_REQUIRED train_chips_big)
+swath_sh_test(train_errors cli/train_errors.sh LABELS "train;cli" TIMEOUT 120)
 # synchronized batch norm, shuffle and shards, augmentation (no MPI)
 swath_c_test(test_train_units SOURCES train/test_train_units.c LABELS unit;train TIMEOUT 60)
 target_link_libraries(test_train_units PRIVATE m)

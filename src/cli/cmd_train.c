@@ -92,7 +92,7 @@ static sw_status apply_lines(sw_train_config *c, const char *text, const char *w
         while (isspace((unsigned char)*v)) v++;
         for (t = v + strlen(v) - 1; t >= v && isspace((unsigned char)*t); t--) *t = 0;
         sw_status st = sw_train_config_set(c, k, v);
-        if (st) return sw_fail_ctx(st, "%s:%d: ", what, line);
+        if (st) return sw_fail_ctx(st, "%s:%d", what, line);
     }
     return SW_OK;
 }

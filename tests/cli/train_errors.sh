@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# swath train's start-up checks, fast (tiny chips from a synthesized mosaic, one-step runs):
+# numeric settings that are not finite or not whole (flags and --config lines, naming the flag
+# and file:line), and the same for the other commands' numeric flags.
+set -u
+source "$TESTS/cli/lib.sh"
+export OMP_NUM_THREADS=1
+"$SWATH" --quiet synth defects --size 256 --tile 128 --seed 2 --out "$WORK/m" || fail "synth defects"
+"$SWATH" --quiet dataset build "$WORK/m/mosaic.tif" --labels "$WORK/m/truth.tif" --tile 64 --stride 32 --val 0 \
+  --out "$WORK/c.h5" || fail "dataset build"
+C=$WORK/c.h5
+TINY="--arch unet --depth 2 --width 4 --crop 32 --batch 4"
+
+# A: nan / inf / fractions are usage errors naming the flag (before: a segfault with --optim sgd
+# --momentum nan, a NaN model with --lr nan, 0 steps with --epochs nan, -2147483648 for --batch nan)
+for f in "momentum nan" "lr nan" "lr inf" "epochs nan" "max-steps nan" "batch nan" "crop nan" "width nan" \
+         "depth -inf" "focal-gamma nan" "weight-decay nan" "gamma nan" "lr-min inf" "step-size nan" \
+         "bucket-mb nan" "seed nan" "patience inf" "warmup nan" "crop 32.5" "epochs 2.5"; do
+  set -- $f
+  expect_fail 2 "--$1: '$2' is not a" "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --optim sgd --$1 $2
+done
+[ -e "$WORK/a.h5" ] && fail "a rejected setting still wrote a model"
+expect_fail 2 "--seed: 18446744073709551616 is outside" "$SWATH" train --chips "$C" --out "$WORK/a.h5" --seed 18446744073709551616
+printf 'epochs = 1\nmomentum = nan\n' > "$WORK/nan.cfg"
+expect_fail 2 "$WORK/nan.cfg:2: swath train: --momentum: 'nan' is not a finite number" \
+  "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --optim sgd --config "$WORK/nan.cfg"
+"$SWATH" train --chips "$C" --out "$WORK/e.h5" $TINY --epochs 1e0 --max-steps 1 > /dev/null 2>&1 ||
+  fail "--epochs 1e0 (a whole number written as a float) was refused"
+expect_fail 2 "--density: 'nan' is not a finite number" "$SWATH" synth defects --density nan --out "$WORK/s"
+expect_fail 2 "--val: 'inf' is not a finite number" "$SWATH" dataset build "$WORK/m/mosaic.tif" \
+  --labels "$WORK/m/truth.tif" --val inf --out "$WORK/x.h5"
+ok "A: non-finite and fractional numbers are usage errors naming the flag (and the config file:line)"
+finish
