@@ -158,13 +158,22 @@ static sw_status validate(trainer *T, double *val_loss, double *miou) {
     return st;
 }
 
+/* A JSON number, or null when v is not finite (JSON has no nan: no val chips, a diverged loss). */
+static const char *jnum(char *buf, size_t cap, const char *fmt, double v) {
+    if (!isfinite(v)) snprintf(buf, cap, "null");
+    else snprintf(buf, cap, fmt, v);
+    return buf;
+}
+
 static void progress_line(trainer *T, int epoch, long long pos, long long t, double loss, float lr,
                           double img_s) {
     if (T->rank != 0 || sw_log_level() < 1) return;
     if (T->json) {
-        printf("{\"epoch\":%d,\"step\":%lld,\"loss\":%.9g,\"lr\":%.6g,\"img_s\":%.2f,"
+        char l[32];
+        printf("{\"epoch\":%d,\"step\":%lld,\"loss\":%s,\"lr\":%.6g,\"img_s\":%.2f,"
                "\"comm_s\":%.6f,\"step_s\":%.6f}\n",
-               epoch, t, loss, lr, img_s, T->sc.t_exposed_comm, T->sc.t_total);
+               epoch, t, jnum(l, sizeof l, "%.9g", loss), lr, img_s, T->sc.t_exposed_comm,
+               T->sc.t_total);
         fflush(stdout);
     } else if (T->tty) {
         const int w = 30, done = (int)(w * (pos + 1) / T->steps_per_epoch);
@@ -312,8 +321,10 @@ static sw_status train_epochs(trainer *T) {
         if (T->rank == 0 && T->tty) fprintf(stderr, "\n");
         if (T->rank == 0 && (T->json || sw_log_level() >= 1)) {
             FILE *o = T->json ? stdout : stderr;
-            fprintf(o, "{\"epoch\":%d,\"train_loss\":%.9g,\"val_loss\":%.9g,\"val_miou\":%.6f,"
-                    "\"best_epoch\":%d}\n", S->epoch, tl, vl, miou, S->best_epoch);
+            char a[32], b[32], m[32];
+            fprintf(o, "{\"epoch\":%d,\"train_loss\":%s,\"val_loss\":%s,\"val_miou\":%s,"
+                    "\"best_epoch\":%d}\n", S->epoch, jnum(a, sizeof a, "%.9g", tl),
+                    jnum(b, sizeof b, "%.9g", vl), jnum(m, sizeof m, "%.6f", miou), S->best_epoch);
             fflush(o);
         }
         S->epoch++, S->pos = 0, S->epoch_loss_sum = 0, S->epoch_loss_n = 0;

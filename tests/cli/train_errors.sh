@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # swath train's start-up checks, fast (tiny chips from a synthesized mosaic, one-step runs):
 # numeric settings that are not finite or not whole (flags and --config lines, naming the flag
-# and file:line), and the same for the other commands' numeric flags.
+# and file:line), and the same for the other commands' numeric flags; JSON lines with null for
+# values that are not numbers.
 set -u
 source "$TESTS/cli/lib.sh"
 export OMP_NUM_THREADS=1
@@ -30,4 +31,16 @@ expect_fail 2 "--density: 'nan' is not a finite number" "$SWATH" synth defects -
 expect_fail 2 "--val: 'inf' is not a finite number" "$SWATH" dataset build "$WORK/m/mosaic.tif" \
   --labels "$WORK/m/truth.tif" --val inf --out "$WORK/x.h5"
 ok "A: non-finite and fractional numbers are usage errors naming the flag (and the config file:line)"
+
+# F: the JSON lines stay JSON without val chips (val_loss, val_miou null, not nan)
+"$SWATH" train --chips "$C" --out "$WORK/f.h5" $TINY --epochs 1 --progress json > "$WORK/f.jsonl" 2> "$WORK/f.log" ||
+  fail "one epoch: $(cat "$WORK/f.log")"
+/usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ep = [r for r in rows if "val_loss" in r]
+assert ep and ep[0]["val_loss"] is None and ep[0]["val_miou"] is None, ep
+assert all(isinstance(r["loss"], float) for r in rows if "step" in r and "loss" in r)' "$WORK/f.jsonl" ||
+  fail "progress lines are not JSON with null for missing values: $(cat "$WORK/f.jsonl")"
+ok "F: progress and epoch lines are JSON (null val_loss / val_miou without val chips)"
 finish
