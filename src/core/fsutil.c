@@ -73,3 +73,18 @@ sw_status sw_check_not_input(const char *out, const char *out_flag, const char *
     return sw_fail(SW_ERR_USAGE, "%s '%s' is the same file as the input %s '%s': writing it would destroy the "
                    "input; choose another %s", out_flag, out, in_flag, in, out_flag);
 }
+
+sw_status sw_check_dir_writable(const char *dir) {
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return sw_fail(SW_ERR_OUTPUT, "folder '%s' does not exist: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return sw_fail(SW_ERR_OUTPUT, "'%s' is not a folder", dir);
+    char probe[4200];
+    if (snprintf(probe, sizeof probe, "%s/.swath-probe-%ld", dir, (long)getpid()) >= (int)sizeof probe)
+        return sw_fail(SW_ERR_OUTPUT, "folder name too long: %s", dir);
+    const int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) return sw_fail(SW_ERR_OUTPUT, "cannot create a file in folder '%s': %s", dir, strerror(errno));
+    close(fd);
+    unlink(probe);
+    return SW_OK;
+}

@@ -13,6 +13,7 @@
 #include "src/nn/optim.h"
 #include "src/nn/syncbn.h"
 #include "src/train/augment.h"
+#include "src/train/files.h"
 #include "src/train/shuffle.h"
 #include "src/train/step.h"
 
@@ -186,8 +187,10 @@ static void progress_line(trainer *T, int epoch, long long pos, long long t, dou
 
 static sw_status setup(trainer *T) {
     const sw_train_config *c = T->cfg;
-    sw_status st = sw_chips_open(c->chips, &T->chips);
+    /* --out before any work: not an input, not another file, a folder that takes it */
+    sw_status st = sw_mpi_agree(T->rank == 0 ? sw_train_check_out(c) : SW_OK, 0);
     if (st) return st;
+    if ((st = sw_chips_open(c->chips, &T->chips))) return st;
     T->info = sw_chips_get_info(T->chips);
     const sw_chips_info *in = T->info;
     T->ntrain = in->count[SW_SPLIT_TRAIN], T->nval = in->count[SW_SPLIT_VAL];

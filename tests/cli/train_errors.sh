@@ -2,7 +2,8 @@
 # swath train's start-up checks, fast (tiny chips from a synthesized mosaic, one-step runs):
 # numeric settings that are not finite or not whole (flags and --config lines, naming the flag
 # and file:line), and the same for the other commands' numeric flags; JSON lines with null for
-# values that are not numbers.
+# values that are not numbers; --out that is an input or another kind of file (exit 2) or cannot
+# be written (exit 4) fails before training.
 set -u
 source "$TESTS/cli/lib.sh"
 export OMP_NUM_THREADS=1
@@ -43,4 +44,29 @@ assert ep and ep[0]["val_loss"] is None and ep[0]["val_miou"] is None, ep
 assert all(isinstance(r["loss"], float) for r in rows if "step" in r and "loss" in r)' "$WORK/f.jsonl" ||
   fail "progress lines are not JSON with null for missing values: $(cat "$WORK/f.jsonl")"
 ok "F: progress and epoch lines are JSON (null val_loss / val_miou without val chips)"
+# B: --out is never an input, nor an existing file of another kind (all were overwritten, exit 0)
+cp "$C" "$WORK/c.copy.h5"
+expect_fail 2 "--out '$C' is the same file as the input --chips '$C'" "$SWATH" train --chips "$C" --out "$C" $TINY
+ln -sf c.h5 "$WORK/link.h5"
+expect_fail 2 "the same file as the input --chips" "$SWATH" train --chips "$C" --out "$WORK/link.h5" $TINY
+cmp -s "$C" "$WORK/c.copy.h5" || fail "train --out CHIPS changed the chips file"
+cp "$WORK/m/mosaic.tif" "$WORK/x.tif"
+expect_fail 2 "--out '$WORK/x.tif' exists and is not a swath model" "$SWATH" train --chips "$C" --out "$WORK/x.tif" $TINY
+cmp -s "$WORK/x.tif" "$WORK/m/mosaic.tif" || fail "train --out x.tif replaced the file"
+expect_fail 2 "(a swath 'chips' file)" "$SWATH" train --chips "$C" --out "$WORK/c.copy.h5" $TINY
+expect_fail 2 "--out '$WORK/e.h5' is the same file as the input --init '$WORK/e.h5'" \
+  "$SWATH" train --chips "$C" --out "$WORK/e.h5" --init "$WORK/e.h5" --crop 32 --batch 4
+"$SWATH" train --chips "$C" --out "$WORK/e.h5" $TINY --max-steps 1 > /dev/null 2> "$WORK/e.log" ||
+  fail "a new run into an existing model: $(cat "$WORK/e.log")"
+grep -q "holds a model: this new run replaces it" "$WORK/e.log" || fail "no note on replacing a model: $(cat "$WORK/e.log")"
+ok "B: train --out that is --chips / --init, or an existing non-model file, is refused; a model is replaced with a note"
+
+# E: an --out that cannot be written fails at once (exit 4, naming --out), not after an epoch
+touch "$WORK/afile"
+for out in /proc/t.h5 "$WORK/afile/t.h5" "$WORK/nodir/t.h5"; do
+  expect_fail 4 "--out '$out' cannot be written" "$SWATH" train --chips "$C" --out "$out" $TINY --epochs 1
+  grep -q '"step"' "$WORK/stdout.txt" && fail "--out $out: trained before failing"
+done
+expect_fail 4 "--out '$WORK/m' is a folder" "$SWATH" train --chips "$C" --out "$WORK/m" $TINY
+ok "E: an unwritable --out (read-only / special folder, a file as folder, no folder) is exit 4 before training"
 finish
