@@ -185,6 +185,32 @@ static void progress_line(trainer *T, int epoch, long long pos, long long t, dou
     }
 }
 
+/* The history, position and early-stopping state of --resume from --out, checked against the
+ * settings and the chips given now; the chips' identity for the checkpoints. */
+static sw_status resume_meta(trainer *T) {
+    const sw_train_config *c = T->cfg;
+    char chips_id[sizeof T->meta.train.chips];
+    sw_train_chips_identity(T->info, c->chips, chips_id, sizeof chips_id);
+    memset(&T->meta, 0, sizeof T->meta);
+    T->meta.train.best_val_loss = INFINITY;
+    T->meta.train.best_epoch = -1;
+    if (c->resume) {
+        sw_status st = sw_checkpoint_read_meta(c->out, &T->meta);
+        if (st) return sw_fail_ctx(st, "--resume");
+        free(T->meta.class_names);
+        T->meta.class_names = NULL;
+        if (!T->meta.train.present)
+            return sw_fail(SW_ERR_INPUT, "%s: no /train_state (a model saved without its "
+                           "training state cannot be resumed; use --init)", c->out);
+        if (T->meta.train.seed != c->seed)
+            return sw_fail(SW_ERR_USAGE, "--resume: %s was trained with seed %llu, not %llu",
+                           c->out, (unsigned long long)T->meta.train.seed, c->seed);
+        if ((st = sw_train_chips_check(T->meta.train.chips, chips_id, c->out, T->rank == 0))) return st;
+    }
+    snprintf(T->meta.train.chips, sizeof T->meta.train.chips, "%s", chips_id);
+    return SW_OK;
+}
+
 static sw_status setup(trainer *T) {
     const sw_train_config *c = T->cfg;
     /* --out before any work: not an input, not another file, a folder that takes it */
@@ -194,6 +220,7 @@ static sw_status setup(trainer *T) {
     T->info = sw_chips_get_info(T->chips);
     const sw_chips_info *in = T->info;
     T->ntrain = in->count[SW_SPLIT_TRAIN], T->nval = in->count[SW_SPLIT_VAL];
+    if ((st = resume_meta(T))) return st;
     if (c->crop > in->tile_h || c->crop > in->tile_w)
         return sw_fail(SW_ERR_USAGE, "swath train: --crop %d is larger than the chips of %s "
                        "(%d x %d)", c->crop, c->chips, in->tile_w, in->tile_h);
@@ -249,22 +276,8 @@ static sw_status setup(trainer *T) {
                  : !strcmp(c->loss, "dice") ? SW_LOSS_DICE : SW_LOSS_CE;
     T->sc.opt = !strcmp(c->optim, "sgd") ? SW_OPT_SGD
                 : !strcmp(c->optim, "adam") ? SW_OPT_ADAM : SW_OPT_ADAMW;
-    /* resume: weights, optimizer state, history and position from --out */
-    memset(&T->meta, 0, sizeof T->meta);
-    T->meta.train.best_val_loss = INFINITY;
-    T->meta.train.best_epoch = -1;
-    if (c->resume) {
-        if ((st = sw_checkpoint_read_meta(c->out, &T->meta))) return sw_fail_ctx(st, "--resume");
-        free(T->meta.class_names);
-        T->meta.class_names = NULL;
-        if (!T->meta.train.present)
-            return sw_fail(SW_ERR_INPUT, "%s: no /train_state (a model saved without its "
-                           "training state cannot be resumed; use --init)", c->out);
-        if (T->meta.train.seed != c->seed)
-            return sw_fail(SW_ERR_USAGE, "--resume: %s was trained with seed %llu, not %llu",
-                           c->out, (unsigned long long)T->meta.train.seed, c->seed);
-        if ((st = sw_checkpoint_load(c->out, &T->m, 1))) return st;
-    }
+    /* resume: weights and optimizer state (history, position: resume_meta) */
+    if (c->resume && (st = sw_checkpoint_load(c->out, &T->m, 1))) return st;
     T->meta.train.seed = c->seed;
     /* every rank starts from rank 0's parameters and statistics */
     if ((st = sw_train_bcast_f32(T->m.net.params.param_memory, T->m.net.params.numel))) return st;
