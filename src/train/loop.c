@@ -185,6 +185,29 @@ static void progress_line(trainer *T, int epoch, long long pos, long long t, dou
     }
 }
 
+/* --resume of a finished run: a larger --epochs (or a --patience it no longer reaches) continues
+ * it to the new total; otherwise nothing is left to train, and rank 0 says why. */
+static void resume_extend(trainer *T) {
+    const sw_train_config *c = T->cfg;
+    sw_ckpt_train *S = &T->meta.train;
+    const int early = c->patience > 0 && S->bad_epochs >= c->patience;
+    const int say = T->rank == 0;
+    if (S->finished && S->epoch < c->epochs && !early) {
+        S->finished = 0;
+        if (say) sw_log(1, "train: --resume: '%s' finished %d epochs; continuing to --epochs %d", c->out, S->epoch,
+                        c->epochs);
+    } else if (S->finished && say) {
+        if (early) sw_log(1, "train: --resume: '%s' stopped early after %d epochs (%d without a better val loss, "
+                          "--patience %d): nothing to train (a larger --patience, or 0, continues it)",
+                          c->out, S->epoch, S->bad_epochs, c->patience);
+        else sw_log(1, "train: --resume: '%s' finished its %d epochs: nothing to train (a larger --epochs "
+                    "continues it)", c->out, S->epoch);
+    } else if (c->max_steps && S->steps >= c->max_steps && say) {
+        sw_log(1, "train: --resume: '%s' has taken %d steps, --max-steps %lld: nothing to train (a larger "
+               "--max-steps, or none, continues it)", c->out, S->steps, c->max_steps);
+    }
+}
+
 /* The history, position and early-stopping state of --resume from --out, checked against the
  * settings and the chips given now; the chips' identity for the checkpoints. */
 static sw_status resume_meta(trainer *T) {
@@ -206,6 +229,7 @@ static sw_status resume_meta(trainer *T) {
             return sw_fail(SW_ERR_USAGE, "--resume: %s was trained with seed %llu, not %llu",
                            c->out, (unsigned long long)T->meta.train.seed, c->seed);
         if ((st = sw_train_chips_check(T->meta.train.chips, chips_id, c->out, T->rank == 0))) return st;
+        resume_extend(T);
     }
     snprintf(T->meta.train.chips, sizeof T->meta.train.chips, "%s", chips_id);
     return SW_OK;
