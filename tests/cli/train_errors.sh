@@ -3,7 +3,8 @@
 # numeric settings that are not finite or not whole (flags and --config lines, naming the flag
 # and file:line), and the same for the other commands' numeric flags; JSON lines with null for
 # values that are not numbers; --out that is an input or another kind of file (exit 2) or cannot
-# be written (exit 4) fails before training; --resume checks the chips.
+# be written (exit 4) fails before training; --resume checks the chips; config comments; every
+# option of --help is in docs/.
 set -u
 source "$TESTS/cli/lib.sh"
 export OMP_NUM_THREADS=1
@@ -88,4 +89,18 @@ open(sys.argv[2], "wb").write(d.replace(b"chips\x00", b"chipz\x00"))' "$WORK/r0.
   fail "resume of a model without the chips' identity: $(cat "$WORK/old.log")"
 grep -q "does not record the chips it was trained on" "$WORK/old.log" || fail "no note: $(cat "$WORK/old.log")"
 ok "C: --resume with other chips is an input error naming both files and what differs; a copy or an old model resumes with a note"
+# G: a config file takes trailing comments (they were an error); a # inside a word is the value
+printf 'epochs = 1   # one epoch\n# a comment line\n  max-steps = 1\t# quick\nout = %s\n' "$WORK/run#2.h5" > "$WORK/g.cfg"
+"$SWATH" train --chips "$C" $TINY --config "$WORK/g.cfg" > /dev/null 2> "$WORK/g.log" || fail "config with comments: $(cat "$WORK/g.log")"
+[ -f "$WORK/run#2.h5" ] || fail "out = run#2.h5 in a config file did not write run#2.h5"
+printf 'lr = 0.01 # fine\nlr = x\n' > "$WORK/g2.cfg"
+expect_fail 2 "$WORK/g2.cfg:2: swath train: --lr: 'x' is not a finite number" "$SWATH" train --chips "$C" --out "$WORK/g.h5" --config "$WORK/g2.cfg"
+# every option of train --help and dataset build --help is in docs/, and --help says what 0 means
+"$SWATH" train --help | grep -q "0 or unset: the architecture's default" || fail "train --help does not say what --width 0 means"
+for cmd in "train" "dataset build"; do
+  for o in $("$SWATH" $cmd --help | sed -n 's/^  --\([a-z-]*\).*/\1/p'); do
+    [ "$o" = help ] || grep -q -- "--$o\b" "$TESTS"/../docs/*.md || fail "swath $cmd --$o is not in docs/"
+  done
+done
+ok "G: config comments, and every train / dataset build option documented"
 finish
