@@ -91,6 +91,9 @@ static int build(int argc, char **argv) {
     o.class_map = sw_args_str(&a, "classes");
     o.class_names = sw_args_str(&a, "class-names");
     st = check_out(&o);
+    if (!st && !o.class_field && (o.class_map || o.layer))
+        st = sw_fail(SW_ERR_USAGE, "--%s applies to vector labels only (with --class-field); the labels here are "
+                     "class mask rasters", o.class_map ? "classes" : "layer");
     int64_t v, list[4];
     int n = 0;
     if (!st && sw_args_str(&a, "num-classes") && !(st = sw_args_int(&a, "num-classes", 2, SW_CHIPS_MAX_CLASSES, &v)))
