@@ -2,7 +2,8 @@
 # (tests/train/make_chips.c), then -n 1 vs -n 2 trajectories and a broken allreduce
 # and one sample per rank through a ResNet (train_ranks), stop / resume = uninterrupted (train_resume), the device path of a GPU rank run on
 # the CPU backend = the host step, bit for bit (train_device), val mIoU of a small UNet
-# (train_miou), --help and errors (train_errors); the benchmark is tests/bench/bench_train.sh.
+# (train_miou), --help and errors (train_errors: bad numbers, --out checks, --resume with other
+# chips, config comments, documented options; its own chips); the benchmark is tests/bench/bench_train.sh.
 add_executable(train_make_chips train/make_chips.c)
 target_link_libraries(train_make_chips PRIVATE swathlib m)
 set(SWATH_TRAIN_CHIPS ${CMAKE_CURRENT_BINARY_DIR}/train_chips.h5)
