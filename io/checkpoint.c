@@ -144,6 +144,7 @@ static sw_status save_train_state(hid_t f, const char *path, const sw_ckpt_train
         st = attr_scalar(g, path, "best_val_loss", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                          &t->best_val_loss);
     if (st == SW_OK) st = sw_h5_attr_write_str((sw_h5_id)g, path, "config", t->config);
+    if (st == SW_OK && t->chips[0]) st = sw_h5_attr_write_str((sw_h5_id)g, path, "chips", t->chips);
     if (st == SW_OK)
         st = sw_h5_attr_write_str((sw_h5_id)g, path, "rng",
                                   "splitmix64 keyed by (seed, epoch, global sample index)");
@@ -173,6 +174,8 @@ static sw_status read_train_state(hid_t f, const char *path, sw_ckpt_train *t) {
         st = attr_read_scalar(g, path, "best_val_loss", H5T_NATIVE_DOUBLE, &t->best_val_loss);
     if (st == SW_OK)
         st = sw_h5_attr_read_str((sw_h5_id)g, path, "config", t->config, (int)sizeof t->config);
+    if (st == SW_OK && H5Aexists(g, "chips") > 0) /* optional: files before it have none */
+        st = sw_h5_attr_read_str((sw_h5_id)g, path, "chips", t->chips, (int)sizeof t->chips);
     H5Gclose(g);
     if (st == SW_OK) t->present = 1;
     return st;

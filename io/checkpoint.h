@@ -35,6 +35,7 @@ typedef struct {
     int32_t best_epoch, bad_epochs;
     int32_t world_size;        /* ranks of the run that wrote it (information only) */
     char config[4096];         /* the run's settings, key=value lines (src/train/config.h) */
+    char chips[1536];          /* the chips trained on (src/train/files.h); "": not recorded */
 } sw_ckpt_train;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "src/cli/args.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,8 @@ sw_status sw_args_double(const sw_args *a, const char *name, double lo, double h
     double v = strtod(s, &e);
     if (e == s || *e || errno)
         return sw_fail(SW_ERR_USAGE, "swath %s: --%s: '%s' is not a number", a->cmd, name, s);
+    if (!isfinite(v)) /* strtod takes nan and inf: say so rather than "outside" */
+        return sw_fail(SW_ERR_USAGE, "swath %s: --%s: '%s' is not a finite number", a->cmd, name, s);
     if (!(v >= lo && v <= hi))
         return sw_fail(SW_ERR_USAGE, "swath %s: --%s: %g is outside [%g, %g]", a->cmd, name, v, lo, hi);
     *out = v;

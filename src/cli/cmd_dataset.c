@@ -4,6 +4,7 @@
 #include "src/cli/cli.h"
 
 #include "mpi/run_mpi.h"
+#include "src/core/fsutil.h"
 #include "src/core/log.h"
 #include "src/dataset/build.h"
 
@@ -47,6 +48,14 @@ static int split_list(char *s, const char **items, int cap) {
     return n;
 }
 
+/* --out must not be one of the rasters or label files (it is replaced when the build ends). */
+static sw_status check_out(const sw_dataset_opts *o) {
+    sw_status st = SW_OK;
+    for (int i = 0; !st && i < o->nrasters; i++) st = sw_check_not_input(o->out, "--out", o->rasters[i], "RASTER");
+    for (int i = 0; !st && i < o->nlabels; i++) st = sw_check_not_input(o->out, "--out", o->labels[i], "--labels");
+    return st;
+}
+
 static int build(int argc, char **argv) {
     sw_args a;
     int st = sw_args_parse(&a, "dataset build", build_opts, argc, argv);
@@ -81,6 +90,10 @@ static int build(int argc, char **argv) {
     o.layer = sw_args_str(&a, "layer");
     o.class_map = sw_args_str(&a, "classes");
     o.class_names = sw_args_str(&a, "class-names");
+    st = check_out(&o);
+    if (!st && !o.class_field && (o.class_map || o.layer))
+        st = sw_fail(SW_ERR_USAGE, "--%s applies to vector labels only (with --class-field); the labels here are "
+                     "class mask rasters", o.class_map ? "classes" : "layer");
     int64_t v, list[4];
     int n = 0;
     if (!st && sw_args_str(&a, "num-classes") && !(st = sw_args_int(&a, "num-classes", 2, SW_CHIPS_MAX_CLASSES, &v)))

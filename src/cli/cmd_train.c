@@ -15,10 +15,11 @@
 static const sw_opt train_opts[] = {
     {"chips", "FILE", NULL, "training chips (swath dataset build): /train and /val"},
     {"out", "FILE", NULL, "model.h5 to write each epoch, on a stop request and at --max-steps"},
-    {"config", "FILE", NULL, "key=value lines, keys as these options (flags win)"},
+    {"config", "FILE", NULL, "key = value lines, keys as these options without --; # starts a comment "
+                             "(at a line's start or after a space); flags win"},
     {"arch", "NAME", "unet", "unet or resnet{18,34,50}-seg"},
-    {"depth", "D", NULL, "unet levels or resnet depth (default: the architecture's)"},
-    {"width", "W", NULL, "unet first width or resnet stem width (default: the architecture's)"},
+    {"depth", "D", NULL, "unet levels or resnet depth (0 or unset: the architecture's default)"},
+    {"width", "W", NULL, "unet first width or resnet stem width (0 or unset: the architecture's default)"},
     {"loss", "NAME", "ce", "ce (cross-entropy), focal or dice; 255 in the masks is ignored"},
     {"focal-gamma", "G", "2", "focal loss exponent"},
     {"optim", "NAME", "adamw", "sgd (momentum, L2), adam or adamw"},
@@ -68,8 +69,20 @@ static int train_help(const sw_args *a) {
     return 0;
 }
 
-/* Applies key=value lines (# comments, blank lines) of `text`; `what` names the source. */
-static sw_status apply_lines(sw_train_config *c, const char *text, const char *what) {
+/* Cuts a comment off a config line: a # at the start or after a space or tab (a # inside a
+ * word, as in run#2.h5, is part of the value). */
+static void strip_comment(char *s) {
+    for (char *h = s; *h; h++)
+        if (*h == '#' && (h == s || h[-1] == ' ' || h[-1] == '\t')) {
+            *h = 0;
+            return;
+        }
+}
+
+/* Applies key=value lines (blank lines; with `comments`, # comments as strip_comment) of `text`;
+ * `what` names the source. A checkpoint's stored settings are read without comments (a path may
+ * hold " #"). */
+static sw_status apply_lines(sw_train_config *c, const char *text, const char *what, int comments) {
     const char *p = text;
     int line = 0;
     while (*p) {
@@ -83,7 +96,8 @@ static sw_status apply_lines(sw_train_config *c, const char *text, const char *w
         p += n + (e ? 1 : 0);
         char *s = buf;
         while (isspace((unsigned char)*s)) s++;
-        if (!*s || *s == '#') continue;
+        if (comments) strip_comment(s);
+        if (!*s) continue;
         char *eq = strchr(s, '=');
         if (!eq) return sw_fail(SW_ERR_USAGE, "%s:%d: expected key=value, got '%s'", what, line, s);
         *eq = 0;
@@ -92,7 +106,7 @@ static sw_status apply_lines(sw_train_config *c, const char *text, const char *w
         while (isspace((unsigned char)*v)) v++;
         for (t = v + strlen(v) - 1; t >= v && isspace((unsigned char)*t); t--) *t = 0;
         sw_status st = sw_train_config_set(c, k, v);
-        if (st) return sw_fail_ctx(st, "%s:%d: ", what, line);
+        if (st) return sw_fail_ctx(st, "%s:%d", what, line);
     }
     return SW_OK;
 }
@@ -130,12 +144,12 @@ int sw_cmd_train(int argc, char **argv) {
         if (!has)
             return sw_cli_report(sw_fail(SW_ERR_INPUT, "%s: no /train_state (saved without its "
                                          "training state: use --init to start from it)", out));
-        if ((st = apply_lines(&c, text, out))) return sw_cli_report(st);
+        if ((st = apply_lines(&c, text, out, 0))) return sw_cli_report(st);
     }
     if (sw_args_str(&a, "config")) {
         char *text = NULL;
         if ((st = read_file(sw_args_str(&a, "config"), &text))) return sw_cli_report(st);
-        st = apply_lines(&c, text, sw_args_str(&a, "config"));
+        st = apply_lines(&c, text, sw_args_str(&a, "config"), 1);
         free(text);
         if (st) return sw_cli_report(st);
     }

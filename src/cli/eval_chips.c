@@ -146,8 +146,12 @@ int sw_cmd_eval_chips(const sw_args *a) {
     else return sw_cli_report(sw_fail(SW_ERR_USAGE, "--split '%s': expected train or val", split));
     if (!strcmp(norm, "chips")) o.norm_from_chips = 1;
     else if (strcmp(norm, "model") != 0) return sw_cli_report(sw_fail(SW_ERR_USAGE, "--norm '%s': expected model or chips", norm));
+    const char *jf = sw_args_str(a, "json-file");
+    sw_status st = sw_check_not_input(jf, "--json-file", o.chips, "--chips");
+    if (!st) st = sw_check_not_input(jf, "--json-file", o.model, "--model");
+    if (st) return sw_cli_report(st);
     int64_t v;
-    sw_status st = sw_args_int(a, "batch", 1, 4096, &v);
+    st = sw_args_int(a, "batch", 1, 4096, &v);
     o.batch = (int)v;
     if (!st && sw_args_str(a, "limit") && !(st = sw_args_int(a, "limit", 1, INT64_MAX, &v))) o.limit = v;
     if (st) return sw_cli_report(st);
@@ -155,7 +159,6 @@ int sw_cmd_eval_chips(const sw_args *a) {
     if ((st = sw_chips_eval(&o, &r))) return sw_cli_report(st);
     if (sw_args_flag(a, "json")) write_json(stdout, &r, &o);
     else print_table(&r, &o);
-    const char *jf = sw_args_str(a, "json-file");
     if (jf) st = write_json_file(jf, &r, &o);
     sw_chips_eval_result_free(&r);
     return sw_cli_report(st);

@@ -61,3 +61,30 @@ int sw_path_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
 }
+
+int sw_path_same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (!a || !b || stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+sw_status sw_check_not_input(const char *out, const char *out_flag, const char *in, const char *in_flag) {
+    if (!sw_path_same_file(out, in)) return SW_OK;
+    return sw_fail(SW_ERR_USAGE, "%s '%s' is the same file as the input %s '%s': writing it would destroy the "
+                   "input; choose another %s", out_flag, out, in_flag, in, out_flag);
+}
+
+sw_status sw_check_dir_writable(const char *dir) {
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return sw_fail(SW_ERR_OUTPUT, "folder '%s' does not exist: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return sw_fail(SW_ERR_OUTPUT, "'%s' is not a folder", dir);
+    char probe[4200];
+    if (snprintf(probe, sizeof probe, "%s/.swath-probe-%ld", dir, (long)getpid()) >= (int)sizeof probe)
+        return sw_fail(SW_ERR_OUTPUT, "folder name too long: %s", dir);
+    const int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) return sw_fail(SW_ERR_OUTPUT, "cannot create a file in folder '%s': %s", dir, strerror(errno));
+    close(fd);
+    unlink(probe);
+    return SW_OK;
+}

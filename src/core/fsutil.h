@@ -17,5 +17,15 @@ void sw_path_dirname(char *buf, size_t cap, const char *path);
 sw_status sw_rename_durable(const char *from, const char *to);
 /* Does the path exist? */
 int sw_path_exists(const char *path);
+/* Can a new file be created in `dir`? Creates and removes a probe file there (access() says yes to
+ * root on a read-only or special file system such as /proc). SW_ERR_OUTPUT naming the folder and
+ * the reason: missing, not a folder, or the error of the creation. */
+sw_status sw_check_dir_writable(const char *dir);
+/* Are a and b the same existing file (same device and inode: another spelling, a symlink or a
+ * hard link counts)? 0 when either does not exist. */
+int sw_path_same_file(const char *a, const char *b);
+/* An output must not be one of the inputs: SW_ERR_USAGE naming both flags and the path when `out`
+ * (given with `out_flag`, e.g. "--out") is the same file as `in` (given with `in_flag`). */
+sw_status sw_check_not_input(const char *out, const char *out_flag, const char *in, const char *in_flag);
 
 #endif

@@ -53,8 +53,9 @@ static void builder_free(builder *b) {
     sw_components_free(&b->cc);
 }
 
-/* The largest class value (< 255) of a mask raster, read in strips (memory: width x 256). */
-static sw_status mask_max(sw_raster *m, const char *path, int *maxv) {
+/* The largest class value (< 255) of a mask raster into *maxv, and the count of its labelled
+ * pixels of a class >= K (K > 0: --num-classes) into *over; read in strips (memory: width x 256). */
+static sw_status mask_scan(sw_raster *m, const char *path, int K, int *maxv, long long *over) {
     const sw_raster_info *in = sw_raster_get_info(m);
     const int rows = 256;
     uint8_t *buf = malloc((size_t)in->width * rows), *val = malloc((size_t)in->width * rows);
@@ -66,8 +67,11 @@ static sw_status mask_max(sw_raster *m, const char *path, int *maxv) {
     for (int y = 0; y < in->height && !st; y += rows) {
         int h = in->height - y < rows ? in->height - y : rows;
         st = sw_raster_read_u8(m, 0, y, in->width, h, buf, val);
-        for (long long i = 0; !st && i < (long long)in->width * h; i++)
-            if (val[i] && buf[i] != 255 && buf[i] > *maxv) *maxv = buf[i];
+        for (long long i = 0; !st && i < (long long)in->width * h; i++) {
+            if (!val[i] || buf[i] == 255) continue;
+            if (buf[i] > *maxv) *maxv = buf[i];
+            if (K > 0 && buf[i] >= K) (*over)++;
+        }
     }
     free(buf), free(val);
     return st;
@@ -111,6 +115,7 @@ static sw_status open_labels(builder *b) {
     b->masks = calloc((size_t)o->nrasters, sizeof *b->masks);
     if (!b->masks) return sw_fail(SW_ERR_RUNTIME, "out of memory");
     int maxv = 0;
+    long long over = 0;
     for (int i = 0; i < o->nrasters && !st; i++) {
         st = sw_raster_open(&b->masks[i], o->labels[i]);
         if (st) return sw_fail_ctx(st, "labels (vector labels need --class-field)");
@@ -131,9 +136,12 @@ static sw_status open_labels(builder *b) {
                     return sw_fail(SW_ERR_INPUT, "labels '%s' and image '%s' have different geotransforms: a class "
                                    "mask must be on the image's grid", o->labels[i], o->rasters[i]);
         b->src[i].mask = b->masks[i];
-        if (!o->num_classes) st = mask_max(b->masks[i], o->labels[i], &maxv);
+        st = mask_scan(b->masks[i], o->labels[i], o->num_classes, &maxv, &over);
     }
     if (st) return st;
+    if (over && o->rank == 0) /* they become 255 in read_chip: say so, once */
+        sw_log(0, "warning: dataset build: %lld labelled pixels have a class >= --num-classes %d (the largest "
+               "is %d): they are ignored (255)", over, o->num_classes, maxv);
     b->K = o->num_classes ? o->num_classes : maxv + 1;
     if (b->K < 2) b->K = 2;
     b->names = calloc((size_t)b->K, SW_CHIPS_CLASS_NAME);

@@ -69,6 +69,12 @@ sw_status sw_chips_eval(const sw_chips_eval_opts *o, sw_chips_eval_result *r) {
     if (model_norm && !o->norm_from_chips) mean = meta.mean, sd = meta.std;
     const int B = o->batch > 0 ? o->batch : 8, H = r->crop_h, W = r->crop_w, y0 = (TH - H) / 2, x0 = (TW - W) / 2;
     long long n = ci->count[o->split];
+    if (n == 0) { /* a table of "-" and exit 0 would read as a scored model */
+        st = sw_fail(SW_ERR_INPUT, "'%s': the %s split holds no chips (nothing to score; built with --val 0? "
+                     "try --split %s)", o->chips, o->split == SW_SPLIT_VAL ? "val" : "train",
+                     o->split == SW_SPLIT_VAL ? "train" : "val");
+        goto done;
+    }
     if (o->limit > 0 && o->limit < n) n = o->limit;
     x = malloc((size_t)B * H * W * C * sizeof *x);
     img = malloc((size_t)TH * TW * C);

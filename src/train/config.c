@@ -3,6 +3,8 @@
 
 #include "kernels/backend.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +27,32 @@ void sw_train_config_defaults(sw_train_config *c) {
     snprintf(c->precision, sizeof c->precision, "f32");
 }
 
+/* A finite number in [lo, hi] (strtod alone takes "nan" and "inf", which no range check catches). */
 static sw_status num(const char *key, const char *v, double lo, double hi, double *out) {
     char *end;
     const double d = strtod(v, &end);
-    if (end == v || *end || d < lo || d > hi)
-        return sw_fail(SW_ERR_USAGE, "swath train: %s '%s' is not a number in [%g, %g]", key, v,
-                       lo, hi);
+    if (end == v || *end || !isfinite(d))
+        return sw_fail(SW_ERR_USAGE, "swath train: --%s: '%s' is not a finite number", key, v);
+    if (d < lo || d > hi)
+        return sw_fail(SW_ERR_USAGE, "swath train: --%s: %s is outside [%g, %g]", key, v, lo, hi);
     *out = d;
+    return SW_OK;
+}
+
+/* A whole number in [lo, hi]: digits (exact up to 2^63), or a number such as 1e3 that is one. */
+static sw_status whole(const char *key, const char *v, long long lo, long long hi, long long *out) {
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end || errno) {
+        const double d = strtod(v, &end);
+        if (end == v || *end || !isfinite(d) || d != floor(d))
+            return sw_fail(SW_ERR_USAGE, "swath train: --%s: '%s' is not a whole number", key, v);
+        x = d < (double)lo ? lo - 1 : d > (double)hi ? hi + 1 : (long long)d; /* no overflow */
+    }
+    if (x < lo || x > hi)
+        return sw_fail(SW_ERR_USAGE, "swath train: --%s: %s is outside [%lld, %lld]", key, v, lo, hi);
+    *out = x;
     return SW_OK;
 }
 
@@ -43,26 +64,33 @@ static sw_status str(const char *key, const char *v, char *dst, size_t cap) {
 
 sw_status sw_train_config_set(sw_train_config *c, const char *k, const char *v) {
     double d = 0;
+    long long n = 0;
     sw_status st = SW_OK;
 #define NUM(name, lo, hi, field)                                                                   \
     if (!strcmp(k, name)) {                                                                        \
-        if ((st = num(k, v, lo, hi, &d)) == SW_OK) c->field = d;                                   \
+        if ((st = num(k, v, lo, hi, &d)) == SW_OK) c->field = (float)d;                            \
+        return st;                                                                                 \
+    }
+#define INT(name, lo, hi, field)                                                                   \
+    if (!strcmp(k, name)) {                                                                        \
+        if ((st = whole(k, v, lo, hi, &n)) == SW_OK) c->field = n;                                 \
         return st;                                                                                 \
     }
 #define STR(name, field)                                                                           \
     if (!strcmp(k, name)) return str(k, v, c->field, sizeof c->field);
     STR("chips", chips) STR("out", out) STR("init", init) STR("arch", arch) STR("loss", loss)
     STR("optim", optim) STR("schedule", schedule) STR("allreduce", allreduce) STR("progress", progress)
-    STR("device", device) STR("precision", precision) NUM("deterministic", 0, 1, deterministic)
-    NUM("depth", 0, 50, depth) NUM("width", 0, 4096, width)
+    STR("device", device) STR("precision", precision) INT("deterministic", 0, 1, deterministic)
+    INT("depth", 0, 50, depth) INT("width", 0, 4096, width)
     NUM("focal-gamma", 0, 10, focal_gamma) NUM("lr", 0, 10, lr) NUM("momentum", 0, 1, momentum)
-    NUM("weight-decay", 0, 1, weight_decay) NUM("step-size", 1, 1e6, step_size)
-    NUM("warmup", 0, 1e9, warmup) NUM("gamma", 0, 1, gamma) NUM("lr-min", 0, 10, lr_min)
-    NUM("epochs", 1, 1e6, epochs) NUM("batch", 1, 1e5, batch) NUM("crop", 8, 65536, crop)
-    NUM("augment", 0, 1, augment) NUM("sync-bn", 0, 1, sync_bn) NUM("seed", 0, 1e18, seed)
-    NUM("patience", 0, 1e6, patience) NUM("max-steps", 0, 1e15, max_steps)
-    NUM("bucket-mb", 0.001, 4096, bucket_mb)
+    NUM("weight-decay", 0, 1, weight_decay) INT("step-size", 1, 1000000, step_size)
+    INT("warmup", 0, 1000000000, warmup) NUM("gamma", 0, 1, gamma) NUM("lr-min", 0, 10, lr_min)
+    INT("epochs", 1, 1000000, epochs) INT("batch", 1, 100000, batch) INT("crop", 8, 65536, crop)
+    INT("augment", 0, 1, augment) INT("sync-bn", 0, 1, sync_bn)
+    INT("seed", 0, 1000000000000000000LL, seed) INT("patience", 0, 1000000, patience)
+    INT("max-steps", 0, 1000000000000000LL, max_steps) NUM("bucket-mb", 0.001, 4096, bucket_mb)
 #undef NUM
+#undef INT
 #undef STR
     return sw_fail(SW_ERR_USAGE, "swath train: unknown setting '%s'", k);
 }

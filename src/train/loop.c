@@ -13,6 +13,7 @@
 #include "src/nn/optim.h"
 #include "src/nn/syncbn.h"
 #include "src/train/augment.h"
+#include "src/train/files.h"
 #include "src/train/shuffle.h"
 #include "src/train/step.h"
 
@@ -158,13 +159,22 @@ static sw_status validate(trainer *T, double *val_loss, double *miou) {
     return st;
 }
 
+/* A JSON number, or null when v is not finite (JSON has no nan: no val chips, a diverged loss). */
+static const char *jnum(char *buf, size_t cap, const char *fmt, double v) {
+    if (!isfinite(v)) snprintf(buf, cap, "null");
+    else snprintf(buf, cap, fmt, v);
+    return buf;
+}
+
 static void progress_line(trainer *T, int epoch, long long pos, long long t, double loss, float lr,
                           double img_s) {
     if (T->rank != 0 || sw_log_level() < 1) return;
     if (T->json) {
-        printf("{\"epoch\":%d,\"step\":%lld,\"loss\":%.9g,\"lr\":%.6g,\"img_s\":%.2f,"
+        char l[32];
+        printf("{\"epoch\":%d,\"step\":%lld,\"loss\":%s,\"lr\":%.6g,\"img_s\":%.2f,"
                "\"comm_s\":%.6f,\"step_s\":%.6f}\n",
-               epoch, t, loss, lr, img_s, T->sc.t_exposed_comm, T->sc.t_total);
+               epoch, t, jnum(l, sizeof l, "%.9g", loss), lr, img_s, T->sc.t_exposed_comm,
+               T->sc.t_total);
         fflush(stdout);
     } else if (T->tty) {
         const int w = 30, done = (int)(w * (pos + 1) / T->steps_per_epoch);
@@ -175,13 +185,66 @@ static void progress_line(trainer *T, int epoch, long long pos, long long t, dou
     }
 }
 
+/* --resume of a finished run: a larger --epochs (or a --patience it no longer reaches) continues
+ * it to the new total; otherwise nothing is left to train, and rank 0 says why. */
+static void resume_extend(trainer *T) {
+    const sw_train_config *c = T->cfg;
+    sw_ckpt_train *S = &T->meta.train;
+    const int early = c->patience > 0 && S->bad_epochs >= c->patience;
+    const int say = T->rank == 0;
+    if (S->finished && S->epoch < c->epochs && !early) {
+        S->finished = 0;
+        if (say) sw_log(1, "train: --resume: '%s' finished %d epochs; continuing to --epochs %d", c->out, S->epoch,
+                        c->epochs);
+    } else if (S->finished && say) {
+        if (early) sw_log(1, "train: --resume: '%s' stopped early after %d epochs (%d without a better val loss, "
+                          "--patience %d): nothing to train (a larger --patience, or 0, continues it)",
+                          c->out, S->epoch, S->bad_epochs, c->patience);
+        else sw_log(1, "train: --resume: '%s' finished its %d epochs: nothing to train (a larger --epochs "
+                    "continues it)", c->out, S->epoch);
+    } else if (c->max_steps && S->steps >= c->max_steps && say) {
+        sw_log(1, "train: --resume: '%s' has taken %d steps, --max-steps %lld: nothing to train (a larger "
+               "--max-steps, or none, continues it)", c->out, S->steps, c->max_steps);
+    }
+}
+
+/* The history, position and early-stopping state of --resume from --out, checked against the
+ * settings and the chips given now; the chips' identity for the checkpoints. */
+static sw_status resume_meta(trainer *T) {
+    const sw_train_config *c = T->cfg;
+    char chips_id[sizeof T->meta.train.chips];
+    sw_train_chips_identity(T->info, c->chips, chips_id, sizeof chips_id);
+    memset(&T->meta, 0, sizeof T->meta);
+    T->meta.train.best_val_loss = INFINITY;
+    T->meta.train.best_epoch = -1;
+    if (c->resume) {
+        sw_status st = sw_checkpoint_read_meta(c->out, &T->meta);
+        if (st) return sw_fail_ctx(st, "--resume");
+        free(T->meta.class_names);
+        T->meta.class_names = NULL;
+        if (!T->meta.train.present)
+            return sw_fail(SW_ERR_INPUT, "%s: no /train_state (a model saved without its "
+                           "training state cannot be resumed; use --init)", c->out);
+        if (T->meta.train.seed != c->seed)
+            return sw_fail(SW_ERR_USAGE, "--resume: %s was trained with seed %llu, not %llu",
+                           c->out, (unsigned long long)T->meta.train.seed, c->seed);
+        if ((st = sw_train_chips_check(T->meta.train.chips, chips_id, c->out, T->rank == 0))) return st;
+        resume_extend(T);
+    }
+    snprintf(T->meta.train.chips, sizeof T->meta.train.chips, "%s", chips_id);
+    return SW_OK;
+}
+
 static sw_status setup(trainer *T) {
     const sw_train_config *c = T->cfg;
-    sw_status st = sw_chips_open(c->chips, &T->chips);
+    /* --out before any work: not an input, not another file, a folder that takes it */
+    sw_status st = sw_mpi_agree(T->rank == 0 ? sw_train_check_out(c) : SW_OK, 0);
     if (st) return st;
+    if ((st = sw_chips_open(c->chips, &T->chips))) return st;
     T->info = sw_chips_get_info(T->chips);
     const sw_chips_info *in = T->info;
     T->ntrain = in->count[SW_SPLIT_TRAIN], T->nval = in->count[SW_SPLIT_VAL];
+    if ((st = resume_meta(T))) return st;
     if (c->crop > in->tile_h || c->crop > in->tile_w)
         return sw_fail(SW_ERR_USAGE, "swath train: --crop %d is larger than the chips of %s "
                        "(%d x %d)", c->crop, c->chips, in->tile_w, in->tile_h);
@@ -237,22 +300,8 @@ static sw_status setup(trainer *T) {
                  : !strcmp(c->loss, "dice") ? SW_LOSS_DICE : SW_LOSS_CE;
     T->sc.opt = !strcmp(c->optim, "sgd") ? SW_OPT_SGD
                 : !strcmp(c->optim, "adam") ? SW_OPT_ADAM : SW_OPT_ADAMW;
-    /* resume: weights, optimizer state, history and position from --out */
-    memset(&T->meta, 0, sizeof T->meta);
-    T->meta.train.best_val_loss = INFINITY;
-    T->meta.train.best_epoch = -1;
-    if (c->resume) {
-        if ((st = sw_checkpoint_read_meta(c->out, &T->meta))) return sw_fail_ctx(st, "--resume");
-        free(T->meta.class_names);
-        T->meta.class_names = NULL;
-        if (!T->meta.train.present)
-            return sw_fail(SW_ERR_INPUT, "%s: no /train_state (a model saved without its "
-                           "training state cannot be resumed; use --init)", c->out);
-        if (T->meta.train.seed != c->seed)
-            return sw_fail(SW_ERR_USAGE, "--resume: %s was trained with seed %llu, not %llu",
-                           c->out, (unsigned long long)T->meta.train.seed, c->seed);
-        if ((st = sw_checkpoint_load(c->out, &T->m, 1))) return st;
-    }
+    /* resume: weights and optimizer state (history, position: resume_meta) */
+    if (c->resume && (st = sw_checkpoint_load(c->out, &T->m, 1))) return st;
     T->meta.train.seed = c->seed;
     /* every rank starts from rank 0's parameters and statistics */
     if ((st = sw_train_bcast_f32(T->m.net.params.param_memory, T->m.net.params.numel))) return st;
@@ -312,8 +361,10 @@ static sw_status train_epochs(trainer *T) {
         if (T->rank == 0 && T->tty) fprintf(stderr, "\n");
         if (T->rank == 0 && (T->json || sw_log_level() >= 1)) {
             FILE *o = T->json ? stdout : stderr;
-            fprintf(o, "{\"epoch\":%d,\"train_loss\":%.9g,\"val_loss\":%.9g,\"val_miou\":%.6f,"
-                    "\"best_epoch\":%d}\n", S->epoch, tl, vl, miou, S->best_epoch);
+            char a[32], b[32], m[32];
+            fprintf(o, "{\"epoch\":%d,\"train_loss\":%s,\"val_loss\":%s,\"val_miou\":%s,"
+                    "\"best_epoch\":%d}\n", S->epoch, jnum(a, sizeof a, "%.9g", tl),
+                    jnum(b, sizeof b, "%.9g", vl), jnum(m, sizeof m, "%.6f", miou), S->best_epoch);
             fflush(o);
         }
         S->epoch++, S->pos = 0, S->epoch_loss_sum = 0, S->epoch_loss_n = 0;

@@ -3,7 +3,8 @@
 # checkpoints, exit 75) and resumed gives exactly the uninterrupted run: the same losses, bit for
 # bit, and the same final parameters (hash), across an epoch boundary with validation. The same
 # for --max-steps then --resume at -n 1, and --resume keeps the run's settings from model.h5;
-# --init starts from a trained model; --patience stops early.
+# --init starts from a trained model; --patience stops early; a finished run resumed with a larger
+# --epochs continues to it.
 set -u
 . "$TESTS/cli/lib.sh"
 . "$TESTS/cli/train_lib.sh"
@@ -27,6 +28,20 @@ train m1 1 $COMMON --resume > /dev/null || fail "resume at -n 1: $(tail -3 "$WOR
 train f1 1 $COMMON || fail "-n 1 uninterrupted: $(tail -3 "$WORK/f1.log")"
 [ "$(field "$WORK/f1.jsonl" param_hash)" = "$(field "$WORK/m1.jsonl" param_hash)" ] || fail "-n 1 --max-steps + --resume differs from uninterrupted"
 ok "-n 1 --max-steps 11 then --resume = uninterrupted"
+
+# a finished run resumed with a larger --epochs continues to the new total (it printed done and
+# trained nothing): with a constant learning rate it equals a run of the larger total, bit for bit;
+# resumed again it has nothing left to train and says so
+EXT="$COMMON --schedule const"
+train x2 1 $EXT || fail "2 epochs: $(tail -3 "$WORK/x2.log")"
+train x3 1 $EXT --epochs 3 || fail "3 epochs: $(tail -3 "$WORK/x3.log")"
+train x2 1 --resume --epochs 3 || fail "resume --epochs 3: $(tail -3 "$WORK/x2.log")"
+[ "$(field "$WORK/x2.jsonl" epoch)" = 3 ] && grep -q '"step"' "$WORK/x2.jsonl" || fail "resume --epochs 3 trained nothing: $(tail -2 "$WORK/x2.jsonl")"
+[ "$(field "$WORK/x2.jsonl" param_hash)" = "$(field "$WORK/x3.jsonl" param_hash)" ] || fail "2 epochs + resume to 3 differs from 3 epochs"
+grep -q "finished 2 epochs; continuing to --epochs 3" "$WORK/x2.log" || fail "no note: $(cat "$WORK/x2.log")"
+train x2 1 --resume || fail "resume of a finished run: $(tail -3 "$WORK/x2.log")"
+grep -q "finished its 3 epochs: nothing to train" "$WORK/x2.log" || fail "no 'nothing to train' note: $(cat "$WORK/x2.log")"
+ok "--resume --epochs 3 of a finished 2-epoch run trains epoch 3 (= a 3-epoch run); again: nothing to train, said"
 
 # --init: refinement starts from the trained weights (its architecture taken from the file)
 train init 1 --init "$WORK/full.h5" --crop 32 --batch 4 --max-steps 3 --seed 9 || fail "--init: $(tail -3 "$WORK/init.log")"
