@@ -215,7 +215,7 @@ static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_til
     sw_journal_rec *r = &m->pend[m->npend++];
     memset(r, 0, sizeof *r);
     r->tile = id, r->status = (uint8_t)status, r->attempts = m->attempts[id], r->rank = rank;
-    r->seconds = t->seconds, r->bytes = t->bytes;
+    r->seconds = t->seconds, r->bytes = t->bytes, r->code = status == SW_TILE_FAILED ? (uint16_t)t->code : 0;
     for (int k = 0; k < 3; k++) m->c->t_part[k] += t->part[k];
     memcpy(r->reason, t->reason, sizeof r->reason);
     m->status[id] = (uint8_t)status;   /* a repeated report of it is ignored from now on */

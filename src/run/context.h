@@ -37,7 +37,7 @@ typedef struct {
     /* rank 0: the failed tiles with their reasons (the first SW_RUN_MAX_NOTES), for the report */
     struct {
         uint32_t tile;
-        char reason[96];
+        char reason[SW_REASON_MAX];
     } failed[32];
     int nfailed_notes;
     /* the signal that stopped this run (src/core/stop.h), 0 when none: set by the roles when told
