@@ -261,6 +261,24 @@ static sw_status gather_quicklook(sw_run_ctx *c) {
     return st;
 }
 
+/* Rank 0, after the outputs: a run with tiles that failed for good has written every output (their
+ * pixels are 255 where no other tile covers them) but is not a success. 3 when every failure was
+ * bad input (a block of the mosaic that cannot be decoded), else 1 (docs/cli.md). */
+static sw_status failed_tiles_status(const sw_run_ctx *c) {
+    if (!c->tiles_failed) return SW_OK;
+    int64_t n = c->tiles_failed, all = c->plan.ntiles;
+    int listed = c->nfailed_notes;
+    char where[64] = "them";
+    if (listed < n) snprintf(where, sizeof where, "the first %d", listed);
+    return sw_fail(c->tiles_failed_input == n ? SW_ERR_INPUT : SW_ERR_RUNTIME,
+                   "%lld of %lld tile%s failed for good%s; the outputs are written, with 255 (no data) where no other "
+                   "tile covers them; %s/report.json lists %s with the reason (tiles.notes); --resume does not "
+                   "retry them: a new --out folder does",
+                   (long long)n, (long long)all, all == 1 ? "" : "s",
+                   c->tiles_failed_input == n ? " (bad input: the mosaic could not be read there)" : "", c->cfg->out,
+                   where);
+}
+
 static void assign_roles(sw_run_ctx *c) {
     int R = c->cfg->reducers < c->size ? c->cfg->reducers : c->size;
     if (R < 1) R = 1;
@@ -360,9 +378,6 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_log(2, "run: rank %d: %lld tiles, %lld blocks, peak RSS %lld KiB", c.rank, (long long)c.tiles_done,
            (long long)c.blocks_written, (long long)sw_peak_rss_kb());
     if (!st && c.rank == 0) {
-        if (c.tiles_failed)
-            sw_log(1, "run: %lld tiles failed (see %s/journal.bin; their pixels are 255 where no other tile covers them)",
-                   (long long)c.tiles_failed, cfg->out);
         /* Vector outputs (polygons, quicklook, report) from mask.tif + confidence.tif. */
         if (eq.started) pthread_join(eq.thread, NULL), eq.started = 0;
         /* the tiles' quicklook (a view: c.ql keeps the buffers) */
@@ -370,7 +385,10 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
         st = write_outputs(&c, meta, c.ql.img ? &tiles_ql : &eq.m);
         if (!st) sw_log(1, "run: done in %.1f s; outputs in %s (mask.tif, confidence.tif, defects.gpkg, "
                            "quicklook.png, report.json)", sw_now() - c.t_start, cfg->out);
+        if (!st) st = failed_tiles_status(&c);
     }
+    /* Every rank exits with rank 0's verdict (tiles that failed for good, the outputs). */
+    st = sw_mpi_agree(st, 0);
     if (eq.started) pthread_join(eq.thread, NULL);
     sw_ql_mosaic_free(&eq.m);
     sw_ql_tiles_free(&c.ql);
