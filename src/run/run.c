@@ -91,7 +91,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta, con
         free(rects), free(ids);
         return SW_ERR_RUNTIME;
     }
-    r->input = cfg->input, r->run_id = run_id, r->config = kv, r->nconfig = (int)(sizeof kv / sizeof kv[0]);
+    r->input = cfg->input, r->model = cfg->model[0] ? cfg->model : NULL, r->run_id = run_id, r->config = kv, r->nconfig = (int)(sizeof kv / sizeof kv[0]);
     r->tiles_total = c->plan.ntiles + c->plan.nskipped, r->tiles_done = c->plan.ntiles - c->tiles_failed;
     r->tiles_failed = c->tiles_failed, r->tiles_skipped = c->plan.nskipped;
     r->notes = notes, r->nnotes = c->nfailed_notes, r->timings = tm, r->ntimings = (int)(sizeof tm / sizeof tm[0]);

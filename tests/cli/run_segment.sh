@@ -19,6 +19,12 @@ B=$(dirname "$SWATH")/tests
     --blend crop >"$WORK/r2.log" 2>&1 && "$B/test_segment_job" "$WORK/b/mosaic.tif" "$WORK/unet.h5" "$WORK/r2/mask.tif" 256 \
     && ok "a mosaic smaller than a tile (padded input)" || { cat "$WORK/r2.log"; fail "padded tile"; }
 grep -q '"name": "class_1"' "$WORK/r1/report.json" && ok "report names the model's classes" || fail "report class names"
+"$PYTHON" -c 'import json, sys; m = json.load(open(sys.argv[1]))["model"]; sys.exit(m != sys.argv[2])' \
+    "$WORK/r1/report.json" "$WORK/unet.h5" || fail "report.json's model is not the --model path"
+"$SWATH" --quiet run --job pixel-defects "$WORK/b/mosaic.tif" --out "$WORK/pd" >/dev/null 2>&1 || fail "pixel-defects run"
+"$PYTHON" -c 'import json, sys; m = json.load(open(sys.argv[1]))["model"]; sys.exit(m is not None)' "$WORK/pd/report.json" ||
+  fail "report.json of a run without a model: model is not null"
+ok "report.json names the model (null for a job without one)"
 [ "$(gdalinfo "$WORK/r1/mask.tif" | sed -n '/Categories:/,/Color Table/p' | grep -c ': class_')" = 3 ] \
   && ok "mask.tif carries the model's 3 class names" || fail "mask.tif class names: $(gdalinfo "$WORK/r1/mask.tif" | grep -A5 Categories)"
 
