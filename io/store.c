@@ -68,6 +68,7 @@ static sw_status write_meta(hid_t f, const char *p, const sw_run_meta *m) {
         (st = attr_write(f, p, "fingerprint", H5T_NATIVE_UINT64, 1, &m->fingerprint)) ||
         (st = attr_write(f, p, "skipped_tiles", H5T_NATIVE_INT64, 1, &m->nskipped)))
         return st;
+    if (m->nbands > 0 && (st = attr_write(f, p, "bands", H5T_NATIVE_INT32, m->nbands, m->bands))) return st;
     return SW_OK;
 }
 
@@ -124,6 +125,16 @@ static sw_status read_meta(hid_t f, const char *p, sw_run_meta *m) {
         (st = attr_read(f, p, "fingerprint", H5T_NATIVE_UINT64, 1, &m->fingerprint)) ||
         (st = attr_read(f, p, "skipped_tiles", H5T_NATIVE_INT64, 1, &m->nskipped)))
         return st;
+    /* optional: run.h5 files written before --bands have none */
+    if (H5Aexists(f, "bands") > 0) {
+        a = H5Aopen(f, "bands", H5P_DEFAULT), sp = H5Aget_space(a);
+        n = H5Sget_simple_extent_npoints(sp);
+        H5Sclose(sp), H5Aclose(a);
+        if (n < 1 || n > SW_STORE_MAX_BANDS)
+            return sw_fail(SW_ERR_INPUT, "attribute 'bands' of '%s' has %lld values", p, (long long)n);
+        m->nbands = (int32_t)n;
+        if ((st = attr_read(f, p, "bands", H5T_NATIVE_INT32, m->nbands, m->bands))) return st;
+    }
     return SW_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define SW_STORE_MAX_SCALES 4
+#define SW_STORE_MAX_BANDS 4
 
 /* One row of /tiles. */
 typedef struct {
@@ -32,6 +33,9 @@ typedef struct {
     char crs_wkt[8192];       /* "" when none */
     uint64_t fingerprint;     /* hash of sampled windows' pixels and validity, and the size */
     int64_t nskipped;
+    int32_t nbands;           /* bands a tile read delivers, 1-based in bands[]; 0: not stored (run.h5
+                                 written before the attribute existed) */
+    int32_t bands[SW_STORE_MAX_BANDS];
 } sw_run_meta;
 
 /* Writes DIR/run.h5 (aside as run.h5.part, fsync, rename). */

@@ -141,14 +141,38 @@ static void configure_gdal(int *cores_out, int *node_cores) {
     *cores_out = (int)cores, *node_cores = (int)cores * local;
 }
 
-static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *path) {
-    int bands[SW_RASTER_MAX_BANDS];
-    int nb = sw_raster_selected_bands(r, bands);
+static void bands_text(char *buf, size_t cap, const int *bands, int n) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%d", i ? "," : "", bands[i]);
+}
+
+/* The bands a tile read delivers must be the job's: R, G, B for pixel-defects, the model's input
+ * channels for segment. The message says what is read, what is needed and how to choose. */
+static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const sw_run_config *cfg) {
+    int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands), need = job->nbands;
+    if (nb == need) return SW_OK;
     const sw_raster_info *in = sw_raster_get_info(r);
-    if (nb != job->nbands)
-        return sw_fail(SW_ERR_INPUT, "'%s' has %d band%s; the %s job needs %d (R, G, B)", path, in->nbands,
-                       in->nbands == 1 ? "" : "s", job->name, job->nbands);
-    return SW_OK;
+    const char *path = cfg->input;
+    char what[4200], got[64], eg[64];
+    if (cfg->model[0]) snprintf(what, sizeof what, "the input channels of model '%s'", cfg->model);
+    else snprintf(what, sizeof what, "R, G, B");
+    if (need > SW_RASTER_MAX_BANDS)
+        return sw_fail(SW_ERR_INPUT, "the %s job needs %d bands (%s), but swath run reads at most %d bands of a mosaic",
+                       job->name, need, what, SW_RASTER_MAX_BANDS);
+    if (in->nbands < need)
+        return sw_fail(SW_ERR_INPUT, "'%s' has %d band%s; the %s job needs %d (%s)", path, in->nbands,
+                       in->nbands == 1 ? "" : "s", job->name, need, what);
+    bands_text(got, sizeof got, bands, nb);
+    int first[SW_RASTER_MAX_BANDS];
+    for (int i = 0; i < need; i++) first[i] = i + 1;
+    bands_text(eg, sizeof eg, first, need);
+    if (cfg->nbands)
+        return sw_fail(SW_ERR_USAGE, "--bands %s gives %d band%s of '%s'; the %s job needs %d (%s): give %d of its %d bands",
+                       got, nb, nb == 1 ? "" : "s", path, job->name, need, what, need, in->nbands);
+    return sw_fail(SW_ERR_INPUT, "the %s job needs %d bands (%s) but reads %d of '%s' (bands %s: the default R, G, B of a "
+                   "%d-band file): choose %d of its %d bands with --bands, e.g. --bands %s", job->name, need, what, nb,
+                   path, got, in->nbands, need, in->nbands, eg);
 }
 
 /* Rank 0: the quicklook's size, when the workers' reads can build it (src/run/ql_tiles.h): the
@@ -161,6 +185,7 @@ static void choose_quicklook(sw_run_ctx *c, const sw_raster *r) {
     sw_quicklook_size(c->plan.width, c->plan.height, s.quicklook_max, &ow, &oh);
     const char *env = getenv("SWATH_QUICKLOOK");
     if (env && !strcmp(env, "mosaic")) return;
+    if (c->cfg->nbands) return;   /* --bands: the quicklook shows the default R, G, B, which the tiles do not read */
     if (sw_raster_reduced_rgb_tiled(r, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
 }
 
@@ -180,8 +205,8 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
     if (cfg->resume && !exists)
         return sw_fail(SW_ERR_INPUT, "--resume: '%s' holds no run (no run.h5); start one without --resume", cfg->out);
     sw_raster *r;
-    if ((st = sw_raster_open(&r, cfg->input))) return st;
-    if (!(st = check_bands(r, c->job, cfg->input))) st = sw_run_identity(meta, cfg, r);
+    if ((st = sw_run_open_input(&r, cfg))) return st;
+    if (!(st = check_bands(r, c->job, cfg))) st = sw_run_identity(meta, cfg, r);
     if (!st && cfg->resume) {
         sw_run_meta stored;
         sw_store_tile *tiles;

@@ -181,6 +181,7 @@ static void test_store(const char *dir) {
     snprintf(m.input, sizeof m.input, "/data/mosaic.tif");
     m.width = 3072, m.height = 2000, m.gt[0] = 500000, m.gt[1] = 1, m.gt[5] = -1, m.fingerprint = 0x123456789abcdefull;
     snprintf(m.crs_wkt, sizeof m.crs_wkt, "EPSG:32650");
+    m.nbands = 4, m.bands[0] = 1, m.bands[1] = 2, m.bands[2] = 3, m.bands[3] = 5;
     sw_store_tile t[3] = {{0, 1, 0, 0, 2048, 2000}, {1, 0, 0, 0, 512, 512}, {2, 0, 410, 0, 512, 512}};
     CHECK(sw_store_create(dir, &m, t, 3) == SW_OK, "store create: %s", sw_errmsg());
     sw_store_tile *tb;
@@ -189,7 +190,7 @@ static void test_store(const char *dir) {
     CHECK(n == 3 && !memcmp(tb, t, sizeof t), "tiles round trip");
     CHECK(!strcmp(back.job, "pixel-defects") && back.nscales == 2 && back.scales[1] == 2048 && back.overlap == 0.2 &&
               back.width == 3072 && back.fingerprint == m.fingerprint && !strcmp(back.crs_wkt, "EPSG:32650") &&
-              back.gt[5] == -1,
+              back.gt[5] == -1 && back.nbands == 4 && back.bands[3] == 5,
           "meta round trip");
     free(tb);
     char p[4200];
