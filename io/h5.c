@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -315,15 +316,55 @@ static void shape_name(hid_t space, char *buf, size_t cap) {
     if (n < cap) snprintf(buf + n, cap - n, ")%s", ext ? " extendible" : "");
 }
 
-/* One line for a root attribute: strings quoted (cut at 60 characters), single numbers as
- * numbers, anything else as its type and shape. */
+/* The summary's output: text lines, or one JSON object (`swath info --json`). */
+typedef struct {
+    const char *path;
+    int json;
+    int n;               /* entries written so far in the current JSON object / array */
+} summary;
+
+static void jstr(const char *s) {
+    putchar('"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') printf("\\%c", *s);
+        else if (*s == '\n') printf("\\n");
+        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
+        else putchar(*s);
+    }
+    putchar('"');
+}
+
+/* The dimensions of a dataspace as a JSON array ([] for a scalar, null when empty). */
+static void shape_json(hid_t space) {
+    hsize_t dims[H5S_MAX_RANK], maxd[H5S_MAX_RANK];
+    int nd = H5Sget_simple_extent_ndims(space);
+    if (H5Sget_simple_extent_type(space) == H5S_NULL || nd < 0) {
+        printf("null");
+        return;
+    }
+    H5Sget_simple_extent_dims(space, dims, maxd);
+    printf("[");
+    for (int i = 0; i < nd; i++) printf("%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+    printf("]");
+}
+
+/* A root attribute: one line (strings quoted and cut at 60 characters, single numbers as numbers,
+ * anything else as its type and shape), or a JSON member (strings whole). */
 static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
     (void)info;
+    summary *sm = data;
     enum { SHOWN = 60, CAP = 1 << 16 };
     char *val = malloc(CAP), tn[128], sn[128];
-    printf("  %-24s ", name);
-    if (val && attr_read_str(loc, (const char *)data, name, val, CAP) == SW_OK) {
-        printf("\"%.*s\"%s\n", SHOWN, val, strlen(val) > SHOWN ? "..." : "");
+    if (sm->json) {
+        printf("%s\n  ", sm->n++ ? "," : "");
+        jstr(name);
+        printf(": ");
+    } else {
+        printf("  %-24s ", name);
+    }
+    if (val && attr_read_str(loc, sm->path, name, val, CAP) == SW_OK) {
+        if (sm->json) jstr(val);
+        else printf("\"%.*s\"%s\n", SHOWN, val, strlen(val) > SHOWN ? "..." : "");
         free(val);
         return 0;
     }
@@ -335,79 +376,127 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
     H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
     long long iv;
     double dv;
-    if (attr < 0 || t < 0 || s < 0) printf("(unreadable)\n");
-    else if (n == 1 && cls == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, &iv) >= 0) printf("%lld\n", iv);
-    else if (n == 1 && cls == H5T_FLOAT && H5Aread(attr, H5T_NATIVE_DOUBLE, &dv) >= 0) printf("%.17g\n", dv);
+    const char *end = sm->json ? "" : "\n";
+    if (attr < 0 || t < 0 || s < 0) printf(sm->json ? "null" : "(unreadable)\n");
+    else if (n == 1 && cls == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, &iv) >= 0) printf("%lld%s", iv, end);
+    else if (n == 1 && cls == H5T_FLOAT && H5Aread(attr, H5T_NATIVE_DOUBLE, &dv) >= 0) {
+        if (sm->json && !isfinite(dv)) printf("null");
+        else printf("%.17g%s", dv, end);
+    }
     else {
         type_name(t, tn, sizeof tn);
         shape_name(s, sn, sizeof sn);
-        printf("%s %s\n", tn, sn);
+        if (!sm->json) printf("%s %s\n", tn, sn);
+        else {
+            printf("{\"type\": ");
+            jstr(tn);
+            printf(", \"shape\": ");
+            shape_json(s);
+            printf("}");
+        }
     }
     H5Eclear2(H5E_DEFAULT);
     close_ids(attr, t, s);
     return 0;
 }
 
-static void print_dataset(hid_t d) {
+static void print_dataset(hid_t d, int json) {
     char tn[128], sn[256];
     hid_t t = H5Dget_type(d), s = H5Dget_space(d), dcpl = H5Dget_create_plist(d);
     type_name(t, tn, sizeof tn);
     shape_name(s, sn, sizeof sn);
-    printf("dataset  %s %s", tn, sn);
+    if (json) {
+        printf("\"kind\": \"dataset\", \"type\": ");
+        jstr(tn);
+        printf(", \"shape\": ");
+        shape_json(s);
+        printf(", \"extendible\": %s", strstr(sn, "extendible") ? "true" : "false");
+    } else {
+        printf("dataset  %s %s", tn, sn);
+    }
     if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED) {
         hsize_t ch[H5S_MAX_RANK];
         int nd = H5Pget_chunk(dcpl, H5S_MAX_RANK, ch);
-        printf("  chunks (");
+        printf(json ? ", \"chunks\": [" : "  chunks (");
         for (int i = 0; i < nd; i++) printf("%s%llu", i ? ", " : "", (unsigned long long)ch[i]);
-        printf(")");
+        printf(json ? "], \"filters\": [" : ")");
         int nf = H5Pget_nfilters(dcpl);
         for (int i = 0; i < nf; i++) {
             unsigned flags, cd[8];
             size_t ncd = 8;
             char name[64] = "";
             H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof name, name, NULL);
-            printf("%s%s", i ? "+" : "  filters ", name[0] ? name : "?");
+            if (json) {
+                printf("%s", i ? ", " : "");
+                jstr(name[0] ? name : "?");
+            } else {
+                printf("%s%s", i ? "+" : "  filters ", name[0] ? name : "?");
+            }
         }
+        if (json) printf("]");
     }
-    printf("\n");
+    if (!json) printf("\n");
     if (dcpl >= 0) H5Pclose(dcpl);
     close_ids(-1, t, s);
 }
 
 static herr_t object_cb(hid_t root, const char *name, const sw_oinfo *info, void *data) {
-    (void)data;
+    summary *sm = data;
     if (strcmp(name, ".") == 0) return 0;
-    printf("  /%-30s ", name);
-    if (info->type == H5O_TYPE_GROUP) {
-        printf("group\n");
-    } else if (info->type == H5O_TYPE_NAMED_DATATYPE) {
-        printf("named datatype\n");
-    } else if (info->type == H5O_TYPE_DATASET) {
+    if (sm->json) {
+        char full[1100];
+        snprintf(full, sizeof full, "/%s", name);
+        printf("%s\n  {\"path\": ", sm->n++ ? "," : "");
+        jstr(full);
+        printf(", ");
+    } else {
+        printf("  /%-30s ", name);
+    }
+    const char *kind = info->type == H5O_TYPE_GROUP ? "group" : info->type == H5O_TYPE_NAMED_DATATYPE ? "named datatype"
+                                                                                                       : "other object";
+    if (info->type == H5O_TYPE_DATASET) {
         hid_t d = H5Dopen2(root, name, H5P_DEFAULT);
-        if (d < 0) printf("dataset (unreadable)\n");
+        if (d < 0) printf(sm->json ? "\"kind\": \"dataset\", \"readable\": false" : "dataset (unreadable)\n");
         else {
-            print_dataset(d);
+            print_dataset(d, sm->json);
             H5Dclose(d);
         }
+    } else if (sm->json) {
+        printf("\"kind\": \"%s\"", kind);
     } else {
-        printf("other object\n");
+        printf("%s\n", kind);
     }
+    if (sm->json) printf("}");
     H5Eclear2(H5E_DEFAULT);
     return 0;
 }
 
-sw_status sw_h5_print_summary(const char *path) {
+sw_status sw_h5_print_summary(const char *path, int json) {
     h5_init();
-    if (!sw_h5_is_hdf5(path)) return sw_fail(SW_ERR_INPUT, "'%s' is not an HDF5 file", path);
+    char fmt[64];
+    int ver = 0;
+    sw_status st = sw_h5_identify(path, fmt, sizeof fmt, &ver);
+    if (st) return st;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return h5_fail(SW_ERR_INPUT, "cannot open '%s' (H5Fopen)", path);
-    sw_status st = SW_OK;
-    printf("root attributes:\n");
-    if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, attr_cb, (void *)path) < 0)
+    summary sm = {path, json, 0};
+    if (json) {
+        printf("{\"file\": ");
+        jstr(path);
+        printf(", \"format\": ");
+        jstr(fmt);
+        printf(", \"version\": %d,\n \"attributes\": {", ver);
+    } else {
+        printf("file:         %s\nformat:       swath %s, version %d\n", path, fmt, ver);
+        printf("root attributes:\n");
+    }
+    if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_INC, NULL, attr_cb, &sm) < 0)
         st = h5_fail(SW_ERR_INPUT, "'%s': cannot list the root attributes (H5Aiterate2)", path);
-    printf("contents:\n");
-    if (!st && OVISIT(f, object_cb, NULL) < 0)
+    sm.n = 0;
+    printf(json ? "},\n \"objects\": [" : "contents:\n");
+    if (!st && OVISIT(f, object_cb, &sm) < 0)
         st = h5_fail(SW_ERR_INPUT, "'%s': cannot list the objects (H5Ovisit)", path);
+    if (json) printf("]}\n");
     fflush(stdout);
     H5Fclose(f);
     return st;

@@ -34,9 +34,11 @@ int sw_h5_is_hdf5(const char *path);
 sw_status sw_h5_attr_write_str(sw_h5_id file, const char *path, const char *name, const char *value);
 sw_status sw_h5_attr_read_str(sw_h5_id file, const char *path, const char *name, char *buf, int cap);
 
-/* Prints a summary of the file's tree (groups, datasets with shape and type, root attributes) to
- * stdout, for `swath info`. */
-sw_status sw_h5_print_summary(const char *path);
+/* Prints a summary of a swath HDF5 file to stdout, for `swath info`: its format and version, root
+ * attributes, and tree (groups, datasets with shape, type, chunks and filters); as text, or with
+ * json = 1 as one JSON object {"file", "format", "version", "attributes": {name: value},
+ * "objects": [{"path", "kind", ...}]}. Errors name the file. */
+sw_status sw_h5_print_summary(const char *path, int json);
 
 /* The HDF5 library version and whether it is the parallel build, for `swath --version`. */
 const char *sw_h5_version(int *parallel);

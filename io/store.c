@@ -68,6 +68,7 @@ static sw_status write_meta(hid_t f, const char *p, const sw_run_meta *m) {
         (st = attr_write(f, p, "fingerprint", H5T_NATIVE_UINT64, 1, &m->fingerprint)) ||
         (st = attr_write(f, p, "skipped_tiles", H5T_NATIVE_INT64, 1, &m->nskipped)))
         return st;
+    if (m->nbands > 0 && (st = attr_write(f, p, "bands", H5T_NATIVE_INT32, m->nbands, m->bands))) return st;
     return SW_OK;
 }
 
@@ -124,6 +125,16 @@ static sw_status read_meta(hid_t f, const char *p, sw_run_meta *m) {
         (st = attr_read(f, p, "fingerprint", H5T_NATIVE_UINT64, 1, &m->fingerprint)) ||
         (st = attr_read(f, p, "skipped_tiles", H5T_NATIVE_INT64, 1, &m->nskipped)))
         return st;
+    /* optional: run.h5 files written before --bands have none */
+    if (H5Aexists(f, "bands") > 0) {
+        a = H5Aopen(f, "bands", H5P_DEFAULT), sp = H5Aget_space(a);
+        n = H5Sget_simple_extent_npoints(sp);
+        H5Sclose(sp), H5Aclose(a);
+        if (n < 1 || n > SW_STORE_MAX_BANDS)
+            return sw_fail(SW_ERR_INPUT, "attribute 'bands' of '%s' has %lld values", p, (long long)n);
+        m->nbands = (int32_t)n;
+        if ((st = attr_read(f, p, "bands", H5T_NATIVE_INT32, m->nbands, m->bands))) return st;
+    }
     return SW_OK;
 }
 
@@ -160,10 +171,14 @@ sw_status sw_store_open(const char *dir, sw_run_meta *m, sw_store_tile **tiles, 
 
 /* ---- journal ---- */
 
-#define JOURNAL_MAGIC 0x4C4A5753u   /* "SWJL" */
+#define JOURNAL_MAGIC_V1 0x4C4A5753u   /* "SWJL": 128-byte records, a 96-byte reason */
+#define JOURNAL_MAGIC 0x324A5753u      /* "SWJ2": 544-byte records, a 512-byte reason and the code */
+#define V1_REASON 96
 
 struct sw_journal {
     int fd;
+    int version;      /* of the records in the file (and of those appended): 2, or 1 for an older journal */
+    size_t rec;       /* their size */
     char path[4200];
 };
 
@@ -185,35 +200,49 @@ uint32_t sw_crc32(uint32_t crc, const void *data, size_t n) {
 }
 
 /* Record layout, little-endian (docs/formats.md): magic u32, tile u32, status u8, attempts u8,
- * reserved u16, rank i32, seconds f32, bytes u32, reason char[96], reserved u32[2], crc u32. */
-static void encode(uint8_t b[SW_JOURNAL_RECORD], const sw_journal_rec *r) {
-    memset(b, 0, SW_JOURNAL_RECORD);
-    uint32_t magic = JOURNAL_MAGIC;
+ * code u16 (version 1: reserved), rank i32, seconds f32, bytes u32, reason (version 2: char[512],
+ * reserved u32; version 1: char[96], reserved u32[2]), crc u32 over the bytes before it. */
+static void encode(uint8_t *b, const sw_journal_rec *r, int version) {
+    size_t rec = version == 1 ? SW_JOURNAL_RECORD_V1 : SW_JOURNAL_RECORD;
+    size_t rl = version == 1 ? V1_REASON : SW_REASON_MAX;
+    memset(b, 0, rec);
+    uint32_t magic = version == 1 ? JOURNAL_MAGIC_V1 : JOURNAL_MAGIC;
     memcpy(b + 0, &magic, 4);
     memcpy(b + 4, &r->tile, 4);
     b[8] = r->status, b[9] = r->attempts;
+    if (version != 1) memcpy(b + 10, &r->code, 2);
     memcpy(b + 12, &r->rank, 4);
     memcpy(b + 16, &r->seconds, 4);
     memcpy(b + 20, &r->bytes, 4);
-    memcpy(b + 24, r->reason, sizeof r->reason);
-    b[24 + sizeof r->reason - 1] = 0;
-    uint32_t crc = sw_crc32(0, b, SW_JOURNAL_RECORD - 4);
-    memcpy(b + SW_JOURNAL_RECORD - 4, &crc, 4);
+    snprintf((char *)b + 24, rl, "%s", r->reason);
+    uint32_t crc = sw_crc32(0, b, rec - 4);
+    memcpy(b + rec - 4, &crc, 4);
 }
 
-static int decode(const uint8_t b[SW_JOURNAL_RECORD], sw_journal_rec *r) {
+static int decode(const uint8_t *b, sw_journal_rec *r, int version) {
+    size_t rec = version == 1 ? SW_JOURNAL_RECORD_V1 : SW_JOURNAL_RECORD;
+    size_t rl = version == 1 ? V1_REASON : SW_REASON_MAX;
     uint32_t magic, crc;
     memcpy(&magic, b, 4);
-    memcpy(&crc, b + SW_JOURNAL_RECORD - 4, 4);
-    if (magic != JOURNAL_MAGIC || crc != sw_crc32(0, b, SW_JOURNAL_RECORD - 4)) return 0;
+    memcpy(&crc, b + rec - 4, 4);
+    if (magic != (version == 1 ? JOURNAL_MAGIC_V1 : JOURNAL_MAGIC) || crc != sw_crc32(0, b, rec - 4)) return 0;
+    memset(r, 0, sizeof *r);
     memcpy(&r->tile, b + 4, 4);
     r->status = b[8], r->attempts = b[9];
+    if (version != 1) memcpy(&r->code, b + 10, 2);
     memcpy(&r->rank, b + 12, 4);
     memcpy(&r->seconds, b + 16, 4);
     memcpy(&r->bytes, b + 20, 4);
-    memcpy(r->reason, b + 24, sizeof r->reason);
-    r->reason[sizeof r->reason - 1] = 0;
+    memcpy(r->reason, b + 24, rl);
+    r->reason[rl - 1] = 0;
     return r->status == SW_TILE_DONE || r->status == SW_TILE_FAILED;
+}
+
+/* The version of the journal open on j->fd, from its first record's magic (a new or empty one: 2). */
+static void journal_version(sw_journal *j) {
+    uint32_t magic = 0;
+    j->version = pread(j->fd, &magic, 4, 0) == 4 && magic == JOURNAL_MAGIC_V1 ? 1 : 2;
+    j->rec = j->version == 1 ? SW_JOURNAL_RECORD_V1 : SW_JOURNAL_RECORD;
 }
 
 sw_status sw_journal_open(sw_journal **out, const char *dir, sw_journal_rec **recs, int64_t *nrecs, int64_t *dropped) {
@@ -233,19 +262,20 @@ sw_status sw_journal_open(sw_journal **out, const char *dir, sw_journal_rec **re
     }
     struct stat sb;
     fstat(j->fd, &sb);
-    int64_t cap = sb.st_size / SW_JOURNAL_RECORD, n = 0;
+    journal_version(j);
+    const size_t rec = j->rec;
+    int64_t cap = sb.st_size / (off_t)rec, n = 0;
     sw_journal_rec *r = sw_malloc((size_t)(cap ? cap : 1) * sizeof *r, "the journal records");
     if (!r) {
         close(j->fd), free(j);
         return SW_ERR_RUNTIME;
     }
     uint8_t b[SW_JOURNAL_RECORD];
-    while (n < cap && pread(j->fd, b, SW_JOURNAL_RECORD, (off_t)n * SW_JOURNAL_RECORD) == SW_JOURNAL_RECORD &&
-           decode(b, &r[n]))
+    while (n < cap && pread(j->fd, b, rec, (off_t)n * (off_t)rec) == (ssize_t)rec && decode(b, &r[n], j->version))
         n++;
-    off_t good = (off_t)n * SW_JOURNAL_RECORD;
+    off_t good = (off_t)n * (off_t)rec;
     if (good != sb.st_size) {
-        *dropped = (sb.st_size - good + SW_JOURNAL_RECORD - 1) / SW_JOURNAL_RECORD;
+        *dropped = (sb.st_size - good + (off_t)rec - 1) / (off_t)rec;
         if (ftruncate(j->fd, good) != 0 || fdatasync(j->fd) != 0) {
             st = sw_fail(SW_ERR_OUTPUT, "cannot truncate the torn tail of the journal '%s': %s", j->path, strerror(errno));
             close(j->fd), free(j), free(r);
@@ -267,8 +297,8 @@ sw_status sw_journal_append_many(sw_journal *j, const sw_journal_rec *r, int n) 
     uint8_t b[16 * SW_JOURNAL_RECORD];
     for (int i = 0; i < n;) {   /* written in chunks of 16 records, synced once */
         int k = n - i < 16 ? n - i : 16;
-        for (int q = 0; q < k; q++) encode(b + (size_t)q * SW_JOURNAL_RECORD, &r[i + q]);
-        size_t want = (size_t)k * SW_JOURNAL_RECORD;
+        for (int q = 0; q < k; q++) encode(b + (size_t)q * j->rec, &r[i + q], j->version);
+        size_t want = (size_t)k * j->rec;
         ssize_t got = write(j->fd, b, want);
         if (got != (ssize_t)want)
             return sw_fail(SW_ERR_OUTPUT, "cannot append tile %u to the journal '%s': %s", r[i].tile, j->path,

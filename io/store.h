@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define SW_STORE_MAX_SCALES 4
+#define SW_STORE_MAX_BANDS 4
 
 /* One row of /tiles. */
 typedef struct {
@@ -32,6 +33,9 @@ typedef struct {
     char crs_wkt[8192];       /* "" when none */
     uint64_t fingerprint;     /* hash of sampled windows' pixels and validity, and the size */
     int64_t nskipped;
+    int32_t nbands;           /* bands a tile read delivers, 1-based in bands[]; 0: not stored (run.h5
+                                 written before the attribute existed) */
+    int32_t bands[SW_STORE_MAX_BANDS];
 } sw_run_meta;
 
 /* Writes DIR/run.h5 (aside as run.h5.part, fsync, rename). */
@@ -48,17 +52,22 @@ typedef struct {
     uint32_t tile;
     uint8_t status;           /* SW_TILE_DONE or SW_TILE_FAILED */
     uint8_t attempts;
+    uint16_t code;            /* the failure's sw_status (0 when done, or in a version 1 journal) */
     int32_t rank;             /* the worker */
     float seconds;            /* read + process + write */
     uint32_t bytes;           /* size of DIR/tiles/T.bin (0 when failed) */
-    char reason[96];          /* why it failed ("" when done) */
+    char reason[SW_REASON_MAX];   /* why it failed ("" when done) */
 } sw_journal_rec;
 
-#define SW_JOURNAL_RECORD 128 /* bytes on disk */
+/* Bytes of a record on disk: version 2 (magic "SWJ2", written by this version) and version 1
+ * (magic "SWJL", a 96-byte reason and no code: journals of earlier versions, which a --resume
+ * reads and appends to in their own version). */
+#define SW_JOURNAL_RECORD 544
+#define SW_JOURNAL_RECORD_V1 128
 
 typedef struct sw_journal sw_journal;
 
-/* Opens (creating when absent) DIR/journal.bin for appending. The valid records found are
+/* Opens (creating when absent, as version 2) DIR/journal.bin for appending. The valid records found are
  * returned in *recs (malloc'ed, may be NULL when none) and *nrecs; a torn or corrupt tail (short
  * record, bad magic or CRC) is truncated away and counted in *dropped. */
 sw_status sw_journal_open(sw_journal **j, const char *dir, sw_journal_rec **recs, int64_t *nrecs, int64_t *dropped);

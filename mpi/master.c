@@ -39,6 +39,8 @@ struct sw_master {
     uint32_t *ids;                /* (nids_cap) scratch of on_block */
     int nids_cap;
     int64_t nfinished, nfailed, appends;
+    int64_t nfailed_input;        /* of nfailed: on bad input (SW_ERR_INPUT) */
+    int64_t nfailed_prior;        /* of nfailed: journaled failed by an earlier run (not retried) */
     int nreduced, nstopped;
     double px_done, t_start, t_last;
     int64_t tiles_this_run;
@@ -138,7 +140,10 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
         if (r->tile >= T || m->status[r->tile]) continue;
         m->status[r->tile] = r->status;
         m->nfinished++;
-        if (r->status == SW_TILE_FAILED) m->nfailed++, note_failed(c, r->tile, r->reason);
+        if (r->status == SW_TILE_FAILED) {
+            m->nfailed++, m->nfailed_prior++, m->nfailed_input += r->code == SW_ERR_INPUT;
+            note_failed(c, r->tile, r->reason);
+        }
         sw_status st = notify_reducers(m, r->tile, r->status);
         if (st) return st;
     }
@@ -148,6 +153,11 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
     if (c->nprior)
         sw_log(1, "run: resuming: %lld of %lld tiles already journaled, %lld to go", (long long)m->nfinished,
                (long long)T, (long long)m->tail);
+    /* Not retried: the blocks they touch are written without them, and the results of the other
+     * tiles of those blocks are deleted (a retry would redo them all); a new folder runs them. */
+    if (m->nfailed_prior)
+        sw_log(1, "run: resuming: %lld of them failed for good in an earlier run; --resume does not retry failed "
+                  "tiles (start a new --out folder to run them again)", (long long)m->nfailed_prior);
     m->t_start = m->t_last = sw_now();
     return SW_OK;
 }
@@ -215,7 +225,7 @@ static sw_status journal(sw_master *m, uint32_t id, int status, const sw_msg_til
     sw_journal_rec *r = &m->pend[m->npend++];
     memset(r, 0, sizeof *r);
     r->tile = id, r->status = (uint8_t)status, r->attempts = m->attempts[id], r->rank = rank;
-    r->seconds = t->seconds, r->bytes = t->bytes;
+    r->seconds = t->seconds, r->bytes = t->bytes, r->code = status == SW_TILE_FAILED ? (uint16_t)t->code : 0;
     for (int k = 0; k < 3; k++) m->c->t_part[k] += t->part[k];
     memcpy(r->reason, t->reason, sizeof r->reason);
     m->status[id] = (uint8_t)status;   /* a repeated report of it is ignored from now on */
@@ -238,6 +248,7 @@ static sw_status on_tile(sw_master *m, const sw_msg_tile *t, int rank) {
     }
     sw_log(1, "run: tile %u failed for good on rank %d after %d attempts: %s", id, rank, m->attempts[id], t->reason);
     m->nfailed++;
+    m->nfailed_input += t->code == SW_ERR_INPUT;
     return journal(m, id, SW_TILE_FAILED, t, rank);
 }
 
@@ -431,6 +442,7 @@ sw_status sw_master_step(sw_master *m, int *busy) {
     if (sw_master_done(m)) {
         progress(m, 1);
         m->c->tiles_failed = m->nfailed;
+        m->c->tiles_failed_input = m->nfailed_input;
         for (int64_t i = 0, k = 0; i < m->c->plan.ntiles && k < 20; i++)
             if (m->status[i] == SW_TILE_FAILED) {
                 const sw_tile *t = &m->c->plan.tiles[i];

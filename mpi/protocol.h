@@ -38,6 +38,8 @@
 #ifndef SWATH_MPI_PROTOCOL_H
 #define SWATH_MPI_PROTOCOL_H
 
+#include "src/core/error.h"
+
 #include <stdint.h>
 
 enum {
@@ -64,10 +66,11 @@ typedef struct {
 
 typedef struct {
     uint32_t tile;
-    int32_t ok;              /* 1 done, 0 failed (reason set) */
+    int32_t ok;              /* 1 done, 0 failed (reason and code set) */
+    int32_t code;            /* the failure's sw_status (SW_ERR_INPUT: the input could not be read) */
     float seconds;
     uint32_t bytes;          /* size of DIR/tiles/T.bin */
-    char reason[96];
+    char reason[SW_REASON_MAX];   /* why it failed: a path cut in the middle if need be (sw_msg_fit) */
     float part[3];           /* seconds reading the window, in the job, writing the result */
 } sw_msg_tile;
 

@@ -30,7 +30,8 @@ struct sw_worker {
     sw_outbox *out;
     sw_worker_state ws[SW_RUN_MAX_THREADS];
     int ready[SW_RUN_MAX_THREADS];          /* ws[t] opened */
-    char init_error[SW_RUN_MAX_THREADS][96]; /* why ws[t] could not be opened: its tiles fail with it */
+    char init_error[SW_RUN_MAX_THREADS][SW_REASON_MAX]; /* why ws[t] could not be opened: its tiles fail with it */
+    sw_status init_code[SW_RUN_MAX_THREADS];
     uint32_t inbox[SW_BATCH_MAX];
     MPI_Request req;
     int requested, stopped;
@@ -62,12 +63,13 @@ static void work_tile(sw_worker *w, int k, uint32_t id, sw_msg_tile *t) {
     memset(t, 0, sizeof *t);
     t->tile = id;
     double t0 = sw_now();
-    sw_status st = SW_ERR_INPUT;
+    sw_status st = w->init_code[k];
     if (w->ready[k]) st = sw_tile_work(&w->ws[k], c, id, &t->bytes, t->part);
-    else sw_fail(SW_ERR_INPUT, "%s", w->init_error[k]);
+    else sw_fail(st, "%s", w->init_error[k]);
     t->ok = st == SW_OK;
+    t->code = (int32_t)st;
     t->seconds = (float)(sw_now() - t0);
-    if (!t->ok) snprintf(t->reason, sizeof t->reason, "%s", sw_errmsg());
+    if (!t->ok) sw_msg_fit(t->reason, sizeof t->reason, sw_errmsg(), c->cfg->input);
     /* Testing only: a pause after each tile, so that a test can stop a run half-way. */
     if (w->delay_ms > 0) usleep((useconds_t)w->delay_ms * 1000);
 }
@@ -105,8 +107,8 @@ sw_status sw_worker_init(sw_worker **out, sw_run_ctx *c, sw_outbox *o) {
      * reason (the master retries them, on other ranks too). The handles share the first one's
      * decoded tiles. */
     for (int k = 0; k < T; k++) {
-        if (sw_worker_state_init(&w->ws[k], c)) {
-            snprintf(w->init_error[k], sizeof w->init_error[k], "%s", sw_errmsg());
+        if ((w->init_code[k] = sw_worker_state_init(&w->ws[k], c))) {
+            sw_msg_fit(w->init_error[k], sizeof w->init_error[k], sw_errmsg(), c->cfg->input);
             continue;
         }
         w->ready[k] = 1;
@@ -198,9 +200,13 @@ sw_status sw_worker_step(sw_worker *w, int *busy) {
         /* the renames of these tiles' results made durable at once, before any is reported */
         int any = 0;
         for (int k = 0; k < ndone; k++) any |= done[k].ok;
-        if (any && sw_results_sync_tiles(w->c->cfg->out))
+        sw_status sync = any ? sw_results_sync_tiles(w->c->cfg->out) : SW_OK;
+        if (sync)
             for (int k = 0; k < ndone; k++)
-                if (done[k].ok) done[k].ok = 0, snprintf(done[k].reason, sizeof done[k].reason, "%s", sw_errmsg());
+                if (done[k].ok) {
+                    done[k].ok = 0, done[k].code = (int32_t)sync;
+                    sw_msg_fit(done[k].reason, sizeof done[k].reason, sw_errmsg(), w->c->cfg->out);
+                }
         if ((st = report(w, done, ndone))) return st;
         *busy = 1;
     }

@@ -55,7 +55,7 @@ static void print_raster(const sw_raster_info *in, const int *bands, int nb, int
         printf(", \"block\": [%d, %d], \"tiled\": %s, \"read_bands\": [", in->block_w, in->block_h,
                in->tiled ? "true" : "false");
         for (int i = 0; i < nb; i++) printf("%s%d", i ? ", " : "", bands[i]);
-        printf("]}\n");
+        printf("]");   /* the object is closed by the caller (a window's statistics may follow) */
         return;
     }
     printf("file:         %s\n", in->path);
@@ -85,27 +85,16 @@ static int parse_window(const char *spec, long long win[4]) {
     return SW_OK;
 }
 
-static int print_window(sw_raster *r, const char *spec, const long long win[4], const int *bands, int nb) {
-    long long x = win[0], y = win[1], w = win[2], h = win[3];
-    if (w <= 0 || h <= 0 || w > 65536 || h > 65536)
-        return sw_cli_report(sw_fail(SW_ERR_INPUT, "window %s of %s: width and height must be in 1..65536", spec,
-                                     sw_raster_get_info(r)->path));
-    size_t n = (size_t)w * (size_t)h;
-    uint8_t *pix = malloc(n * (size_t)nb), *valid = malloc(n);
-    if (!pix || !valid) {
-        free(pix);
-        free(valid);
-        return sw_cli_report(sw_fail(SW_ERR_RUNTIME, "out of memory for window %s", spec));
-    }
-    int st = sw_raster_read_u8(r, x, y, (int)w, (int)h, pix, valid);
-    if (st) {
-        free(pix);
-        free(valid);
-        return sw_cli_report(st);
-    }
-    size_t nvalid = 0;
+/* Per-band statistics of the valid pixels of a window: a text block, or the members "window"
+ * and "window_bands" of the JSON object. */
+static void print_window_stats(const long long win[4], const uint8_t *pix, const uint8_t *valid, const int *bands,
+                               int nb, int json) {
+    size_t n = (size_t)win[2] * (size_t)win[3], nvalid = 0;
     for (size_t i = 0; i < n; i++) nvalid += valid[i] != 0;
-    printf("window %lld,%lld,%lld,%lld: %zu of %zu pixels valid\n", x, y, w, h, nvalid, n);
+    if (json)
+        printf(",\n \"window\": {\"x\": %lld, \"y\": %lld, \"width\": %lld, \"height\": %lld, \"pixels\": %zu, "
+               "\"valid\": %zu, \"bands\": [", win[0], win[1], win[2], win[3], n, nvalid);
+    else printf("window %lld,%lld,%lld,%lld: %zu of %zu pixels valid\n", win[0], win[1], win[2], win[3], nvalid, n);
     for (int b = 0; b < nb; b++) {
         double sum = 0;
         int lo = 255, hi = 0;
@@ -116,12 +105,38 @@ static int print_window(sw_raster *r, const char *spec, const long long win[4], 
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
         }
-        if (nvalid) printf("  band %d: mean %.2f min %d max %d\n", bands[b], sum / (double)nvalid, lo, hi);
+        if (json && nvalid)
+            printf("%s{\"band\": %d, \"mean\": %.2f, \"min\": %d, \"max\": %d}", b ? ", " : "", bands[b],
+                   sum / (double)nvalid, lo, hi);
+        else if (json) printf("%s{\"band\": %d, \"mean\": null, \"min\": null, \"max\": null}", b ? ", " : "", bands[b]);
+        else if (nvalid) printf("  band %d: mean %.2f min %d max %d\n", bands[b], sum / (double)nvalid, lo, hi);
         else printf("  band %d: no valid pixels\n", bands[b]);
     }
-    free(pix);
-    free(valid);
-    return 0;
+    if (json) printf("]}");
+}
+
+/* Reads the window (8-bit, as the runtime does) into fresh buffers; errors name the window and
+ * the file. */
+static int read_window(sw_raster *r, const char *spec, const long long win[4], int nb, uint8_t **pix, uint8_t **valid) {
+    long long x = win[0], y = win[1], w = win[2], h = win[3];
+    *pix = *valid = NULL;
+    if (w <= 0 || h <= 0 || w > 65536 || h > 65536)
+        return sw_fail(SW_ERR_INPUT, "window %s of %s: width and height must be in 1..65536", spec,
+                       sw_raster_get_info(r)->path);
+    size_t n = (size_t)w * (size_t)h;
+    *pix = malloc(n * (size_t)nb), *valid = malloc(n);
+    if (!*pix || !*valid) return sw_fail(SW_ERR_RUNTIME, "out of memory for window %s", spec);
+    return sw_raster_read_u8(r, x, y, (int)w, (int)h, *pix, *valid);
+}
+
+/* A swath HDF5 file: the summary (text or JSON); the flags that read raster windows do not apply. */
+static int info_hdf5(const sw_args *a, const char *path) {
+    const char *raster_only[] = {"window", "bands"};
+    for (int i = 0; i < 2; i++)
+        if (sw_args_str(a, raster_only[i]))
+            return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath info: --%s is for rasters; '%s' is a swath HDF5 file "
+                                                       "(only --json applies to it)", raster_only[i], path));
+    return sw_cli_report(sw_h5_print_summary(path, sw_args_flag(a, "json")));
 }
 
 int sw_cmd_info(int argc, char **argv) {
@@ -138,14 +153,7 @@ int sw_cmd_info(int argc, char **argv) {
     const char *path = a.pos[0];
     long long win[4];
     if (sw_args_str(&a, "window") && (st = parse_window(sw_args_str(&a, "window"), win))) return sw_cli_report(st);
-    if (sw_h5_is_hdf5(path)) {
-        char fmt[64];
-        int ver = 0;
-        st = sw_h5_identify(path, fmt, sizeof fmt, &ver);
-        if (st) return sw_cli_report(st);
-        printf("file:         %s\nformat:       swath %s, version %d\n", path, fmt, ver);
-        return sw_cli_report(sw_h5_print_summary(path));
-    }
+    if (sw_h5_is_hdf5(path)) return info_hdf5(&a, path);
     sw_raster *r;
     if ((st = sw_raster_open(&r, path))) return sw_cli_report(st);
     if (sw_args_str(&a, "bands")) {
@@ -159,9 +167,18 @@ int sw_cmd_info(int argc, char **argv) {
             return sw_cli_report(st);
         }
     }
-    int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands);
-    print_raster(sw_raster_get_info(r), bands, nb, sw_args_flag(&a, "json"));
-    if (sw_args_str(&a, "window")) st = print_window(r, sw_args_str(&a, "window"), win, bands, nb);
+    int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands), json = sw_args_flag(&a, "json");
+    /* the window is read before anything is printed: an error leaves no half-written JSON */
+    uint8_t *pix = NULL, *valid = NULL;
+    if (sw_args_str(&a, "window") && (st = read_window(r, sw_args_str(&a, "window"), win, nb, &pix, &valid))) {
+        free(pix), free(valid);
+        sw_raster_close(r);
+        return sw_cli_report(st);
+    }
+    print_raster(sw_raster_get_info(r), bands, nb, json);
+    if (pix) print_window_stats(win, pix, valid, bands, nb, json);
+    if (json) printf("}\n");
+    free(pix), free(valid);
     sw_raster_close(r);
-    return st;
+    return 0;
 }

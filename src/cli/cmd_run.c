@@ -24,6 +24,7 @@ static const sw_opt run_opts[] = {
     {"batch", "N", "2", "tile ids per scheduler reply"},
     {"threads", "N", NULL, "tiles a worker rank processes at once, on threads sharing one cache of decoded source tiles (default: the rank's share of the node's cores, from SLURM_CPUS_PER_TASK when set; 1 for jobs that run a model, whose kernels use the rank's cores)"},
     {"block", "N", "1024", "output block side (multiple of 512)"},
+    {"bands", "B1,B2,...", NULL, "the bands a tile read delivers, 1-based, at most 4 (default: the input's R, G, B; the segment job needs as many as the model's input channels)"},
     {"resume", NULL, NULL, "continue the run in DIR: journaled tiles and written blocks are kept"},
     {"cog", NULL, NULL, "also write DIR/mask.cog.tif (Cloud Optimized GeoTIFF)"},
     {"keep-tiles", NULL, NULL, "keep the tile results (DIR/tiles) after their blocks are written"},
@@ -106,6 +107,11 @@ int sw_cmd_run(int argc, char **argv) {
     if ((st = sw_args_int(&a, "block", 512, 16384, &v))) return sw_cli_report(st);
     if (v % 512) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --block %lld is not a multiple of 512", (long long)v));
     cfg.block = (int)v;
+    if (sw_args_str(&a, "bands")) {
+        int64_t b64[SW_RUN_MAX_BANDS];
+        if ((st = sw_args_int_list(&a, "bands", 1, 1 << 20, b64, SW_RUN_MAX_BANDS, &cfg.nbands))) return sw_cli_report(st);
+        for (int i = 0; i < cfg.nbands; i++) cfg.bands[i] = (int)b64[i];
+    }
     cfg.resume = sw_args_flag(&a, "resume");
     cfg.cog = sw_args_flag(&a, "cog");
     cfg.keep_tiles = sw_args_flag(&a, "keep-tiles");

@@ -38,6 +38,44 @@ const char *sw_errmsg(void) { return err_msg; }
 
 void sw_err_clear(void) { err_msg[0] = '\0'; }
 
+/* Appends s[0 .. n) to dst at *k, stopping at cap - 1. */
+static void put(char *dst, size_t cap, size_t *k, const char *s, size_t n) {
+    if (*k + n > cap - 1) n = cap - 1 - *k;
+    memcpy(dst + *k, s, n);
+    *k += n;
+}
+
+void sw_msg_fit(char *dst, size_t cap, const char *msg, const char *path) {
+    if (!cap) return;
+    size_t n = strlen(msg), pl = path ? strlen(path) : 0;
+    int occ = 0;
+    for (const char *p = pl ? strstr(msg, path) : NULL; p; p = strstr(p + pl, path)) occ++;
+    if (n < cap || !occ) {
+        snprintf(dst, cap, "%s", msg);
+        return;
+    }
+    /* each occurrence loses an equal share of the excess, plus 3 for the "..." */
+    size_t cut = (n - (cap - 1) + (size_t)occ - 1) / (size_t)occ + 3, keep = pl > cut ? pl - cut : 0;
+    if (keep < 12) keep = pl < 12 ? pl : 12;   /* a path cut shorter than this tells nothing */
+    size_t head = keep / 3, tail = keep - head, k = 0;   /* the end holds the file name: keep more of it */
+    for (const char *s = msg, *p; *s && k < cap - 1; s = p + pl) {
+        p = strstr(s, path);
+        if (!p) {
+            put(dst, cap, &k, s, strlen(s));
+            break;
+        }
+        put(dst, cap, &k, s, (size_t)(p - s));
+        if (keep < pl) {
+            put(dst, cap, &k, path, head);
+            put(dst, cap, &k, "...", 3);
+            put(dst, cap, &k, path + pl - tail, tail);
+        } else {
+            put(dst, cap, &k, path, pl);
+        }
+    }
+    dst[k] = '\0';
+}
+
 void *sw_malloc(size_t n, const char *what) {
     void *p = malloc(n ? n : 1);
     if (!p) sw_fail(SW_ERR_RUNTIME, "out of memory allocating %zu bytes for %s", n, what);

@@ -29,6 +29,14 @@ const char *sw_errmsg(void);
 sw_status sw_report_status(sw_status status);
 void sw_err_clear(void);
 
+/* Room for one message that names a path and says what went wrong with it (a tile's failure
+ * reason in the run's messages and journal): 4 lines of 128 characters. */
+#define SW_REASON_MAX 512
+/* Copies `msg` into dst (cap bytes, NUL-terminated). A message that does not fit is cut in the
+ * middle of the occurrences of `path` it holds ("/data/run.../mosaic.tif"), not at the end where
+ * the cause is; only when that is not enough is the end cut too. path may be NULL. */
+void sw_msg_fit(char *dst, size_t cap, const char *msg, const char *path);
+
 /* Checked allocation: returns NULL and sets an error naming `what` on failure. */
 void *sw_malloc(size_t n, const char *what);
 void *sw_calloc(size_t count, size_t size, const char *what);

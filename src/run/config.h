@@ -6,6 +6,7 @@
 
 #define SW_RUN_MAX_SCALES 4
 #define SW_RUN_MAX_THREADS 64   /* tile threads per worker rank */
+#define SW_RUN_MAX_BANDS 4      /* bands a tile read delivers, at most (io/raster.h SW_RASTER_MAX_BANDS) */
 
 typedef enum { SW_BLEND_CROP = 0, SW_BLEND_MEAN, SW_BLEND_LINEAR, SW_BLEND_COSINE } sw_blend;
 
@@ -25,6 +26,8 @@ typedef struct {
     int batch;               /* tile ids per scheduler reply */
     int threads;             /* tiles a worker processes at once (0: the rank's share of the cores) */
     int block;               /* output block side (multiple of 512) */
+    int bands[SW_RUN_MAX_BANDS];   /* --bands: the bands a tile read delivers (1-based) */
+    int nbands;              /* 0: the input's default R, G, B (io/raster.h) */
     int resume;
     int cog;                 /* also write DIR/mask.cog.tif */
     int keep_tiles;          /* keep DIR/tiles/T.bin after the blocks they touch are written */

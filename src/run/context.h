@@ -32,12 +32,13 @@ typedef struct {
     int64_t nprior;
     /* per-rank statistics */
     int64_t tiles_done, tiles_failed, blocks_written;
+    int64_t tiles_failed_input;   /* rank 0: those of tiles_failed that failed on bad input (SW_ERR_INPUT) */
     double t_start, t_plan, t_tiles, t_assemble;
     double t_part[3];         /* rank 0: the workers' seconds reading, in the job, writing, summed */
     /* rank 0: the failed tiles with their reasons (the first SW_RUN_MAX_NOTES), for the report */
     struct {
         uint32_t tile;
-        char reason[96];
+        char reason[SW_REASON_MAX];
     } failed[32];
     int nfailed_notes;
     /* the signal that stopped this run (src/core/stop.h), 0 when none: set by the roles when told

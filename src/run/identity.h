@@ -6,6 +6,9 @@
 #include "io/store.h"
 #include "src/run/config.h"
 
+/* Opens the run's input with the bands its tiles are read with (--bands, else the default R, G,
+ * B): every rank's reads of it go through here. Errors name the file and the band. */
+sw_status sw_run_open_input(sw_raster **r, const sw_run_config *cfg);
 /* Fills m from the config and the open input: size, geotransform, CRS, and a fingerprint (FNV-1a
  * over the size and the pixels and validity of 4 sampled 64 x 64 windows, each inside one source
  * block: content, not mtime). */

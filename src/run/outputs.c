@@ -461,13 +461,24 @@ static sw_status quicklook_read(const sw_outputs_spec *s, ql_reads *q) {
     const sw_ql_mosaic *pre = s->mosaic_reduced;
     int ow = 0, oh = 0;
     if (pre && pre->img) sw_quicklook_size(pre->W, pre->H, s->quicklook_max, &ow, &oh);
+    int unread = 0;
     if (pre && pre->img && ow == pre->ow && oh == pre->oh) q->m = *pre;
-    else if ((st = sw_outputs_reduce_mosaic(s->mosaic_path, s->quicklook_max, &q->m))) return st;
-    else q->own = 1;
+    else if ((st = sw_outputs_reduce_mosaic(s->mosaic_path, s->quicklook_max, &q->m)) && st != SW_ERR_INPUT) return st;
+    else q->own = 1, unread = st != SW_OK;
+    if (unread) sw_log(1, "quicklook: the mosaic cannot be read (%s): the classes are drawn on black", sw_errmsg());
     sw_raster *r;
     if ((st = sw_raster_open(&r, s->mask_path))) return st;
     int mw = sw_raster_get_info(r)->width, mh = sw_raster_get_info(r)->height;
     sw_raster_close(r);
+    /* A mosaic that cannot be decoded everywhere (the run's tiles there failed and the report says
+     * so) still gets its quicklook: the mask on black, at the size the mosaic's would have. */
+    if (unread) {
+        q->m.W = mw, q->m.H = mh;
+        sw_quicklook_size(mw, mh, s->quicklook_max, &q->m.ow, &q->m.oh);
+        q->m.img = sw_calloc(3 * (size_t)q->m.ow, (size_t)q->m.oh, "quicklook");
+        q->m.valid = sw_calloc((size_t)q->m.ow, (size_t)q->m.oh, "quicklook");
+        if (!q->m.img || !q->m.valid) return SW_ERR_RUNTIME;
+    }
     if (q->m.W != mw || q->m.H != mh)
         return sw_fail(SW_ERR_INPUT, "the mosaic '%s' is %dx%d but the mask '%s' is %dx%d", s->mosaic_path, q->m.W,
                        q->m.H, s->mask_path, mw, mh);

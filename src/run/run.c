@@ -91,7 +91,7 @@ static sw_status write_outputs(const sw_run_ctx *c, const sw_run_meta *meta, con
         free(rects), free(ids);
         return SW_ERR_RUNTIME;
     }
-    r->input = cfg->input, r->run_id = run_id, r->config = kv, r->nconfig = (int)(sizeof kv / sizeof kv[0]);
+    r->input = cfg->input, r->model = cfg->model[0] ? cfg->model : NULL, r->run_id = run_id, r->config = kv, r->nconfig = (int)(sizeof kv / sizeof kv[0]);
     r->tiles_total = c->plan.ntiles + c->plan.nskipped, r->tiles_done = c->plan.ntiles - c->tiles_failed;
     r->tiles_failed = c->tiles_failed, r->tiles_skipped = c->plan.nskipped;
     r->notes = notes, r->nnotes = c->nfailed_notes, r->timings = tm, r->ntimings = (int)(sizeof tm / sizeof tm[0]);
@@ -141,14 +141,38 @@ static void configure_gdal(int *cores_out, int *node_cores) {
     *cores_out = (int)cores, *node_cores = (int)cores * local;
 }
 
-static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const char *path) {
-    int bands[SW_RASTER_MAX_BANDS];
-    int nb = sw_raster_selected_bands(r, bands);
+static void bands_text(char *buf, size_t cap, const int *bands, int n) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%d", i ? "," : "", bands[i]);
+}
+
+/* The bands a tile read delivers must be the job's: R, G, B for pixel-defects, the model's input
+ * channels for segment. The message says what is read, what is needed and how to choose. */
+static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const sw_run_config *cfg) {
+    int bands[SW_RASTER_MAX_BANDS], nb = sw_raster_selected_bands(r, bands), need = job->nbands;
+    if (nb == need) return SW_OK;
     const sw_raster_info *in = sw_raster_get_info(r);
-    if (nb != job->nbands)
-        return sw_fail(SW_ERR_INPUT, "'%s' has %d band%s; the %s job needs %d (R, G, B)", path, in->nbands,
-                       in->nbands == 1 ? "" : "s", job->name, job->nbands);
-    return SW_OK;
+    const char *path = cfg->input;
+    char what[4200], got[64], eg[64];
+    if (cfg->model[0]) snprintf(what, sizeof what, "the input channels of model '%s'", cfg->model);
+    else snprintf(what, sizeof what, "R, G, B");
+    if (need > SW_RASTER_MAX_BANDS)
+        return sw_fail(SW_ERR_INPUT, "the %s job needs %d bands (%s), but swath run reads at most %d bands of a mosaic",
+                       job->name, need, what, SW_RASTER_MAX_BANDS);
+    if (in->nbands < need)
+        return sw_fail(SW_ERR_INPUT, "'%s' has %d band%s; the %s job needs %d (%s)", path, in->nbands,
+                       in->nbands == 1 ? "" : "s", job->name, need, what);
+    bands_text(got, sizeof got, bands, nb);
+    int first[SW_RASTER_MAX_BANDS];
+    for (int i = 0; i < need; i++) first[i] = i + 1;
+    bands_text(eg, sizeof eg, first, need);
+    if (cfg->nbands)
+        return sw_fail(SW_ERR_USAGE, "--bands %s gives %d band%s of '%s'; the %s job needs %d (%s): give %d of its %d bands",
+                       got, nb, nb == 1 ? "" : "s", path, job->name, need, what, need, in->nbands);
+    return sw_fail(SW_ERR_INPUT, "the %s job needs %d bands (%s) but reads %d of '%s' (bands %s: the default R, G, B of a "
+                   "%d-band file): choose %d of its %d bands with --bands, e.g. --bands %s", job->name, need, what, nb,
+                   path, got, in->nbands, need, in->nbands, eg);
 }
 
 /* Rank 0: the quicklook's size, when the workers' reads can build it (src/run/ql_tiles.h): the
@@ -161,6 +185,7 @@ static void choose_quicklook(sw_run_ctx *c, const sw_raster *r) {
     sw_quicklook_size(c->plan.width, c->plan.height, s.quicklook_max, &ow, &oh);
     const char *env = getenv("SWATH_QUICKLOOK");
     if (env && !strcmp(env, "mosaic")) return;
+    if (c->cfg->nbands) return;   /* --bands: the quicklook shows the default R, G, B, which the tiles do not read */
     if (sw_raster_reduced_rgb_tiled(r, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
 }
 
@@ -180,8 +205,8 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
     if (cfg->resume && !exists)
         return sw_fail(SW_ERR_INPUT, "--resume: '%s' holds no run (no run.h5); start one without --resume", cfg->out);
     sw_raster *r;
-    if ((st = sw_raster_open(&r, cfg->input))) return st;
-    if (!(st = check_bands(r, c->job, cfg->input))) st = sw_run_identity(meta, cfg, r);
+    if ((st = sw_run_open_input(&r, cfg))) return st;
+    if (!(st = check_bands(r, c->job, cfg))) st = sw_run_identity(meta, cfg, r);
     if (!st && cfg->resume) {
         sw_run_meta stored;
         sw_store_tile *tiles;
@@ -259,6 +284,24 @@ static sw_status gather_quicklook(sw_run_ctx *c) {
         if (k) sw_log(1, "run: quicklook: read %lld windows no tile of this run reduced in %.1f s", (long long)k, sw_now() - t0);
     }
     return st;
+}
+
+/* Rank 0, after the outputs: a run with tiles that failed for good has written every output (their
+ * pixels are 255 where no other tile covers them) but is not a success. 3 when every failure was
+ * bad input (a block of the mosaic that cannot be decoded), else 1 (docs/cli.md). */
+static sw_status failed_tiles_status(const sw_run_ctx *c) {
+    if (!c->tiles_failed) return SW_OK;
+    int64_t n = c->tiles_failed, all = c->plan.ntiles;
+    int listed = c->nfailed_notes;
+    char where[64] = "them";
+    if (listed < n) snprintf(where, sizeof where, "the first %d", listed);
+    return sw_fail(c->tiles_failed_input == n ? SW_ERR_INPUT : SW_ERR_RUNTIME,
+                   "%lld of %lld tile%s failed for good%s; the outputs are written, with 255 (no data) where no other "
+                   "tile covers them; %s/report.json lists %s with the reason (tiles.notes); --resume does not "
+                   "retry them: a new --out folder does",
+                   (long long)n, (long long)all, all == 1 ? "" : "s",
+                   c->tiles_failed_input == n ? " (bad input: the mosaic could not be read there)" : "", c->cfg->out,
+                   where);
 }
 
 static void assign_roles(sw_run_ctx *c) {
@@ -360,9 +403,6 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_log(2, "run: rank %d: %lld tiles, %lld blocks, peak RSS %lld KiB", c.rank, (long long)c.tiles_done,
            (long long)c.blocks_written, (long long)sw_peak_rss_kb());
     if (!st && c.rank == 0) {
-        if (c.tiles_failed)
-            sw_log(1, "run: %lld tiles failed (see %s/journal.bin; their pixels are 255 where no other tile covers them)",
-                   (long long)c.tiles_failed, cfg->out);
         /* Vector outputs (polygons, quicklook, report) from mask.tif + confidence.tif. */
         if (eq.started) pthread_join(eq.thread, NULL), eq.started = 0;
         /* the tiles' quicklook (a view: c.ql keeps the buffers) */
@@ -370,7 +410,10 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
         st = write_outputs(&c, meta, c.ql.img ? &tiles_ql : &eq.m);
         if (!st) sw_log(1, "run: done in %.1f s; outputs in %s (mask.tif, confidence.tif, defects.gpkg, "
                            "quicklook.png, report.json)", sw_now() - c.t_start, cfg->out);
+        if (!st) st = failed_tiles_status(&c);
     }
+    /* Every rank exits with rank 0's verdict (tiles that failed for good, the outputs). */
+    st = sw_mpi_agree(st, 0);
     if (eq.started) pthread_join(eq.thread, NULL);
     sw_ql_mosaic_free(&eq.m);
     sw_ql_tiles_free(&c.ql);

@@ -2,6 +2,7 @@
 #include "src/run/context.h"
 
 #include "src/core/log.h"
+#include "src/run/identity.h"
 #include "src/run/results.h"
 
 #include <stdlib.h>
@@ -16,7 +17,7 @@ int64_t sw_peak_rss_kb(void) {
 
 sw_status sw_worker_state_init(sw_worker_state *w, const sw_run_ctx *c) {
     memset(w, 0, sizeof *w);
-    sw_status st = sw_raster_open(&w->r, c->cfg->input);
+    sw_status st = sw_run_open_input(&w->r, c->cfg);
     if (st) return sw_fail_ctx(st, "rank %d", c->rank);
     sw_job_params jp = {c->cfg->model[0] ? c->cfg->model : NULL, c->cfg->device[0] ? c->cfg->device : NULL,
                         c->cfg->precision[0] ? c->cfg->precision : NULL, c->cfg->deterministic};

@@ -26,6 +26,16 @@ out=$("$SWATH" info "$utm" --window -10,-10,100,100) || fail "swath info --windo
 if echo "$out" | grep -q "window -10,-10,100,100: 5600 of 10000 pixels valid"; then ok "window -10,-10,100,100: 5600 of 10000 valid"
 else fail "window -10,-10,100,100: $(echo "$out" | grep window)"; fi
 
+# --json with --window: one JSON document, the window's statistics inside it (no text after it).
+json=$("$SWATH" info "$utm" --json --window -10,-10,100,100) || fail "swath info --json --window exited $?"
+echo "$json" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+w = d["window"]
+assert d["width"] == 1000 and w["x"] == -10 and w["width"] == 100 and w["pixels"] == 10000 and w["valid"] == 5600, w
+assert [b["band"] for b in w["bands"]] == [1, 2, 3] and all(0 <= b["min"] <= b["mean"] <= b["max"] <= 255 for b in w["bands"]), w
+' && ok "info --json --window: one JSON object with the window inside" || fail "info --json --window: $json"
+
 # expect_error NAME EXPECTED_CODE TEXT... -- ARGS: runs swath ARGS, wants the code and every TEXT in stderr.
 expect_error() {
   local name=$1 code=$2; shift 2

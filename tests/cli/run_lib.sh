@@ -1,5 +1,7 @@
 # Helpers for the swath run tests (sourced after lib.sh): mpiexec, mosaic synthesis, checksums.
 RUN_IOU="$(dirname "$SWATH")/tests/run_iou"
+# bytes of a journal.bin record (docs/formats.md, version 2)
+REC=544
 export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Open MPI: no other transports than shared memory / self; quiet about missing network cards.
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none

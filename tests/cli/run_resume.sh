@@ -23,7 +23,7 @@ rc=$?
 [ "$rc" -ne 0 ] || fail "the killed run exited 0"
 [ ! -f "$WORK/k/mask.tif" ] || fail "the killed run wrote mask.tif"
 size=$(stat -c %s "$WORK/k/journal.bin")
-[ "$size" -eq $((20 * 128)) ] || fail "journal.bin holds $size bytes after 20 records, expected $((20 * 128))"
+[ "$size" -eq $((20 * REC)) ] || fail "journal.bin holds $size bytes after 20 records, expected $((20 * REC))"
 ok "killed after 20 journal records (exit $rc, journal $size bytes)"
 head -c 77 /dev/urandom >> "$WORK/k/journal.bin"
 mpirun_swath 4 run --job pixel-defects "$M" --out "$WORK/k" --resume --reducers 2 2> "$WORK/k2.log" ||
@@ -32,7 +32,7 @@ grep -q 'torn record' "$WORK/k2.log" || fail "the torn journal record was not re
 grep -q 'already journaled' "$WORK/k2.log" || fail "the resume did not report the journaled tiles"
 [ "$(checksum "$WORK/k/mask.tif")" = "$ref" ] || fail "resumed mask differs from the uninterrupted one"
 [ "$(checksum "$WORK/k/confidence.tif")" = "$refc" ] || fail "resumed confidence differs"
-[ "$(stat -c %s "$WORK/k/journal.bin")" -eq $((ntiles * 128)) ] || fail "journal.bin does not hold one record per tile"
+[ "$(stat -c %s "$WORK/k/journal.bin")" -eq $((ntiles * REC)) ] || fail "journal.bin does not hold one record per tile"
 [ "$(polygons "$WORK/k/defects.gpkg")" = "$refp" ] || fail "resumed polygons differ: $(polygons "$WORK/k/defects.gpkg")"
 # the quicklook's cells of the tiles done before the kill: read again by rank 0, the same pixels
 grep -q 'quicklook: read [0-9]* windows' "$WORK/k2.log" || fail "the resume did not read the quicklook of the tiles done before"

@@ -19,6 +19,12 @@ B=$(dirname "$SWATH")/tests
     --blend crop >"$WORK/r2.log" 2>&1 && "$B/test_segment_job" "$WORK/b/mosaic.tif" "$WORK/unet.h5" "$WORK/r2/mask.tif" 256 \
     && ok "a mosaic smaller than a tile (padded input)" || { cat "$WORK/r2.log"; fail "padded tile"; }
 grep -q '"name": "class_1"' "$WORK/r1/report.json" && ok "report names the model's classes" || fail "report class names"
+"$PYTHON" -c 'import json, sys; m = json.load(open(sys.argv[1]))["model"]; sys.exit(m != sys.argv[2])' \
+    "$WORK/r1/report.json" "$WORK/unet.h5" || fail "report.json's model is not the --model path"
+"$SWATH" --quiet run --job pixel-defects "$WORK/b/mosaic.tif" --out "$WORK/pd" >/dev/null 2>&1 || fail "pixel-defects run"
+"$PYTHON" -c 'import json, sys; m = json.load(open(sys.argv[1]))["model"]; sys.exit(m is not None)' "$WORK/pd/report.json" ||
+  fail "report.json of a run without a model: model is not null"
+ok "report.json names the model (null for a job without one)"
 [ "$(gdalinfo "$WORK/r1/mask.tif" | sed -n '/Categories:/,/Color Table/p' | grep -c ': class_')" = 3 ] \
   && ok "mask.tif carries the model's 3 class names" || fail "mask.tif class names: $(gdalinfo "$WORK/r1/mask.tif" | grep -A5 Categories)"
 
@@ -51,6 +57,26 @@ else
   "$SWATH" --version | grep -q "CUDA: *no (built without" && why="built without CUDA"
   expect_fail 1 "$why" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g1" --device cuda
 fi
+# --bands: a 6-band mosaic without colour interpretation reads 3,2,1 by default; a 4-channel model
+# says so and how to choose, --bands 1,2,3,4 runs it (and --resume holds the run to those bands),
+# a wrong count is a usage error, a missing band an input error; 5 channels cannot be read.
+"$B/make_model" "$WORK/unet4.h5" unet 4 3 8 3 7 && "$B/make_model" "$WORK/unet5.h5" unet 5 3 8 3 7 || fail "make_model 4 / 5 channels"
+gdal_translate -q -b 1 -b 2 -b 3 -b 1 -b 2 -b 3 -colorinterp undefined,undefined,undefined,undefined,undefined,undefined \
+    "$WORK/a/mosaic.tif" "$WORK/six.tif" || fail "gdal_translate six bands"
+expect_fail 3 "the segment job needs 4 bands (the input channels of model '$WORK/unet4.h5') but reads 3 of '$WORK/six.tif' (bands 3,2,1: the default R, G, B of a 6-band file): choose 4 of its 6 bands with --bands, e.g. --bands 1,2,3,4" \
+    "$SWATH" run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b4" --scales 256
+"$SWATH" --quiet run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b4" --scales 256 --bands 1,2,3,4 \
+    2> "$WORK/b4.log" || fail "--bands 1,2,3,4 with a 4-channel model: $(cat "$WORK/b4.log")"
+[ -f "$WORK/b4/report.json" ] || fail "no report.json after --bands 1,2,3,4"
+expect_fail 2 "planned with bands 1,2,3,4, this command gives 1,2,3,5" \
+    "$SWATH" run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b4" --scales 256 --bands 1,2,3,5 --resume
+expect_fail 2 "--bands 1,2 gives 2 bands of '$WORK/six.tif'; the segment job needs 4" \
+    "$SWATH" run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b5" --scales 256 --bands 1,2
+expect_fail 3 "band 9 does not exist" \
+    "$SWATH" run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b6" --scales 256 --bands 1,2,3,9
+expect_fail 3 "needs 5 bands (the input channels of model '$WORK/unet5.h5'), but swath run reads at most 4" \
+    "$SWATH" run --job segment --model "$WORK/unet5.h5" "$WORK/six.tif" --out "$WORK/b7" --scales 256
+ok "--bands: the bands read and the model's channels named; 1,2,3,4 runs a 4-channel model; resume keeps the bands"
 expect_fail 2 "not one of auto, cpu, cuda" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --device tpu
 expect_fail 2 "--precision 'fp8' is not one of f32, tf32, bf16" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --precision fp8
 expect_fail 2 "needs --model" "$SWATH" run --job segment "$WORK/a/mosaic.tif" --out "$WORK/e1"

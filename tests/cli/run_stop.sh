@@ -19,7 +19,7 @@ J="$WORK/s/journal.bin"
 jsize() { stat -c %s "$J" 2>/dev/null || echo 0; }
 # wait_records N PID: until the journal holds N more records than now, or PID ended
 wait_records() {
-  local want=$(($(jsize) + 128 * $1)) t0=$SECONDS
+  local want=$(($(jsize) + REC * $1)) t0=$SECONDS
   while [ "$(jsize)" -lt "$want" ] && kill -0 "$2" 2>/dev/null && [ $((SECONDS - t0)) -lt 60 ]; do sleep 0.1; done
 }
 # rank_pid PARENT RANK: the pid of the child of PARENT with OMPI_COMM_WORLD_RANK=RANK
@@ -36,8 +36,8 @@ stopped() {
   [ "$2" -eq 75 ] || fail "$1: exit $2, expected 75: $(tail -3 "$3")"
   grep -q "stopped by $4" "$3" || fail "$1: no 'stopped by $4' in the log: $(tail -3 "$3")"
   grep -q "swath: stopped: $4" "$3" || fail "$1: no 'swath: stopped' message"
-  [ $((s % 128)) -eq 0 ] && [ "$s" -gt "$5" ] && [ "$s" -lt $((ntiles * 128)) ] ||
-    fail "$1: journal.bin holds $s bytes (before: $5, all: $((ntiles * 128)))"
+  [ $((s % REC)) -eq 0 ] && [ "$s" -gt "$5" ] && [ "$s" -lt $((ntiles * REC)) ] ||
+    fail "$1: journal.bin holds $s bytes (before: $5, all: $((ntiles * REC)))"
   [ ! -f "$WORK/s/mask.tif" ] || fail "$1: a stopped run wrote mask.tif"
 }
 export SWATH_TEST_TILE_DELAY_MS=300
@@ -50,7 +50,7 @@ r2=$(rank_pid "$pid" 2)
 wait "$pid"
 stopped "-n 3, SIGUSR1 to rank 2" $? "$WORK/s1.log" SIGUSR1 0
 grep -q "SIGUSR1 on rank 2" "$WORK/s1.log" || fail "the master did not name rank 2"
-ok "mpiexec -n 3, SIGUSR1 to rank 2 (a reducer): exit 75 after $(($(jsize) / 128)) of $ntiles tiles"
+ok "mpiexec -n 3, SIGUSR1 to rank 2 (a reducer): exit 75 after $(($(jsize) / REC)) of $ntiles tiles"
 
 s1=$(jsize)
 mpiexec -n 4 --oversubscribe "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume --reducers 2 --threads 3 2> "$WORK/s2.log" &
@@ -59,7 +59,7 @@ wait_records 3 "$pid"
 kill -USR1 "$pid"
 wait "$pid"
 stopped "-n 4 --reducers 2 --threads 3, SIGUSR1 to mpiexec" $? "$WORK/s2.log" SIGUSR1 "$s1"
-ok "mpiexec -n 4 --reducers 2 --threads 3, SIGUSR1 to mpiexec: exit 75 after $(($(jsize) / 128)) tiles"
+ok "mpiexec -n 4 --reducers 2 --threads 3, SIGUSR1 to mpiexec: exit 75 after $(($(jsize) / REC)) tiles"
 
 s2=$(jsize)
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s3.log" &
@@ -68,15 +68,15 @@ wait_records 2 "$pid"
 kill -TERM "$pid"
 wait "$pid"
 stopped "one process, SIGTERM" $? "$WORK/s3.log" SIGTERM "$s2"
-ok "one process, SIGTERM: exit 75 after $(($(jsize) / 128)) tiles"
+ok "one process, SIGTERM: exit 75 after $(($(jsize) / REC)) tiles"
 
 s3=$(jsize)
 unset SWATH_TEST_TILE_DELAY_MS
 mpirun_swath 2 run --job pixel-defects "$M" --out "$WORK/s" --resume 2> "$WORK/s4.log" || fail "final resume: $(tail -3 "$WORK/s4.log")"
 [ "$(checksum "$WORK/s/mask.tif")" = "$ref" ] || fail "the mask after three stops differs from the uninterrupted one"
 [ "$(polygons "$WORK/s/defects.gpkg")" = "$refp" ] || fail "the polygons after three stops differ"
-[ "$(jsize)" -eq $((ntiles * 128)) ] || fail "journal.bin holds $(jsize) bytes, expected one record per tile"
+[ "$(jsize)" -eq $((ntiles * REC)) ] || fail "journal.bin holds $(jsize) bytes, expected one record per tile"
 got=$("$PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["tiles_resumed"], r["slurm"])' "$WORK/s/report.json")
-[ "$got" = "$((s3 / 128)) None" ] || fail "report.json tiles_resumed / slurm: '$got', expected '$((s3 / 128)) None'"
+[ "$got" = "$((s3 / REC)) None" ] || fail "report.json tiles_resumed / slurm: '$got', expected '$((s3 / REC)) None'"
 ok "resumed to the end: same mask and polygons, every tile journaled once"
 finish

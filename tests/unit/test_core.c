@@ -55,6 +55,24 @@ static void test_errors(void) {
     sw_fail(SW_ERR_INPUT, "band %d missing", 9);
     sw_fail_ctx(SW_ERR_INPUT, "reading %s", "a.tif");
     CHECK(!strcmp(sw_errmsg(), "reading a.tif: band 9 missing"), "context: %s", sw_errmsg());
+
+    /* A message too long for its room loses the middle of the path, never the cause at the end. */
+    char path[400], msg[1200], out[SW_REASON_MAX];
+    memset(path, 'd', sizeof path);
+    memcpy(path, "/data/", 6);
+    snprintf(path + sizeof path - 12, 12, "/mosaic.tif");
+    snprintf(msg, sizeof msg, "tile 3: reading window 0,0,512,512 of %s: libtiff cannot decode tile 1,2 of %s: "
+             "TIFFReadEncodedTile: Read error at row 4294967295, col 4294967295, tile 2; got 0 bytes, expected 8", path, path);
+    sw_msg_fit(out, sizeof out, msg, path);
+    CHECK(strlen(out) < sizeof out && strlen(out) > sizeof out - 40, "fit: %zu characters", strlen(out));
+    CHECK(strstr(out, "got 0 bytes, expected 8") && strstr(out, "/data/d") && strstr(out, "...") &&
+              strstr(out, "dd/mosaic.tif: libtiff") && strstr(out, "dd/mosaic.tif: TIFFRead"),
+          "fit keeps both ends of the path and the cause: %s", out);
+    sw_msg_fit(out, sizeof out, "short: a.tif", "a.tif");
+    CHECK(!strcmp(out, "short: a.tif"), "a message that fits is copied: %s", out);
+    char tiny[24];
+    sw_msg_fit(tiny, sizeof tiny, "no path in this long message at all", NULL);
+    CHECK(!strcmp(tiny, "no path in this long me"), "without the path: cut at the end: %s", tiny);
 }
 
 static void test_classes(void) {

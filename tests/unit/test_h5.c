@@ -184,7 +184,7 @@ static void check_wrong_files(const char *dir) {
           "text: %s", sw_errmsg());
     CHECK(sw_h5_identify(path, buf, sizeof buf, &ver) == SW_ERR_INPUT && HAS(path) && HAS("not an HDF5 file"),
           "text: %s", sw_errmsg());
-    CHECK(sw_h5_print_summary(path) == SW_ERR_INPUT && HAS("not an HDF5 file"), "text: %s", sw_errmsg());
+    CHECK(sw_h5_print_summary(path, 0) == SW_ERR_INPUT && HAS("not an HDF5 file"), "text: %s", sw_errmsg());
     CHECK(sw_h5_is_hdf5(dir) == 0, "a folder is not HDF5");
     snprintf(path, sizeof path, "%s/missing.h5", dir);
     CHECK(sw_h5_is_hdf5(path) == 0, "a missing file is not HDF5");
@@ -237,7 +237,7 @@ static void check_summary(const char *dir) {
     int saved = dup(1), fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     close(fd);
-    sw_status st = sw_h5_print_summary(path);
+    sw_status st = sw_h5_print_summary(path, 0);
     fflush(stdout);
     dup2(saved, 1);
     close(saved);

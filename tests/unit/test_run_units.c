@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/unit/check.h"
@@ -86,7 +87,11 @@ static void test_journal(const char *dir) {
         sw_journal_rec r = {0};
         r.tile = t * 7, r.status = t == 3 ? SW_TILE_FAILED : SW_TILE_DONE, r.attempts = 1 + (t == 3), r.rank = (int)t;
         r.seconds = 0.5f * t, r.bytes = 1000 + t;
-        if (t == 3) snprintf(r.reason, sizeof r.reason, "reading window: boom");
+        if (t == 3) snprintf(r.reason, sizeof r.reason, "reading window: boom"), r.code = SW_ERR_INPUT;
+        if (t == 4) {   /* a reason of 500 characters comes back whole */
+            memset(r.reason, 'x', 499);
+            memcpy(r.reason + 480, ": libtiff cannot", 16);
+        }
         CHECK(sw_journal_append(j, &r) == SW_OK, "append %u", t);
     }
     sw_journal_close(j);
@@ -98,8 +103,10 @@ static void test_journal(const char *dir) {
     CHECK(sw_journal_open(&j, dir, &recs, &n, &dropped) == SW_OK, "reopen: %s", sw_errmsg());
     CHECK(n == 5 && dropped == 1, "reopen: %lld records, %lld dropped", (long long)n, (long long)dropped);
     CHECK(n == 5 && recs[3].tile == 21 && recs[3].status == SW_TILE_FAILED && !strcmp(recs[3].reason, "reading window: boom") &&
-              recs[4].bytes == 1004 && recs[2].seconds == 1.0f,
+              recs[3].code == SW_ERR_INPUT && recs[4].bytes == 1004 && recs[2].seconds == 1.0f,
           "records read back");
+    CHECK(n == 5 && strlen(recs[4].reason) == 499 && !strncmp(recs[4].reason + 480, ": libtiff cannot", 16),
+          "a 499-character reason read back: %zu", n == 5 ? strlen(recs[4].reason) : 0);
     free(recs);
     sw_journal_rec r = {.tile = 99, .status = SW_TILE_DONE, .attempts = 1};
     CHECK(sw_journal_append(j, &r) == SW_OK, "append after truncation");
@@ -126,6 +133,46 @@ static void test_journal(const char *dir) {
     sw_journal_close(j);
 }
 
+/* A journal of an earlier version (128-byte "SWJL" records): read, and appended to in its own
+ * version, so that a run started by that version can be resumed. */
+static void test_journal_v1(const char *dir) {
+    char sub[4200], path[4300];
+    snprintf(sub, sizeof sub, "%s/v1", dir);
+    mkdir(sub, 0777);
+    snprintf(path, sizeof path, "%s/journal.bin", sub);
+    uint8_t b[2][SW_JOURNAL_RECORD_V1];
+    memset(b, 0, sizeof b);
+    for (int k = 0; k < 2; k++) {
+        uint32_t magic = 0x4C4A5753u, tile = 5 + (uint32_t)k;
+        memcpy(b[k], &magic, 4), memcpy(b[k] + 4, &tile, 4);
+        b[k][8] = k ? SW_TILE_FAILED : SW_TILE_DONE, b[k][9] = 1;
+        if (k) snprintf((char *)b[k] + 24, 96, "old reason");
+        uint32_t crc = sw_crc32(0, b[k], SW_JOURNAL_RECORD_V1 - 4);
+        memcpy(b[k] + SW_JOURNAL_RECORD_V1 - 4, &crc, 4);
+    }
+    FILE *f = fopen(path, "wb");
+    fwrite(b, 1, sizeof b, f);
+    fclose(f);
+    sw_journal *j;
+    sw_journal_rec *recs;
+    int64_t n, dropped;
+    CHECK(sw_journal_open(&j, sub, &recs, &n, &dropped) == SW_OK && n == 2 && dropped == 0 && recs[1].tile == 6 &&
+              recs[1].status == SW_TILE_FAILED && !strcmp(recs[1].reason, "old reason") && recs[1].code == 0,
+          "version 1 journal read: %lld records", (long long)n);
+    free(recs);
+    sw_journal_rec r = {.tile = 7, .status = SW_TILE_FAILED, .attempts = 2, .code = SW_ERR_INPUT};
+    memset(r.reason, 'y', 300);
+    CHECK(sw_journal_append(j, &r) == SW_OK, "append to a version 1 journal");
+    sw_journal_close(j);
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && sb.st_size == 3 * SW_JOURNAL_RECORD_V1, "version 1 journal grows by 128 bytes: %lld",
+          (long long)sb.st_size);
+    CHECK(sw_journal_open(&j, sub, &recs, &n, &dropped) == SW_OK && n == 3 && strlen(recs[2].reason) == 95,
+          "version 1 journal: the appended record, its reason cut to 95");
+    free(recs);
+    sw_journal_close(j);
+}
+
 static void test_store(const char *dir) {
     sw_run_meta m = {0}, back;
     snprintf(m.job, sizeof m.job, "pixel-defects");
@@ -134,6 +181,7 @@ static void test_store(const char *dir) {
     snprintf(m.input, sizeof m.input, "/data/mosaic.tif");
     m.width = 3072, m.height = 2000, m.gt[0] = 500000, m.gt[1] = 1, m.gt[5] = -1, m.fingerprint = 0x123456789abcdefull;
     snprintf(m.crs_wkt, sizeof m.crs_wkt, "EPSG:32650");
+    m.nbands = 4, m.bands[0] = 1, m.bands[1] = 2, m.bands[2] = 3, m.bands[3] = 5;
     sw_store_tile t[3] = {{0, 1, 0, 0, 2048, 2000}, {1, 0, 0, 0, 512, 512}, {2, 0, 410, 0, 512, 512}};
     CHECK(sw_store_create(dir, &m, t, 3) == SW_OK, "store create: %s", sw_errmsg());
     sw_store_tile *tb;
@@ -142,7 +190,7 @@ static void test_store(const char *dir) {
     CHECK(n == 3 && !memcmp(tb, t, sizeof t), "tiles round trip");
     CHECK(!strcmp(back.job, "pixel-defects") && back.nscales == 2 && back.scales[1] == 2048 && back.overlap == 0.2 &&
               back.width == 3072 && back.fingerprint == m.fingerprint && !strcmp(back.crs_wkt, "EPSG:32650") &&
-              back.gt[5] == -1,
+              back.gt[5] == -1 && back.nbands == 4 && back.bands[3] == 5,
           "meta round trip");
     free(tb);
     char p[4200];
@@ -481,6 +529,7 @@ int main(void) {
     test_grid();
     test_blend();
     test_journal(dir);
+    test_journal_v1(dir);
     test_store(dir);
     test_contributors();
     test_index();
