@@ -1,6 +1,8 @@
 /* Run identity and the --resume check (see identity.h). */
 #include "src/run/identity.h"
 
+#include "io/h5.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,14 @@ sw_status sw_run_fingerprint(sw_raster *r, int legacy, uint64_t *out) {
 }
 
 sw_status sw_run_open_input(sw_raster **r, const sw_run_config *cfg) {
+    char fmt[64];
+    int ver;
+    *r = NULL;
+    /* a file of swath's own (chips.h5, model.h5, run.h5) given where the mosaic goes */
+    if (sw_h5_is_hdf5(cfg->input) && sw_h5_identify(cfg->input, fmt, sizeof fmt, &ver) == SW_OK)
+        return sw_fail(SW_ERR_INPUT, "'%s' is a swath %s file (HDF5), not a mosaic: swath run reads a raster (GeoTIFF, "
+                       "VRT or any GDAL raster with R, G, B)", cfg->input, fmt);
+    sw_err_clear();
     sw_status st = sw_raster_open(r, cfg->input);
     if (st || !cfg->nbands) return st;
     if ((st = sw_raster_select_bands(*r, cfg->bands, cfg->nbands))) {

@@ -47,7 +47,7 @@ static sw_status load_background(const char *path, background *bg) {
     memset(bg, 0, sizeof *bg);
     sw_raster *r;
     sw_status st = sw_raster_open(&r, path);
-    if (st) return sw_fail_ctx(st, "--background: ");
+    if (st) return sw_fail_ctx(st, "--background");
     const sw_raster_info *in = sw_raster_get_info(r);
     if ((int64_t)in->width * in->height > 64LL * 1024 * 1024) {
         st = sw_fail(SW_ERR_INPUT, "--background %s: %d x %d pixels is too large (at most 64 megapixels; it is read "
@@ -336,7 +336,7 @@ sw_status sw_synth_defects(const sw_synth_defects_params *p, sw_synth_defects_su
     memset(&sc, 0, sizeof sc);
     int64_t *counts = NULL;
     double *area = NULL;
-    if ((st = sw_mkdir_p(p->out_dir))) goto done;
+    char created[4096] = "";   /* the folder this run made, removed again if it fails before writing */
     if ((st = sw_path_join(o.mosaic_path, sizeof o.mosaic_path, p->out_dir, "mosaic.tif")) ||
         (st = sw_path_join(o.truth_path, sizeof o.truth_path, p->out_dir, "truth.tif")) ||
         (st = sw_path_join(o.gpkg_path, sizeof o.gpkg_path, p->out_dir, "truth.gpkg")) ||
@@ -351,6 +351,7 @@ sw_status sw_synth_defects(const sw_synth_defects_params *p, sw_synth_defects_su
     memcpy(sp.counts, p->counts, sizeof sp.counts);
     sp.sun_azimuth = p->sun_azimuth, sp.sun_elevation = p->sun_elevation, sp.seam_band = (float)p->seam_band;
     if ((st = sw_scene_build(&sc, &sp))) goto done;
+    if ((st = sw_mkdir_p_new(p->out_dir, created, sizeof created))) goto done;   /* the inputs are good: now the folder */
     if (bg.pix) {
         sc.land.bg = bg.pix, sc.land.bg_w = bg.w, sc.land.bg_h = bg.h;
         sc.land.bg_scale = p->bg_scale > 0 ? p->bg_scale : (bg.px_m > 0 ? fmin(64.0, fmax(1.0, bg.px_m / m_per_px)) : 4.0);
@@ -402,6 +403,7 @@ done:
     if (o.truth) sw_raster_abort(o.truth);
     if (o.inst) sw_raster_abort(o.inst);
     if (!p->keep_instances && o.inst_path[0]) unlink(o.inst_path);
+    if (st && created[0]) sw_rmdir_empty(created);
     free(counts);
     free(area);
     free(bg.pix);

@@ -13,13 +13,18 @@ R() { "$SWATH" run --job pixel-defects "$@"; }
 expect_fail 3 "$WORK/nothere.tif" R "$WORK/nothere.tif" --out "$WORK/o1"
 echo "not a raster" > "$WORK/junk.tif"
 expect_fail 3 "$WORK/junk.tif" R "$WORK/junk.tif" --out "$WORK/o1"
+[ ! -e "$WORK/o1" ] || fail "a run that failed on its input left the folder $WORK/o1"
+expect_fail 3 "$WORK/nothere.tif" R "$WORK/nothere.tif" --out "$WORK/new/deeper/o0"
+[ ! -e "$WORK/new" ] || fail "a run that failed on its input left the folders it made ($WORK/new)"
 R "$M" --out "$WORK/o1" 2> "$WORK/o1.log" || fail "a good run in the folder of a failed one: $(cat "$WORK/o1.log")"
-ok "unreadable mosaic: named; the folder stays usable"
+ok "unreadable mosaic: named; no folder left behind; the folder stays usable"
 
 gdal_translate -q -b 1 "$M" "$WORK/one.tif"
 expect_fail 3 "'$WORK/one.tif' has 1 band" R "$WORK/one.tif" --out "$WORK/o2"
-[ ! -e "$WORK/o2/run.h5" ] || fail "a run.h5 was left after the one-band failure"
-ok "one-band mosaic: named"
+[ ! -e "$WORK/o2" ] || fail "a folder was left after the one-band failure"
+expect_fail 3 "'$WORK/o1/run.h5' is a swath run file (HDF5), not a mosaic" R "$WORK/o1/run.h5" --out "$WORK/o2"
+[ ! -e "$WORK/o2" ] || fail "a folder was left after an HDF5 input"
+ok "one-band mosaic, a swath HDF5 file as the mosaic: named; no folder left"
 
 touch "$WORK/plain"
 expect_fail 4 "$WORK/plain" R "$M" --out "$WORK/plain/sub"
@@ -27,6 +32,7 @@ ok "output folder under a regular file: named"
 
 expect_fail 4 "'$WORK/o1' already holds a run" R "$M" --out "$WORK/o1"
 expect_fail 3 "'$WORK/o2' holds no run" R "$M" --out "$WORK/o2" --resume
+[ ! -e "$WORK/o2" ] || fail "--resume into a new folder left it behind"
 expect_fail 2 "scales 512,2048, this command gives 256,1024" R "$M" --out "$WORK/o1" --resume --scales 256,1024
 expect_fail 2 "blend 'linear', this command gives 'crop'" R "$M" --out "$WORK/o1" --resume --blend crop
 "$SWATH" --quiet synth defects --size 1024x1024 --seed 8 --out "$WORK/m8" >/dev/null 2>&1

@@ -28,5 +28,7 @@ expect 2 "\-\-origin" synth defects --origin 1 --out "$WORK/x"
 touch "$WORK/file"
 expect 4 "$WORK/file" synth defects --size 64 --out "$WORK/file/sub"
 expect 3 "nothere.tif" synth defects --size 64 --background "$WORK/nothere.tif" --out "$WORK/y"
-[ ! -e "$WORK/x" ] || { echo "FAIL: a failed run left $WORK/x"; fails=$((fails + 1)); }
+for d in x y; do
+  [ ! -e "$WORK/$d" ] || { echo "FAIL: a failed run left $WORK/$d"; fails=$((fails + 1)); }
+done
 [ "$fails" = 0 ] && echo "ok: errors are clear" || exit 1

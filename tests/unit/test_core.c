@@ -2,11 +2,13 @@
 #include "jobs/defect_classes.h"
 #include "src/cli/args.h"
 #include "src/core/error.h"
+#include "src/core/fsutil.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/unit/check.h"
 
@@ -75,6 +77,28 @@ static void test_errors(void) {
     CHECK(!strcmp(tiny, "no path in this long me"), "without the path: cut at the end: %s", tiny);
 }
 
+/* A folder made by a command that then fails is removed while it holds only empty folders. */
+static void test_rmdir_empty(void) {
+    char base[] = "/tmp/swath_core_XXXXXX", dir[200], made[4096], file[300];
+    if (!mkdtemp(base)) return;
+    snprintf(dir, sizeof dir, "%s/a/b/c", base);
+    CHECK(sw_mkdir_p_new(dir, made, sizeof made) == SW_OK && !strcmp(made + strlen(base), "/a"), "made: %s", made);
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/tiles", dir);
+    CHECK(sw_mkdir_p_new(sub, made, sizeof made) == SW_OK && !strcmp(made, sub), "made tiles: %s", made);
+    CHECK(sw_mkdir_p_new(dir, made, sizeof made) == SW_OK && !made[0], "nothing made the second time: %s", made);
+    snprintf(file, sizeof file, "%s/x.txt", dir);
+    FILE *f = fopen(file, "w");
+    if (f) fclose(f);
+    snprintf(sub, sizeof sub, "%s/a", base);
+    sw_rmdir_empty(sub);
+    CHECK(sw_path_exists(file) && sw_path_exists(dir), "a folder holding a file is kept");
+    unlink(file);
+    sw_rmdir_empty(sub);
+    CHECK(!sw_path_exists(sub) && sw_path_exists(base), "empty folders removed, up to the one made");
+    rmdir(base);
+}
+
 static void test_classes(void) {
     /* pixel-based > region-based > boundary-based; 10 > 9; region by confidence */
     CHECK(sw_class_wins(SW_CLS_PIXEL_MISSING, 0, SW_CLS_STRIPE_NOISE, 1), "10 over 9");
@@ -110,6 +134,7 @@ int main(void) {
     test_big_alloc();
     test_args();
     test_errors();
+    test_rmdir_empty();
     test_classes();
     printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;
