@@ -59,6 +59,7 @@ int sw_cmd_run(int argc, char **argv) {
     if (!sw_job_find(job))
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: unknown job '%s' (jobs: %s)", job, sw_job_names()));
     if (!out) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --out DIR is required"));
+    if (!*out) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --out: the folder name is empty"));
     if (a.npos != 1)
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: expected one INPUT mosaic, got %d arguments", a.npos));
     snprintf(cfg.job, sizeof cfg.job, "%s", job);

@@ -60,6 +60,7 @@ static sw_status parse_defects(const sw_args *a, sw_synth_defects_params *p) {
     p->seed = (uint64_t)v;
     p->out_dir = sw_args_str(a, "out");
     if (!p->out_dir) return sw_fail(SW_ERR_USAGE, "swath synth defects: --out DIR is required");
+    if (!*p->out_dir) return sw_fail(SW_ERR_USAGE, "swath synth defects: --out: the folder name is empty");
     p->crs = sw_args_str(a, "crs");
     if (sw_args_str(a, "gsd") && (st = sw_args_double(a, "gsd", 1e-9, 1e6, &p->gsd))) return st;
     if (sw_args_str(a, "origin")) {

@@ -122,5 +122,6 @@ fi
 
 expect_fail 2 "--blend 'soft'" R "$M" --out "$WORK/o3" --blend soft
 expect_fail 2 "unknown job 'nope'" "$SWATH" run --job nope "$M" --out "$WORK/o3"
+expect_fail 2 "--out: the folder name is empty" R "$M" --out ""
 ok "usage errors"
 finish

@@ -17,6 +17,7 @@ expect 2 "which kind" synth
 expect 2 "unknown kind 'bogus'" synth bogus
 expect 2 "unknown option '--bogus'" synth defects --bogus --out "$WORK/x"
 expect 2 "\-\-out" synth defects --size 64
+expect 2 "\-\-out: the folder name is empty" synth defects --size 64 --out ""
 expect 2 "\-\-size" synth defects --size 10x10 --out "$WORK/x"
 expect 2 "\-\-size" synth defects --size 12ax4 --out "$WORK/x"
 expect 2 "\-\-tile" synth defects --tile 100 --out "$WORK/x"
