@@ -107,12 +107,22 @@ static void bands_text(char *buf, size_t cap, const sw_run_meta *m) {
     for (int i = 0; i < m->nbands && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%d", i ? "," : "", m->bands[i]);
 }
 
+/* "--resume: the run in 'DIR' was planned with <was>, this command gives <now> (<keys> in
+ * DIR/run.h5); ..." */
+static sw_status differ(sw_status code, const char *dir, const char *was, const char *now, const char *keys) {
+    return sw_fail(code, "--resume: the run in '%s' was planned with %s, this command gives %s (%s in %s/run.h5); resume "
+                   "with the same flags and input, or start a new run in another folder", dir, was, now, keys, dir);
+}
+
 sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, const char *dir, sw_raster *r) {
-    const char *tail = "resume with the same flags and input, or start a new run in another folder";
-    char sa[128], sb[128];
+    char sa[160], sb[160], wa[200], wb[200];
+    /* a flag: "<key> <value>", then the value alone */
 #define DIFF(code, key, fmt, va, vb)                                                                            \
-    return sw_fail(code, "--resume: the run in '%s' was planned with %s " fmt ", this command gives " fmt        \
-                   " (%s in %s/run.h5); %s", dir, key, va, vb, key, dir, tail)
+    do {                                                                                                        \
+        snprintf(wa, sizeof wa, "%s " fmt, key, va);                                                            \
+        snprintf(wb, sizeof wb, fmt, vb);                                                                       \
+        return differ(code, dir, wa, wb, key);                                                                  \
+    } while (0)
     if (strcmp(a->job, b->job)) DIFF(SW_ERR_USAGE, "job", "'%s'", a->job, b->job);
     scales_text(sa, sizeof sa, a), scales_text(sb, sizeof sb, b);
     if (strcmp(sa, sb)) DIFF(SW_ERR_USAGE, "scales", "%s", sa, sb);
@@ -124,9 +134,9 @@ sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, cons
         if (strcmp(sa, sb)) DIFF(SW_ERR_USAGE, "bands", "%s", sa, sb);
     }
     if (a->width != b->width || a->height != b->height) {
-        snprintf(sa, sizeof sa, "%lldx%lld", (long long)a->width, (long long)a->height);
-        snprintf(sb, sizeof sb, "%lldx%lld", (long long)b->width, (long long)b->height);
-        DIFF(SW_ERR_INPUT, "width/height", "an input of %s", sa, sb);
+        snprintf(wa, sizeof wa, "an input of %lldx%lld pixels", (long long)a->width, (long long)a->height);
+        snprintf(wb, sizeof wb, "one of %lldx%lld", (long long)b->width, (long long)b->height);
+        return differ(SW_ERR_INPUT, dir, wa, wb, "width, height");
     }
     for (int i = 0; i < 6; i++)
         if (a->gt[i] != b->gt[i]) {
@@ -140,9 +150,11 @@ sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, cons
         sw_status st = sw_run_fingerprint(r, 1, &legacy);
         if (st) return st;
     }
-    if (a->fingerprint != b->fingerprint && a->fingerprint != legacy)
-        DIFF(SW_ERR_INPUT, "fingerprint", "an input whose sampled pixels hash to %016llx", (unsigned long long)a->fingerprint,
-             (unsigned long long)b->fingerprint);
+    if (a->fingerprint != b->fingerprint && a->fingerprint != legacy) {
+        snprintf(wa, sizeof wa, "an input whose sampled pixels hash to %016llx", (unsigned long long)a->fingerprint);
+        snprintf(wb, sizeof wb, "one whose pixels hash to %016llx: another image", (unsigned long long)b->fingerprint);
+        return differ(SW_ERR_INPUT, dir, wa, wb, "fingerprint");
+    }
 #undef DIFF
     return SW_OK;
 }

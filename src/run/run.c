@@ -295,7 +295,10 @@ static sw_status gather_quicklook(sw_run_ctx *c) {
     if (!st && c->rank == 0) {
         double t0 = sw_now();
         int64_t k = sw_ql_tiles_fill(&c->ql, &c->plan, c->cfg->input);
-        if (k) sw_log(1, "run: quicklook: read %lld windows no tile of this run reduced in %.1f s", (long long)k, sw_now() - t0);
+        if (k == 1) sw_log(1, "run: quicklook: read 1 tile window again (its tile was not run in this run: journaled "
+                              "earlier, or failed) in %.1f s", sw_now() - t0);
+        else if (k) sw_log(1, "run: quicklook: read %lld tile windows again (their tiles were not run in this run: "
+                              "journaled earlier, or failed) in %.1f s", (long long)k, sw_now() - t0);
     }
     return st;
 }
