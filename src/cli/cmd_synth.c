@@ -77,6 +77,9 @@ static sw_status parse_defects(const sw_args *a, sw_synth_defects_params *p) {
         for (int i = 0; i < n; i++) p->counts[i + 1] = (int)c[i];
     }
     p->background = sw_args_str(a, "background");
+    if (p->background && !*p->background)
+        return sw_fail(SW_ERR_USAGE, "swath synth defects: --background: the path is empty (give an image file, or leave "
+                                     "the flag out)");
     if (sw_args_str(a, "background-scale") && (st = sw_args_double(a, "background-scale", 0.01, 1e4, &p->bg_scale)))
         return st;
     if ((st = sw_args_double(a, "background-mix", 0, 1, &p->bg_mix))) return st;

@@ -102,7 +102,7 @@ typedef struct {
     int *poly_n;             /* rings per polygon */
     int npoly, cap_poly;
     int64_t features[SW_NCLASSES];
-    sw_progress *pg;
+    sw_progress *pg;         /* the instances written */
 } gather;
 
 static int grow(void **p, size_t need, size_t *cap, size_t elem) {
@@ -158,6 +158,7 @@ static sw_status on_polygon(void *ctx, int64_t value, const sw_polygon *poly) {
     if (value != g->cur) {
         sw_status st = flush_instance(g);
         if (st) return st;
+        if (g->cur) sw_progress_add(g->pg, 1);
         g->cur = value;
     }
     size_t caps[3] = {g->cap_pts, (size_t)g->cap_ring, (size_t)g->cap_poly};
@@ -177,6 +178,7 @@ static sw_status on_polygon(void *ctx, int64_t value, const sw_polygon *poly) {
     return SW_OK;
 }
 
+/* GDALPolygonize's fraction done, as rows of the instance raster (p->total). */
 static void on_progress(double frac, void *ctx) {
     sw_progress *p = ctx;
     int64_t target = (int64_t)(frac * (double)p->total);
@@ -282,10 +284,15 @@ static sw_status write_polygons(const sw_scene *sc, const outputs *o, const char
     g.sc = sc, g.counts = counts, g.area = area;
     sw_status st = sw_vector_create(&g.vw, o->gpkg_path, NULL, "truth", wkt, fields, 5);
     if (st) return st;
-    sw_progress pg;
-    sw_progress_init(&pg, "synth defects: polygonizing instances", 1000);
+    /* GDALPolygonize's pass over the rows, then the instances handed out one by one: two
+     * progress counts of real things (rows, instances with a visible pixel). */
+    int64_t visible = 0;
+    for (int i = 1; i <= sc->ninst; i++) visible += counts[i] > 0;
+    sw_progress rows, pg;
+    sw_progress_init(&rows, "synth defects: polygonizing rows", sc->height);
+    sw_progress_init(&pg, "synth defects: writing instance polygons", visible);
     g.pg = &pg;
-    st = sw_polygonize(o->inst_path, on_polygon, &g, on_progress, &pg);
+    st = sw_polygonize(o->inst_path, on_polygon, &g, on_progress, &rows);
     if (!st) st = flush_instance(&g);
     if (!st) sw_progress_finish(&pg);
     if (!st) st = sw_vector_commit(g.vw);
