@@ -68,6 +68,7 @@ static sw_status parse_defects(const sw_args *a, sw_synth_defects_params *p) {
         p->has_origin = 1;
     }
     if ((st = sw_args_double(a, "density", 0, 100, &p->density))) return st;
+    p->density_set = sw_args_flag(a, "density");
     if (sw_args_str(a, "counts")) {
         int64_t c[SW_NCLASSES - 1];
         int n;

@@ -354,7 +354,7 @@ sw_status sw_synth_defects(const sw_synth_defects_params *p, sw_synth_defects_su
     sw_scene_params sp;
     memset(&sp, 0, sizeof sp);
     sp.width = p->width, sp.height = p->height, sp.seed = p->seed, sp.m_per_px = m_per_px;
-    sp.density = p->density;
+    sp.density = p->density, sp.density_set = p->density_set;
     memcpy(sp.counts, p->counts, sizeof sp.counts);
     sp.sun_azimuth = p->sun_azimuth, sp.sun_elevation = p->sun_elevation, sp.seam_band = (float)p->seam_band;
     if ((st = sw_scene_build(&sc, &sp))) goto done;

@@ -25,6 +25,11 @@ expect 2 "\-\-background: the path is empty" synth defects --size 64 --backgroun
 expect 2 "\-\-tile" synth defects --tile 100 --out "$WORK/x"
 expect 2 "\-\-density" synth defects --density -1 --out "$WORK/x"
 expect 2 "\-\-counts" synth defects --counts 1,2,3 --out "$WORK/x"
+# stitching patches beyond the 64 a scene holds: the flag that asked for them is named
+expect 2 "\-\-density 1 gives 82 stitching patches (classes 7 and 8) on this 50000 x 50000 mosaic; at most 64: lower --density" \
+    synth defects --size 50000 --seed 7 --density 1 --out "$WORK/x"
+expect 2 "\-\-counts asks for 70 stitching patches (classes 7 and 8: its 7th and 8th values); at most 64: lower them" \
+    synth defects --size 512 --counts -1,-1,-1,-1,-1,-1,40,30,-1,-1 --out "$WORK/x"
 expect 2 "\-\-gsd" synth defects --gsd 1000 --out "$WORK/x"
 expect 2 "\-\-crs" synth defects --crs EPSG:999999 --out "$WORK/x"
 expect 2 "\-\-origin" synth defects --origin 1 --out "$WORK/x"
