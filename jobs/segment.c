@@ -47,7 +47,8 @@ static sw_status pick_device(const sw_job_params *p, const nn_backend **be) {
     if (*be && nn_backend_cuda_set_mode(*be, math < 0 ? NN_CUDA_F32 : (nn_cuda_math)math, p->deterministic))
         return sw_fail_ctx(SW_ERR_RUNTIME, "--precision %s", p->precision);
     if (*be) return SW_OK;
-    if (device && !strcmp(device, "cuda")) return sw_fail_ctx(SW_ERR_RUNTIME, "--device cuda");
+    /* asked for what this machine does not have: a usage error, as in swath train */
+    if (device && !strcmp(device, "cuda")) return sw_fail_ctx(SW_ERR_USAGE, "--device cuda");
     if (!said++) sw_log(1, "segment: no GPU (%s): running the model on the CPU", sw_errmsg());
     sw_err_clear();
     return SW_OK;

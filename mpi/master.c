@@ -163,7 +163,9 @@ sw_status sw_master_init(sw_master **out, sw_run_ctx *c, sw_outbox *o) {
 }
 
 /* Progress of the run: a bar on a terminal; JSON lines when stderr is not a terminal (log files,
- * SLURM output) or with SWATH_PROGRESS=json; plain log lines with SWATH_PROGRESS=log. */
+ * SLURM output) or with SWATH_PROGRESS=json; plain log lines with SWATH_PROGRESS=log. Its rate is
+ * of tile pixels (every scale, overlaps counted each time) per second of the tile phase, named
+ * tile_mpx_per_s: report.json's mpx_per_s is mosaic pixels per second of the whole run. */
 static void progress(sw_master *m, int force) {
     double t = sw_now();
     if (!force && t - m->t_last < 1.0) return;
@@ -179,17 +181,17 @@ static void progress(sw_master *m, int force) {
     int json = mode ? !strcmp(mode, "json") : !isatty(2), log = mode && !strcmp(mode, "log");
     if (json && !log) {
         fprintf(stderr, "{\"event\": \"progress\", \"tiles_done\": %lld, \"tiles_total\": %lld, \"tiles_failed\": %lld, "
-                        "\"mpx_per_s\": %.2f, \"elapsed_s\": %.1f, \"eta_s\": %.1f}\n",
+                        "\"tile_mpx_per_s\": %.2f, \"elapsed_s\": %.1f, \"eta_s\": %.1f}\n",
                 (long long)done, (long long)T, (long long)m->nfailed, mpx, el, eta);
     } else if (!log) {
         char bar[31];
         int k = (int)(pct * 30 / 100);
         for (int i = 0; i < 30; i++) bar[i] = i < k ? '#' : '.';
         bar[30] = 0;
-        fprintf(stderr, "\r[%s] tiles %lld/%lld %3.0f%%  %.1f Mpx/s  eta %.0f s   %s", bar, (long long)done, (long long)T, pct,
+        fprintf(stderr, "\r[%s] tiles %lld/%lld %3.0f%%  %.1f tile Mpx/s  eta %.0f s   %s", bar, (long long)done, (long long)T, pct,
                 mpx, eta, force ? "\n" : "");
     } else {
-        sw_log(1, "run: tiles %lld/%lld (%.0f%%), %.1f Mpx/s, %.1f s elapsed, eta %.1f s", (long long)done, (long long)T,
+        sw_log(1, "run: tiles %lld/%lld (%.0f%%), %.1f tile Mpx/s, %.1f s elapsed, eta %.1f s", (long long)done, (long long)T,
                pct, mpx, el, eta);
     }
     fflush(stderr);

@@ -121,21 +121,31 @@ sw_status sw_args_double(const sw_args *a, const char *name, double lo, double h
     return SW_OK;
 }
 
+/* "N" or "WxH" (x or X), digits only: the syntax, checked before the range. */
+static int size_syntax(const char *s) {
+    int n = 0;
+    while (*s >= '0' && *s <= '9') s++, n++;
+    if (!n) return 0;
+    if (!*s) return 1;
+    if (*s != 'x' && *s != 'X') return 0;
+    s++, n = 0;
+    while (*s >= '0' && *s <= '9') s++, n++;
+    return n && !*s;
+}
+
 sw_status sw_args_size(const sw_args *a, const char *name, int64_t lo, int64_t hi, int64_t *w, int64_t *h) {
     const char *s = sw_args_str(a, name), *e = "";
     if (!s) return sw_fail(SW_ERR_USAGE, "swath %s: --%s is required", a->cmd, name);
+    if (!size_syntax(s))
+        return sw_fail(SW_ERR_USAGE, "swath %s: --%s: '%s' is not WxH (WIDTHxHEIGHT in pixels, or N for N x N)", a->cmd,
+                       name, s);
     sw_status st = parse_i64(a, name, s, lo, hi, w, &e);
     if (st) return st;
     if (*e == '\0') {
         *h = *w;
         return SW_OK;
     }
-    if (*e != 'x' && *e != 'X')
-        return sw_fail(SW_ERR_USAGE, "swath %s: --%s: '%s' is not WIDTHxHEIGHT", a->cmd, name, s);
-    st = parse_i64(a, name, e + 1, lo, hi, h, &e);
-    if (st == SW_OK && *e)
-        return sw_fail(SW_ERR_USAGE, "swath %s: --%s: '%s' is not WIDTHxHEIGHT", a->cmd, name, s);
-    return st;
+    return parse_i64(a, name, e + 1, lo, hi, h, &e);
 }
 
 sw_status sw_args_int_list(const sw_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out,

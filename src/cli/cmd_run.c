@@ -25,7 +25,7 @@ static const sw_opt run_opts[] = {
     {"threads", "N", NULL, "tiles a worker rank processes at once, on threads sharing one cache of decoded source tiles (default: the rank's share of the node's cores, from SLURM_CPUS_PER_TASK when set; 1 for jobs that run a model, whose kernels use the rank's cores)"},
     {"block", "N", "1024", "output block side (multiple of 512)"},
     {"bands", "B1,B2,...", NULL, "the bands a tile read delivers, 1-based, at most 4 (default: the input's R, G, B; the segment job needs as many as the model's input channels)"},
-    {"resume", NULL, NULL, "continue the run in DIR: journaled tiles and written blocks are kept"},
+    {"resume", NULL, NULL, "continue the run in DIR: journaled tiles (done or failed: failed ones are not retried) and written blocks are kept"},
     {"cog", NULL, NULL, "also write DIR/mask.cog.tif (Cloud Optimized GeoTIFF)"},
     {"keep-tiles", NULL, NULL, "keep the tile results (DIR/tiles) after their blocks are written"},
     {"test-kill-after", "N", NULL, "testing only: rank 0 kills itself (SIGKILL) after N journal records"},
@@ -49,7 +49,10 @@ int sw_cmd_run(int argc, char **argv) {
                            "Progress: a bar on a terminal, JSON lines otherwise (SWATH_PROGRESS=json|log).\n"
                            "SIGUSR1 or SIGTERM (any rank; SLURM's warning before the time limit, a\n"
                            "preemption): the tiles in flight are finished and journaled, exit 75; continue\n"
-                           "with --resume. Under SLURM the job id goes to report.json (slurm/README.md).");
+                           "with --resume. Under SLURM the job id goes to report.json (slurm/README.md).\n"
+                           "A tile that fails twice is journaled failed: the outputs are still written (255\n"
+                           "there), report.json lists it, and the run exits 3 (bad input) or 1; --resume\n"
+                           "does not retry failed tiles (a new --out folder does).");
         return 0;
     }
     sw_run_config cfg;
@@ -59,6 +62,7 @@ int sw_cmd_run(int argc, char **argv) {
     if (!sw_job_find(job))
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: unknown job '%s' (jobs: %s)", job, sw_job_names()));
     if (!out) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --out DIR is required"));
+    if (!*out) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: --out: the folder name is empty"));
     if (a.npos != 1)
         return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath run: expected one INPUT mosaic, got %d arguments", a.npos));
     snprintf(cfg.job, sizeof cfg.job, "%s", job);

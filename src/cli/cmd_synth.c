@@ -60,6 +60,7 @@ static sw_status parse_defects(const sw_args *a, sw_synth_defects_params *p) {
     p->seed = (uint64_t)v;
     p->out_dir = sw_args_str(a, "out");
     if (!p->out_dir) return sw_fail(SW_ERR_USAGE, "swath synth defects: --out DIR is required");
+    if (!*p->out_dir) return sw_fail(SW_ERR_USAGE, "swath synth defects: --out: the folder name is empty");
     p->crs = sw_args_str(a, "crs");
     if (sw_args_str(a, "gsd") && (st = sw_args_double(a, "gsd", 1e-9, 1e6, &p->gsd))) return st;
     if (sw_args_str(a, "origin")) {
@@ -67,6 +68,7 @@ static sw_status parse_defects(const sw_args *a, sw_synth_defects_params *p) {
         p->has_origin = 1;
     }
     if ((st = sw_args_double(a, "density", 0, 100, &p->density))) return st;
+    p->density_set = sw_args_flag(a, "density");
     if (sw_args_str(a, "counts")) {
         int64_t c[SW_NCLASSES - 1];
         int n;
@@ -76,6 +78,9 @@ static sw_status parse_defects(const sw_args *a, sw_synth_defects_params *p) {
         for (int i = 0; i < n; i++) p->counts[i + 1] = (int)c[i];
     }
     p->background = sw_args_str(a, "background");
+    if (p->background && !*p->background)
+        return sw_fail(SW_ERR_USAGE, "swath synth defects: --background: the path is empty (give an image file, or leave "
+                                     "the flag out)");
     if (sw_args_str(a, "background-scale") && (st = sw_args_double(a, "background-scale", 0.01, 1e4, &p->bg_scale)))
         return st;
     if ((st = sw_args_double(a, "background-mix", 0, 1, &p->bg_mix))) return st;

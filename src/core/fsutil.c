@@ -1,6 +1,7 @@
 /* File-system helpers (see fsutil.h). */
 #include "src/core/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,8 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-sw_status sw_mkdir_p(const char *dir) {
+sw_status sw_mkdir_p_new(const char *dir, char *created, size_t cap) {
     char buf[4096];
+    if (created && cap) created[0] = '\0';
     if (!dir || !*dir) return sw_fail(SW_ERR_OUTPUT, "empty output folder name");
     if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
         return sw_fail(SW_ERR_OUTPUT, "output folder name too long: %s", dir);
@@ -17,8 +19,11 @@ sw_status sw_mkdir_p(const char *dir) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            if (mkdir(buf, 0777) == 0) {
+                if (created && cap && !created[0]) snprintf(created, cap, "%s", buf);
+            } else if (errno != EEXIST) {
                 return sw_fail(SW_ERR_OUTPUT, "cannot create output folder '%s': %s", buf, strerror(errno));
+            }
             struct stat st;
             if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
                 return sw_fail(SW_ERR_OUTPUT, "cannot create output folder '%s': '%s' is not a folder", dir, buf);
@@ -29,6 +34,40 @@ sw_status sw_mkdir_p(const char *dir) {
     if (access(dir, W_OK | X_OK) != 0)
         return sw_fail(SW_ERR_OUTPUT, "output folder '%s' is not writable: %s", dir, strerror(errno));
     return SW_OK;
+}
+
+sw_status sw_mkdir_p(const char *dir) { return sw_mkdir_p_new(dir, NULL, 0); }
+
+/* 1 when dir holds nothing but (recursively) empty folders; depth-limited. */
+static int only_empty_dirs(const char *dir, int depth) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int ok = depth < 8;
+    for (struct dirent *e; ok && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char p[4200];
+        struct stat st;
+        ok = snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < (int)sizeof p && lstat(p, &st) == 0 &&
+             S_ISDIR(st.st_mode) && only_empty_dirs(p, depth + 1);
+    }
+    closedir(d);
+    return ok;
+}
+
+static void remove_dirs(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char p[4200];
+        if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < (int)sizeof p) remove_dirs(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+void sw_rmdir_empty(const char *dir) {
+    if (dir && *dir && only_empty_dirs(dir, 0)) remove_dirs(dir);
 }
 
 sw_status sw_path_join(char *buf, size_t cap, const char *dir, const char *name) {

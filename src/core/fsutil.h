@@ -9,6 +9,13 @@
 /* Creates a folder and its parents (like mkdir -p); SW_ERR_OUTPUT naming the folder on failure,
  * and also when the folder exists but cannot be written. */
 sw_status sw_mkdir_p(const char *dir);
+/* sw_mkdir_p that also says, in created (cap bytes), the topmost folder it made ("" when dir was
+ * there already): what sw_rmdir_empty may take away again if the command fails before writing. */
+sw_status sw_mkdir_p_new(const char *dir, char *created, size_t cap);
+/* Removes dir and its sub-folders when none of them holds anything but empty folders (a command
+ * that failed before writing leaves no empty output folder); otherwise leaves all as it is.
+ * Symbolic links are not followed. */
+void sw_rmdir_empty(const char *dir);
 /* Joins a folder and a file name into buf; an over-long result is an error naming both. */
 sw_status sw_path_join(char *buf, size_t cap, const char *dir, const char *name);
 /* The folder part of a path ("." when there is none), into buf. */

@@ -1,6 +1,8 @@
 /* Run identity and the --resume check (see identity.h). */
 #include "src/run/identity.h"
 
+#include "io/h5.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,14 @@ sw_status sw_run_fingerprint(sw_raster *r, int legacy, uint64_t *out) {
 }
 
 sw_status sw_run_open_input(sw_raster **r, const sw_run_config *cfg) {
+    char fmt[64];
+    int ver;
+    *r = NULL;
+    /* a file of swath's own (chips.h5, model.h5, run.h5) given where the mosaic goes */
+    if (sw_h5_is_hdf5(cfg->input) && sw_h5_identify(cfg->input, fmt, sizeof fmt, &ver) == SW_OK)
+        return sw_fail(SW_ERR_INPUT, "'%s' is a swath %s file (HDF5), not a mosaic: swath run reads a raster (GeoTIFF, "
+                       "VRT or any GDAL raster with R, G, B)", cfg->input, fmt);
+    sw_err_clear();
     sw_status st = sw_raster_open(r, cfg->input);
     if (st || !cfg->nbands) return st;
     if ((st = sw_raster_select_bands(*r, cfg->bands, cfg->nbands))) {
@@ -97,12 +107,22 @@ static void bands_text(char *buf, size_t cap, const sw_run_meta *m) {
     for (int i = 0; i < m->nbands && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%d", i ? "," : "", m->bands[i]);
 }
 
+/* "--resume: the run in 'DIR' was planned with <was>, this command gives <now> (<keys> in
+ * DIR/run.h5); ..." */
+static sw_status differ(sw_status code, const char *dir, const char *was, const char *now, const char *keys) {
+    return sw_fail(code, "--resume: the run in '%s' was planned with %s, this command gives %s (%s in %s/run.h5); resume "
+                   "with the same flags and input, or start a new run in another folder", dir, was, now, keys, dir);
+}
+
 sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, const char *dir, sw_raster *r) {
-    const char *tail = "resume with the same flags and input, or start a new run in another folder";
-    char sa[128], sb[128];
+    char sa[160], sb[160], wa[200], wb[200];
+    /* a flag: "<key> <value>", then the value alone */
 #define DIFF(code, key, fmt, va, vb)                                                                            \
-    return sw_fail(code, "--resume: the run in '%s' was planned with %s " fmt ", this command gives " fmt        \
-                   " (%s in %s/run.h5); %s", dir, key, va, vb, key, dir, tail)
+    do {                                                                                                        \
+        snprintf(wa, sizeof wa, "%s " fmt, key, va);                                                            \
+        snprintf(wb, sizeof wb, fmt, vb);                                                                       \
+        return differ(code, dir, wa, wb, key);                                                                  \
+    } while (0)
     if (strcmp(a->job, b->job)) DIFF(SW_ERR_USAGE, "job", "'%s'", a->job, b->job);
     scales_text(sa, sizeof sa, a), scales_text(sb, sizeof sb, b);
     if (strcmp(sa, sb)) DIFF(SW_ERR_USAGE, "scales", "%s", sa, sb);
@@ -114,9 +134,9 @@ sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, cons
         if (strcmp(sa, sb)) DIFF(SW_ERR_USAGE, "bands", "%s", sa, sb);
     }
     if (a->width != b->width || a->height != b->height) {
-        snprintf(sa, sizeof sa, "%lldx%lld", (long long)a->width, (long long)a->height);
-        snprintf(sb, sizeof sb, "%lldx%lld", (long long)b->width, (long long)b->height);
-        DIFF(SW_ERR_INPUT, "width/height", "an input of %s", sa, sb);
+        snprintf(wa, sizeof wa, "an input of %lldx%lld pixels", (long long)a->width, (long long)a->height);
+        snprintf(wb, sizeof wb, "one of %lldx%lld", (long long)b->width, (long long)b->height);
+        return differ(SW_ERR_INPUT, dir, wa, wb, "width, height");
     }
     for (int i = 0; i < 6; i++)
         if (a->gt[i] != b->gt[i]) {
@@ -130,9 +150,11 @@ sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, cons
         sw_status st = sw_run_fingerprint(r, 1, &legacy);
         if (st) return st;
     }
-    if (a->fingerprint != b->fingerprint && a->fingerprint != legacy)
-        DIFF(SW_ERR_INPUT, "fingerprint", "an input whose sampled pixels hash to %016llx", (unsigned long long)a->fingerprint,
-             (unsigned long long)b->fingerprint);
+    if (a->fingerprint != b->fingerprint && a->fingerprint != legacy) {
+        snprintf(wa, sizeof wa, "an input whose sampled pixels hash to %016llx", (unsigned long long)a->fingerprint);
+        snprintf(wb, sizeof wb, "one whose pixels hash to %016llx: another image", (unsigned long long)b->fingerprint);
+        return differ(SW_ERR_INPUT, dir, wa, wb, "fingerprint");
+    }
 #undef DIFF
     return SW_OK;
 }

@@ -189,13 +189,48 @@ static void choose_quicklook(sw_run_ctx *c, const sw_raster *r) {
     if (sw_raster_reduced_rgb_tiled(r, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
 }
 
-/* Rank 0: folder checks, plan or reopen, store, journal. */
+/* Rank 0, --resume: the stored plan, once run.h5 agrees with this command and input. */
+static sw_status reopen(sw_run_ctx *c, sw_run_meta *meta, sw_raster *r, const char *h5) {
+    const sw_run_config *cfg = c->cfg;
+    sw_run_meta stored;
+    sw_store_tile *tiles;
+    int64_t nt;
+    sw_status st = sw_store_open(cfg->out, &stored, &tiles, &nt);
+    if (st) return st;
+    if ((st = sw_run_identity_check(&stored, meta, cfg->out, r))) {
+        free(tiles);
+        return st;
+    }
+    sw_plan_geometry(&c->plan, cfg, (int)meta->width, (int)meta->height);
+    c->plan.tiles = tiles;
+    c->plan.ntiles = nt;
+    c->plan.nskipped = stored.nskipped;
+    for (int64_t i = 0; !st && i < nt; i++)
+        if (tiles[i].id != (uint32_t)i || tiles[i].scale < 0 || tiles[i].scale >= cfg->nscales)
+            st = sw_fail(SW_ERR_INPUT, "row %lld of /tiles in %s is corrupt", (long long)i, h5);
+    return st;
+}
+
+/* Rank 0, a new run: the folder (made only now, once the input is known to be good: `created`
+ * says what this run made), the plan and run.h5. */
+static sw_status plan_new(sw_run_ctx *c, sw_run_meta *meta, sw_raster *r, const char *jl, char *created, size_t cap) {
+    const sw_run_config *cfg = c->cfg;
+    sw_status st = sw_mkdir_p_new(cfg->out, created, cap);
+    if (st || (st = sw_plan_build(&c->plan, cfg, r))) return st;
+    meta->nskipped = c->plan.nskipped;
+    unlink(jl);   /* a journal without run.h5 is a leftover: run.h5 is written first */
+    if (!(st = sw_results_mkdirs(cfg->out))) st = sw_store_create(cfg->out, meta, c->plan.tiles, c->plan.ntiles);
+    return st;
+}
+
+/* Rank 0: folder checks, input checks, plan or reopen, store, journal. Nothing is created before
+ * the input and the folder's state are checked, and a folder this run made is removed again when
+ * setup fails while it holds nothing but empty folders. */
 static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
     const sw_run_config *cfg = c->cfg;
     double t0 = sw_now();
-    char h5[4200], jl[4200];
+    char h5[4200], jl[4200], created[4096] = "";
     sw_status st;
-    if ((st = sw_mkdir_p(cfg->out))) return st;
     if ((st = sw_path_join(h5, sizeof h5, cfg->out, "run.h5")) || (st = sw_path_join(jl, sizeof jl, cfg->out, "journal.bin")))
         return st;
     int exists = sw_path_exists(h5);
@@ -207,29 +242,7 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
     sw_raster *r;
     if ((st = sw_run_open_input(&r, cfg))) return st;
     if (!(st = check_bands(r, c->job, cfg))) st = sw_run_identity(meta, cfg, r);
-    if (!st && cfg->resume) {
-        sw_run_meta stored;
-        sw_store_tile *tiles;
-        int64_t nt;
-        if (!(st = sw_store_open(cfg->out, &stored, &tiles, &nt))) {
-            if (!(st = sw_run_identity_check(&stored, meta, cfg->out, r))) {
-                sw_plan_geometry(&c->plan, cfg, (int)meta->width, (int)meta->height);
-                c->plan.tiles = tiles;
-                c->plan.ntiles = nt;
-                c->plan.nskipped = stored.nskipped;
-                for (int64_t i = 0; !st && i < nt; i++)
-                    if (tiles[i].id != (uint32_t)i || tiles[i].scale < 0 || tiles[i].scale >= cfg->nscales)
-                        st = sw_fail(SW_ERR_INPUT, "row %lld of /tiles in %s is corrupt", (long long)i, h5);
-            } else free(tiles);
-        }
-    } else if (!st) {
-        if (!(st = sw_plan_build(&c->plan, cfg, r))) {
-            meta->nskipped = c->plan.nskipped;
-            unlink(jl);   /* a journal without run.h5 is a leftover: run.h5 is written first */
-            if (!(st = sw_results_mkdirs(cfg->out)))
-                st = sw_store_create(cfg->out, meta, c->plan.tiles, c->plan.ntiles);
-        }
-    }
+    if (!st) st = cfg->resume ? reopen(c, meta, r, h5) : plan_new(c, meta, r, jl, created, sizeof created);
     if (!st) choose_quicklook(c, r);
     sw_raster_close(r);
     if (!st) st = sw_results_mkdirs(cfg->out);
@@ -238,6 +251,7 @@ static sw_status setup(sw_run_ctx *c, sw_run_meta *meta) {
         st = sw_journal_open(&c->journal, cfg->out, &c->prior, &c->nprior, &dropped);
         if (!st && dropped) sw_log(1, "run: dropped a torn record at the end of %s", jl);
     }
+    if (st && created[0]) sw_rmdir_empty(created);
     if (!st)
         sw_log(1, "run: %s on %lldx%lld: %lld tiles (%lld skipped: no valid pixel), %d x %d output blocks; %s in %.1f s",
                cfg->job, (long long)meta->width, (long long)meta->height, (long long)c->plan.ntiles,
@@ -281,7 +295,10 @@ static sw_status gather_quicklook(sw_run_ctx *c) {
     if (!st && c->rank == 0) {
         double t0 = sw_now();
         int64_t k = sw_ql_tiles_fill(&c->ql, &c->plan, c->cfg->input);
-        if (k) sw_log(1, "run: quicklook: read %lld windows no tile of this run reduced in %.1f s", (long long)k, sw_now() - t0);
+        if (k == 1) sw_log(1, "run: quicklook: read 1 tile window again (its tile was not run in this run: journaled "
+                              "earlier, or failed) in %.1f s", sw_now() - t0);
+        else if (k) sw_log(1, "run: quicklook: read %lld tile windows again (their tiles were not run in this run: "
+                              "journaled earlier, or failed) in %.1f s", (long long)k, sw_now() - t0);
     }
     return st;
 }

@@ -342,6 +342,31 @@ static int class_count(const sw_scene_params *p, double fp_mpx, int cls, sw_rng 
     return n > 100000 ? 100000 : n;
 }
 
+/* The stitching patches (classes 7 and 8) against SW_SYNTH_MAX_STITCH: the default density's
+ * counts are capped (half each: they grow with the area, the patches with the side), an explicit
+ * --counts or --density beyond the limit is refused naming the flag to lower. */
+static sw_status stitch_count(const sw_scene_params *p, int *n) {
+    const int t = SW_CLS_STITCH_TRACE, m = SW_CLS_STITCH_MISALIGN, max = SW_SYNTH_MAX_STITCH;
+    int given_t = p->counts[t] >= 0, given_m = p->counts[m] >= 0;
+    if (!p->density_set)
+        for (int c = t; c <= m; c++)
+            if (p->counts[c] < 0 && n[c] > max / 2) n[c] = max / 2;
+    int total = n[t] + n[m];
+    if (total <= max) return SW_OK;
+    if (given_t && given_m)
+        return sw_fail(SW_ERR_USAGE, "synth defects: --counts asks for %d stitching patches (classes 7 and 8: its 7th and "
+                       "8th values); at most %d: lower them", total, max);
+    if (!given_t && !given_m)
+        return sw_fail(SW_ERR_USAGE, "synth defects: --density %g gives %d stitching patches (classes 7 and 8) on this "
+                       "%lld x %lld mosaic; at most %d: lower --density, or set classes 7 and 8 with --counts "
+                       "(-1,-1,-1,-1,-1,-1,%d,%d,-1,-1)", p->density, total, (long long)p->width, (long long)p->height,
+                       max, max / 2, max / 2);
+    return sw_fail(SW_ERR_USAGE, "synth defects: %d stitching patches (classes 7 and 8: %d from --counts, %d from %s); at "
+                   "most %d: lower the %s value of --counts, or give the %s too", total, given_t ? n[t] : n[m],
+                   given_t ? n[m] : n[t], p->density_set ? "--density" : "the default density", max,
+                   given_t ? "7th" : "8th", given_t ? "8th" : "7th");
+}
+
 sw_status sw_scene_build(sw_scene *sc, const sw_scene_params *p) {
     memset(sc, 0, sizeof *sc);
     sc->width = p->width, sc->height = p->height, sc->seed = p->seed, sc->seam_band = p->seam_band;
@@ -370,11 +395,7 @@ sw_status sw_scene_build(sw_scene *sc, const sw_scene_params *p) {
     n[SW_CLS_SHADOW] = p->counts[SW_CLS_SHADOW] >= 0 ? (p->counts[SW_CLS_SHADOW] < n[SW_CLS_CLOUD]
                                                             ? p->counts[SW_CLS_SHADOW] : n[SW_CLS_CLOUD])
                                                       : n[SW_CLS_CLOUD];
-    if (n[SW_CLS_STITCH_TRACE] + n[SW_CLS_STITCH_MISALIGN] > 64) {
-        st = sw_fail(SW_ERR_USAGE, "synth defects: at most 64 stitching patches (classes 7 and 8), asked for %d",
-                     n[SW_CLS_STITCH_TRACE] + n[SW_CLS_STITCH_MISALIGN]);
-        goto done;
-    }
+    if ((st = stitch_count(p, n))) goto done;
     /* stitching patches */
     for (int c = SW_CLS_STITCH_TRACE; c <= SW_CLS_STITCH_MISALIGN; c++)
         for (int i = 0; i < n[c]; i++) {

@@ -13,6 +13,10 @@
 
 #define SW_SYNTH_HALO 32        /* pixels of context a tile needs for blur and smear */
 #define SW_SYNTH_MAX_PATCHES 32 /* stitching patches stacked at one point that are followed */
+/* Stitching patches (classes 7 and 8) in a scene, at most: each is a star polygon of 15-35 % of
+ * the short side, so more than a few dozen only pile up on each other. The default density is
+ * capped at half of it per class; an explicit --counts or --density beyond it is refused. */
+#define SW_SYNTH_MAX_STITCH 64
 
 /* A soft-edged blob: a rotated ellipse whose edge is perturbed by fBm. Its signed "inside
  * score" s is 1 - d + amp * fbm(p / scale) where d is the elliptic distance; s >= 0 is inside,
@@ -48,7 +52,7 @@ typedef struct {
     uint64_t seed;
     sw_land land;
     sw_star footprint;
-    sw_star patches[64];      /* polygons of the stitching patches */
+    sw_star patches[SW_SYNTH_MAX_STITCH];   /* polygons of the stitching patches */
     int npatches;
     sw_inst *inst;            /* in paint order: inst[i].id == i + 1 */
     int ninst;
@@ -62,6 +66,7 @@ typedef struct {
     uint64_t seed;
     double m_per_px;          /* ground metres per pixel */
     double density;           /* multiplier of the default instance rates */
+    int density_set;          /* 1: the density was asked for (--density), 0: the default */
     int counts[SW_NCLASSES];  /* per class: >= 0 overrides the density (index 0 unused) */
     double sun_azimuth, sun_elevation;   /* degrees; NaN: drawn from the seed */
     float seam_band;

@@ -18,6 +18,7 @@ typedef struct {
     double origin_x, origin_y;   /* upper-left corner in CRS units */
     int has_origin;           /* 0: a default origin for the CRS kind (docs/synth.md) */
     double density;           /* multiplier of the default instance rates */
+    int density_set;          /* 1: --density was given (0: the default, whose stitching patches are capped) */
     int counts[SW_NCLASSES];  /* per class (1..10): >= 0 overrides the density; -1 = from density */
     const char *background;   /* optional real image mixed under the procedural texture */
     double bg_scale;          /* mosaic pixels per background pixel; 0: automatic */

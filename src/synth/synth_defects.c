@@ -47,7 +47,7 @@ static sw_status load_background(const char *path, background *bg) {
     memset(bg, 0, sizeof *bg);
     sw_raster *r;
     sw_status st = sw_raster_open(&r, path);
-    if (st) return sw_fail_ctx(st, "--background: ");
+    if (st) return sw_fail_ctx(st, "--background");
     const sw_raster_info *in = sw_raster_get_info(r);
     if ((int64_t)in->width * in->height > 64LL * 1024 * 1024) {
         st = sw_fail(SW_ERR_INPUT, "--background %s: %d x %d pixels is too large (at most 64 megapixels; it is read "
@@ -102,7 +102,7 @@ typedef struct {
     int *poly_n;             /* rings per polygon */
     int npoly, cap_poly;
     int64_t features[SW_NCLASSES];
-    sw_progress *pg;
+    sw_progress *pg;         /* the instances written */
 } gather;
 
 static int grow(void **p, size_t need, size_t *cap, size_t elem) {
@@ -158,6 +158,7 @@ static sw_status on_polygon(void *ctx, int64_t value, const sw_polygon *poly) {
     if (value != g->cur) {
         sw_status st = flush_instance(g);
         if (st) return st;
+        if (g->cur) sw_progress_add(g->pg, 1);
         g->cur = value;
     }
     size_t caps[3] = {g->cap_pts, (size_t)g->cap_ring, (size_t)g->cap_poly};
@@ -177,6 +178,7 @@ static sw_status on_polygon(void *ctx, int64_t value, const sw_polygon *poly) {
     return SW_OK;
 }
 
+/* GDALPolygonize's fraction done, as rows of the instance raster (p->total). */
 static void on_progress(double frac, void *ctx) {
     sw_progress *p = ctx;
     int64_t target = (int64_t)(frac * (double)p->total);
@@ -282,10 +284,15 @@ static sw_status write_polygons(const sw_scene *sc, const outputs *o, const char
     g.sc = sc, g.counts = counts, g.area = area;
     sw_status st = sw_vector_create(&g.vw, o->gpkg_path, NULL, "truth", wkt, fields, 5);
     if (st) return st;
-    sw_progress pg;
-    sw_progress_init(&pg, "synth defects: polygonizing instances", 1000);
+    /* GDALPolygonize's pass over the rows, then the instances handed out one by one: two
+     * progress counts of real things (rows, instances with a visible pixel). */
+    int64_t visible = 0;
+    for (int i = 1; i <= sc->ninst; i++) visible += counts[i] > 0;
+    sw_progress rows, pg;
+    sw_progress_init(&rows, "synth defects: polygonizing rows", sc->height);
+    sw_progress_init(&pg, "synth defects: writing instance polygons", visible);
     g.pg = &pg;
-    st = sw_polygonize(o->inst_path, on_polygon, &g, on_progress, &pg);
+    st = sw_polygonize(o->inst_path, on_polygon, &g, on_progress, &rows);
     if (!st) st = flush_instance(&g);
     if (!st) sw_progress_finish(&pg);
     if (!st) st = sw_vector_commit(g.vw);
@@ -336,7 +343,7 @@ sw_status sw_synth_defects(const sw_synth_defects_params *p, sw_synth_defects_su
     memset(&sc, 0, sizeof sc);
     int64_t *counts = NULL;
     double *area = NULL;
-    if ((st = sw_mkdir_p(p->out_dir))) goto done;
+    char created[4096] = "";   /* the folder this run made, removed again if it fails before writing */
     if ((st = sw_path_join(o.mosaic_path, sizeof o.mosaic_path, p->out_dir, "mosaic.tif")) ||
         (st = sw_path_join(o.truth_path, sizeof o.truth_path, p->out_dir, "truth.tif")) ||
         (st = sw_path_join(o.gpkg_path, sizeof o.gpkg_path, p->out_dir, "truth.gpkg")) ||
@@ -347,10 +354,11 @@ sw_status sw_synth_defects(const sw_synth_defects_params *p, sw_synth_defects_su
     sw_scene_params sp;
     memset(&sp, 0, sizeof sp);
     sp.width = p->width, sp.height = p->height, sp.seed = p->seed, sp.m_per_px = m_per_px;
-    sp.density = p->density;
+    sp.density = p->density, sp.density_set = p->density_set;
     memcpy(sp.counts, p->counts, sizeof sp.counts);
     sp.sun_azimuth = p->sun_azimuth, sp.sun_elevation = p->sun_elevation, sp.seam_band = (float)p->seam_band;
     if ((st = sw_scene_build(&sc, &sp))) goto done;
+    if ((st = sw_mkdir_p_new(p->out_dir, created, sizeof created))) goto done;   /* the inputs are good: now the folder */
     if (bg.pix) {
         sc.land.bg = bg.pix, sc.land.bg_w = bg.w, sc.land.bg_h = bg.h;
         sc.land.bg_scale = p->bg_scale > 0 ? p->bg_scale : (bg.px_m > 0 ? fmin(64.0, fmax(1.0, bg.px_m / m_per_px)) : 4.0);
@@ -402,6 +410,7 @@ done:
     if (o.truth) sw_raster_abort(o.truth);
     if (o.inst) sw_raster_abort(o.inst);
     if (!p->keep_instances && o.inst_path[0]) unlink(o.inst_path);
+    if (st && created[0]) sw_rmdir_empty(created);
     free(counts);
     free(area);
     free(bg.pix);

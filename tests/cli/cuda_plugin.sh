@@ -52,7 +52,7 @@ grep -q "none (/lib/x86_64-linux-gnu/libm.so.6 is not a CUDA plugin of this swat
   fail "--version with a library that is no plugin: $out"
 ok "--version names a plugin that does not load"
 SWATH_CUDA_PLUGIN=/nonexistent/libswath_cuda.so \
-  expect_fail 1 "--device cuda: the CUDA plugin did not load: /nonexistent/libswath_cuda.so" \
+  expect_fail 2 "--device cuda: the CUDA plugin did not load: /nonexistent/libswath_cuda.so" \
   "$SWATH" run --job segment --model "$WORK/none.h5" --device cuda "$WORK/none.tif" --out "$WORK/seg"
 ok "--device cuda names a plugin that does not load"
 finish

@@ -19,6 +19,26 @@ grep -q "^conv1 .* 1x112x112x64 .* 9408 .* 236.0$" <<<"$out" || fail "conv1 row:
 grep -q "^compute: *7.3[0-9] GFLOP forward" <<<"$out" || fail "resnet34 GFLOP: $(grep compute <<<"$out")"
 ok "layer rows and GFLOP of ResNet-34 at 224"
 
+# Tiles near the engine's limit of 2^31 - 1 pixels a batch: the memory and GFLOP scale with the
+# pixels (no int overflow in the layers' pixel counts); past the limit, a usage error.
+a=$(S --arch unet --tile 32768x32768) || fail "summary 32768x32768 exited $?"
+b=$(S --arch unet --tile 32768x65504) || fail "summary 32768x65504 exited $?"
+"$PYTHON" - "$a" "$b" <<'PY' || fail "32768x65504 does not have 65504/32768 times the memory and GFLOP of 32768x32768"
+import re, sys
+def nums(t):
+    m = re.search(r"activations: +([0-9.]+) MiB forward arena", t).group(1)
+    g = re.search(r"compute: +([0-9.]+) GFLOP forward", t).group(1)
+    return float(m), float(g)
+(ma, ga), (mb, gb) = nums(sys.argv[1]), nums(sys.argv[2])
+r = 65504 / 32768
+print("   activations %.0f -> %.0f MiB, %.0f -> %.0f GFLOP (x%.3f, x%.3f; pixels x%.3f)" % (ma, mb, ga, gb, mb / ma, gb / ga, r))
+sys.exit(not (abs(mb / ma - r) < 0.01 * r and abs(gb / ga - r) < 0.01 * r))
+PY
+expect_fail 2 "a batch of 1 x 32768 x 65536 is 2147483648 pixels; the engine counts the pixels of a batch in 32-bit integers" \
+    S --arch unet --tile 65536x32768
+expect_fail 2 "a batch of 2 x 32768 x 32768 is 2147483648 pixels" S --arch unet --tile 32768 --batch 2
+ok "tiles near 2^31 pixels: memory and GFLOP scale; past it: refused"
+
 expect_fail 2 "unknown architecture 'vgg'" S --arch vgg
 expect_fail 2 "multiples of 32" S --arch resnet18-seg --tile 100
 expect_fail 2 "--arch or a model.h5" S

@@ -13,13 +13,24 @@ R() { "$SWATH" run --job pixel-defects "$@"; }
 expect_fail 3 "$WORK/nothere.tif" R "$WORK/nothere.tif" --out "$WORK/o1"
 echo "not a raster" > "$WORK/junk.tif"
 expect_fail 3 "$WORK/junk.tif" R "$WORK/junk.tif" --out "$WORK/o1"
+[ ! -e "$WORK/o1" ] || fail "a run that failed on its input left the folder $WORK/o1"
+expect_fail 3 "$WORK/nothere.tif" R "$WORK/nothere.tif" --out "$WORK/new/deeper/o0"
+[ ! -e "$WORK/new" ] || fail "a run that failed on its input left the folders it made ($WORK/new)"
 R "$M" --out "$WORK/o1" 2> "$WORK/o1.log" || fail "a good run in the folder of a failed one: $(cat "$WORK/o1.log")"
-ok "unreadable mosaic: named; the folder stays usable"
+# two rates, two names: the progress's tile pixels per second of the tile phase, the report's
+# mosaic pixels per second of the whole run
+grep -q '"tile_mpx_per_s": ' "$WORK/o1.log" && ! grep -q '"mpx_per_s"' "$WORK/o1.log" ||
+  fail "the progress lines do not name their rate tile_mpx_per_s: $(grep progress "$WORK/o1.log" | tail -1)"
+"$PYTHON" -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(abs(r["mpx_per_s"] - r["pixels"] / r["seconds"] / 1e6) > 1e-9 or r["pixels"] != 1024 * 1024)' \
+  "$WORK/o1/report.json" || fail "report.json's mpx_per_s is not the mosaic's pixels per second"
+ok "unreadable mosaic: named; no folder left behind; the folder stays usable"
 
 gdal_translate -q -b 1 "$M" "$WORK/one.tif"
 expect_fail 3 "'$WORK/one.tif' has 1 band" R "$WORK/one.tif" --out "$WORK/o2"
-[ ! -e "$WORK/o2/run.h5" ] || fail "a run.h5 was left after the one-band failure"
-ok "one-band mosaic: named"
+[ ! -e "$WORK/o2" ] || fail "a folder was left after the one-band failure"
+expect_fail 3 "'$WORK/o1/run.h5' is a swath run file (HDF5), not a mosaic" R "$WORK/o1/run.h5" --out "$WORK/o2"
+[ ! -e "$WORK/o2" ] || fail "a folder was left after an HDF5 input"
+ok "one-band mosaic, a swath HDF5 file as the mosaic: named; no folder left"
 
 touch "$WORK/plain"
 expect_fail 4 "$WORK/plain" R "$M" --out "$WORK/plain/sub"
@@ -27,10 +38,14 @@ ok "output folder under a regular file: named"
 
 expect_fail 4 "'$WORK/o1' already holds a run" R "$M" --out "$WORK/o1"
 expect_fail 3 "'$WORK/o2' holds no run" R "$M" --out "$WORK/o2" --resume
+[ ! -e "$WORK/o2" ] || fail "--resume into a new folder left it behind"
 expect_fail 2 "scales 512,2048, this command gives 256,1024" R "$M" --out "$WORK/o1" --resume --scales 256,1024
 expect_fail 2 "blend 'linear', this command gives 'crop'" R "$M" --out "$WORK/o1" --resume --blend crop
 "$SWATH" --quiet synth defects --size 1024x1024 --seed 8 --out "$WORK/m8" >/dev/null 2>&1
-expect_fail 3 "fingerprint" R "$WORK/m8/mosaic.tif" --out "$WORK/o1" --resume
+expect_fail 3 "was planned with an input whose sampled pixels hash to" R "$WORK/m8/mosaic.tif" --out "$WORK/o1" --resume
+gdal_translate -q -srcwin 0 0 512 512 "$M" "$WORK/small.tif"
+expect_fail 3 "'$WORK/o1' was planned with an input of 1024x1024 pixels, this command gives one of 512x512 (width, height in $WORK/o1/run.h5)" \
+  R "$WORK/small.tif" --out "$WORK/o1" --resume
 R "$M" --out "$WORK/o1" --resume 2> "$WORK/o1b.log" || fail "the run is not resumable after refused resumes: $(cat "$WORK/o1b.log")"
 ok "existing run / no run / other flags / other input: refused, naming the key and both values; still resumable"
 
@@ -116,5 +131,6 @@ fi
 
 expect_fail 2 "--blend 'soft'" R "$M" --out "$WORK/o3" --blend soft
 expect_fail 2 "unknown job 'nope'" "$SWATH" run --job nope "$M" --out "$WORK/o3"
+expect_fail 2 "--out: the folder name is empty" R "$M" --out ""
 ok "usage errors"
 finish

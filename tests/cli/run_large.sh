@@ -14,7 +14,7 @@ for size in 5000 20000; do
   mpirun_swath 3 --verbose run --job pixel-defects "$WORK/m$size/mosaic.tif" --out "$WORK/o$size" --batch 4 \
     2> "$WORK/o$size.log" || fail "run $size: $(tail -5 "$WORK/o$size.log")"
   t2=$(date +%s)
-  echo "   $size x $size: synth $((t1 - t0)) s, run $((t2 - t1)) s; $(grep -o 'tiles [0-9/]* (100%), [0-9.]* Mpx/s' "$WORK/o$size.log" | tail -1)"
+  echo "   $size x $size: synth $((t1 - t0)) s, run $((t2 - t1)) s; $(grep -o 'tiles [0-9/]* (100%), [0-9.]* tile Mpx/s' "$WORK/o$size.log" | tail -1)"
   for r in 0 1 2; do echo "   $size: rank $r peak RSS $(rss "$WORK/o$size.log" $r) KiB"; done
   "$RUN_IOU" "$WORK/o$size/mask.tif" "$WORK/m$size/truth.tif" 10 0.95 | grep -E "^class (9|10) |FAIL" | sed "s/^/   $size: /" ||
     fail "$size: class-10 IoU below 0.95"

@@ -13,7 +13,7 @@ ref_georef=$(georef "$M")
 t0=$(date +%s.%N)
 "$SWATH" run --job pixel-defects "$M" --out "$WORK/n1" 2> "$WORK/n1.log" || fail "one process: $(tail -3 "$WORK/n1.log")"
 t1=$(date +%s.%N)
-echo "   one process: $(grep -o 'tiles [0-9/]* (100%), [0-9.]* Mpx/s' "$WORK/n1.log" | tail -1), $(echo "$t1 - $t0" | bc) s wall"
+echo "   one process: $(grep -o 'tiles [0-9/]* (100%), [0-9.]* tile Mpx/s' "$WORK/n1.log" | tail -1), $(echo "$t1 - $t0" | bc) s wall"
 [ -f "$WORK/n1/mask.tif" ] && [ -f "$WORK/n1/confidence.tif" ] || fail "one process: mask.tif / confidence.tif missing"
 iou_check "$WORK/n1/mask.tif" "$WORK/m/truth.tif" "-n 1"
 ref=$(checksum "$WORK/n1/mask.tif")
@@ -43,7 +43,7 @@ for cfg in "n2 2 1" "n4 4 1" "n4r2 4 2"; do
   mpirun_swath "$2" run --job pixel-defects "$M" --out "$WORK/$1" --reducers "$3" 2> "$WORK/$1.log" ||
     fail "-n $2 --reducers $3: $(tail -5 "$WORK/$1.log")"
   t1=$(date +%s.%N)
-  echo "   -n $2 --reducers $3: $(grep -o 'tiles [0-9/]* (100%), [0-9.]* Mpx/s' "$WORK/$1.log" | tail -1), $(echo "$t1 - $t0" | bc) s wall"
+  echo "   -n $2 --reducers $3: $(grep -o 'tiles [0-9/]* (100%), [0-9.]* tile Mpx/s' "$WORK/$1.log" | tail -1), $(echo "$t1 - $t0" | bc) s wall"
   iou_check "$WORK/$1/mask.tif" "$WORK/m/truth.tif" "-n $2 -r $3"
   [ "$(checksum "$WORK/$1/mask.tif")" = "$ref" ] || fail "-n $2 --reducers $3: mask differs from the one-process mask"
   [ "$(checksum "$WORK/$1/confidence.tif")" = "$refc" ] || fail "-n $2 --reducers $3: confidence differs"

@@ -55,7 +55,7 @@ else
   # a build with CUDA says there is no device; a build without it (-DSWATH_CUDA=OFF) says so
   why="no CUDA device"
   "$SWATH" --version | grep -q "CUDA: *no (built without" && why="built without CUDA"
-  expect_fail 1 "$why" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g1" --device cuda
+  expect_fail 2 "$why" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g1" --device cuda
 fi
 # --bands: a 6-band mosaic without colour interpretation reads 3,2,1 by default; a 4-channel model
 # says so and how to choose, --bands 1,2,3,4 runs it (and --resume holds the run to those bands),

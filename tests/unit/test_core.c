@@ -2,11 +2,13 @@
 #include "jobs/defect_classes.h"
 #include "src/cli/args.h"
 #include "src/core/error.h"
+#include "src/core/fsutil.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/unit/check.h"
 
@@ -42,8 +44,9 @@ static void test_args(void) {
           "missing value names it: %s", sw_errmsg());
     char *argv4[] = {"--size", "12y4", "--seed", "-3", "--bands", "1,,2"};
     CHECK(sw_args_parse(&a, "t", opts, 6, argv4) == SW_OK, "parse 4");
-    CHECK(sw_args_size(&a, "size", 1, 1000, &w, &h) == SW_ERR_USAGE && strstr(sw_errmsg(), "12y4"),
-          "bad size: %s", sw_errmsg());
+    CHECK(sw_args_size(&a, "size", 16, 1000, &w, &h) == SW_ERR_USAGE && strstr(sw_errmsg(), "'12y4' is not WxH") &&
+              !strstr(sw_errmsg(), "outside"),
+          "bad size: the syntax before the range: %s", sw_errmsg());
     CHECK(sw_args_int(&a, "seed", 0, 100, &seed) == SW_ERR_USAGE && strstr(sw_errmsg(), "outside"),
           "range: %s", sw_errmsg());
     CHECK(sw_args_int_list(&a, "bands", 1, 10, b, 4, &n) != SW_OK, "empty list item rejected");
@@ -73,6 +76,28 @@ static void test_errors(void) {
     char tiny[24];
     sw_msg_fit(tiny, sizeof tiny, "no path in this long message at all", NULL);
     CHECK(!strcmp(tiny, "no path in this long me"), "without the path: cut at the end: %s", tiny);
+}
+
+/* A folder made by a command that then fails is removed while it holds only empty folders. */
+static void test_rmdir_empty(void) {
+    char base[] = "/tmp/swath_core_XXXXXX", dir[200], made[4096], file[300];
+    if (!mkdtemp(base)) return;
+    snprintf(dir, sizeof dir, "%s/a/b/c", base);
+    CHECK(sw_mkdir_p_new(dir, made, sizeof made) == SW_OK && !strcmp(made + strlen(base), "/a"), "made: %s", made);
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/tiles", dir);
+    CHECK(sw_mkdir_p_new(sub, made, sizeof made) == SW_OK && !strcmp(made, sub), "made tiles: %s", made);
+    CHECK(sw_mkdir_p_new(dir, made, sizeof made) == SW_OK && !made[0], "nothing made the second time: %s", made);
+    snprintf(file, sizeof file, "%s/x.txt", dir);
+    FILE *f = fopen(file, "w");
+    if (f) fclose(f);
+    snprintf(sub, sizeof sub, "%s/a", base);
+    sw_rmdir_empty(sub);
+    CHECK(sw_path_exists(file) && sw_path_exists(dir), "a folder holding a file is kept");
+    unlink(file);
+    sw_rmdir_empty(sub);
+    CHECK(!sw_path_exists(sub) && sw_path_exists(base), "empty folders removed, up to the one made");
+    rmdir(base);
 }
 
 static void test_classes(void) {
@@ -110,6 +135,7 @@ int main(void) {
     test_big_alloc();
     test_args();
     test_errors();
+    test_rmdir_empty();
     test_classes();
     printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;

@@ -118,7 +118,21 @@ static void check_invariants(const sw_scene *sc, const image *im) {
     free(cnt);
 }
 
+/* The default density on a 50000 x 50000 mosaic (--size accepts up to 1000000): the stitching
+ * patches grow with the area past SW_SYNTH_MAX_STITCH; the default is capped, not refused. */
+static void check_large_default(void) {
+    sw_scene big;
+    build(&big, 50000, 50000, 7, 1.0);
+    int n[SW_NCLASSES] = {0};
+    for (int i = 0; i < big.ninst; i++) n[big.inst[i].cls]++;
+    CHECK(n[SW_CLS_STITCH_TRACE] == SW_SYNTH_MAX_STITCH / 2 && n[SW_CLS_STITCH_MISALIGN] == SW_SYNTH_MAX_STITCH / 2,
+          "50000 x 50000 at the default density: %d + %d stitching patches, expected the cap %d + %d",
+          n[SW_CLS_STITCH_TRACE], n[SW_CLS_STITCH_MISALIGN], SW_SYNTH_MAX_STITCH / 2, SW_SYNTH_MAX_STITCH / 2);
+    sw_scene_free(&big);
+}
+
 int main(void) {
+    check_large_default();
     sw_scene sc, sc2;
     build(&sc, 1536, 1280, 11, 1.0);
     build(&sc2, 1536, 1280, 11, 1.0);

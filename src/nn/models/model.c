@@ -3,6 +3,7 @@
 
 #include "src/nn/steps_be.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,12 @@ static sw_status plan(nn_model *m, int N, int H, int W, int alloc) {
     if (N < 1 || H < k || W < k || H % k || W % k)
         return sw_fail(SW_ERR_USAGE, "model %s: input %d x %d x %d: the batch must be >= 1 and "
                        "H, W positive multiples of %d", m->cfg.arch, N, H, W, k);
+    /* The kernels (batch norm, the CUDA plugin's ABI) count a batch's pixels in an int. */
+    const int64_t pixels = (int64_t)N * H * W;
+    if (pixels > INT_MAX)
+        return sw_fail(SW_ERR_USAGE, "model %s: a batch of %d x %d x %d is %lld pixels; the engine counts the pixels of a "
+                       "batch in 32-bit integers (at most %d): use a smaller tile or batch", m->cfg.arch, N, H, W,
+                       (long long)pixels, INT_MAX);
     nn_net_begin(&m->net, N, H, W);
     sw_status st = m->build(m, N, H, W);
     if (st == SW_OK) st = nn_net_end(&m->net, m->net.params.n_state, alloc);

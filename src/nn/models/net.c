@@ -2,6 +2,7 @@
 #include "src/nn/models/net.h"
 #include "src/nn/syncbn.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,7 +235,11 @@ void nn_bn_layer_init(nn_bn_layer *l, nn_net *n, const char *name, int N, int H,
     l->rm = nn_net_buffer(n, buf, C);
     snprintf(buf, sizeof buf, "%s.running_var", name);
     l->rv = nn_net_buffer(n, buf, C);
-    l->P = N * H * W, l->C = C;
+    /* P is an int in the kernels: nn_model_plan refuses larger batches; computed without overflow */
+    const int64_t P = (int64_t)N * H * W;
+    if (P > INT_MAX && n->err == SW_OK)
+        n->err = sw_fail(SW_ERR_USAGE, "%s: %lld pixels in a batch: more than the engine's 32-bit count", name, (long long)P);
+    l->P = P > INT_MAX ? INT_MAX : (int)P, l->C = C;
     l->y = nn_net_act(n, (size_t)l->P * C);
     l->mean = nn_net_act(n, (size_t)C);
     l->var = nn_net_act(n, (size_t)C);
