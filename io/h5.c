@@ -4,6 +4,7 @@
 #include "io/h5.h"
 
 #include "src/core/fsutil.h"
+#include "src/core/json.h"
 
 #include <hdf5.h>
 
@@ -323,17 +324,6 @@ typedef struct {
     int n;               /* entries written so far in the current JSON object / array */
 } summary;
 
-static void jstr(const char *s) {
-    putchar('"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if (*s == '\n') printf("\\n");
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
-    putchar('"');
-}
-
 /* The dimensions of a dataspace as a JSON array ([] for a scalar, null when empty). */
 static void shape_json(hid_t space) {
     hsize_t dims[H5S_MAX_RANK], maxd[H5S_MAX_RANK];
@@ -357,13 +347,13 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
     char *val = malloc(CAP), tn[128], sn[128];
     if (sm->json) {
         printf("%s\n  ", sm->n++ ? "," : "");
-        jstr(name);
+        sw_json_str(stdout, name);
         printf(": ");
     } else {
         printf("  %-24s ", name);
     }
     if (val && attr_read_str(loc, sm->path, name, val, CAP) == SW_OK) {
-        if (sm->json) jstr(val);
+        if (sm->json) sw_json_str(stdout, val);
         else printf("\"%.*s\"%s\n", SHOWN, val, strlen(val) > SHOWN ? "..." : "");
         free(val);
         return 0;
@@ -389,7 +379,7 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
         if (!sm->json) printf("%s %s\n", tn, sn);
         else {
             printf("{\"type\": ");
-            jstr(tn);
+            sw_json_str(stdout, tn);
             printf(", \"shape\": ");
             shape_json(s);
             printf("}");
@@ -407,7 +397,7 @@ static void print_dataset(hid_t d, int json) {
     shape_name(s, sn, sizeof sn);
     if (json) {
         printf("\"kind\": \"dataset\", \"type\": ");
-        jstr(tn);
+        sw_json_str(stdout, tn);
         printf(", \"shape\": ");
         shape_json(s);
         printf(", \"extendible\": %s", strstr(sn, "extendible") ? "true" : "false");
@@ -428,7 +418,7 @@ static void print_dataset(hid_t d, int json) {
             H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof name, name, NULL);
             if (json) {
                 printf("%s", i ? ", " : "");
-                jstr(name[0] ? name : "?");
+                sw_json_str(stdout, name[0] ? name : "?");
             } else {
                 printf("%s%s", i ? "+" : "  filters ", name[0] ? name : "?");
             }
@@ -447,7 +437,7 @@ static herr_t object_cb(hid_t root, const char *name, const sw_oinfo *info, void
         char full[1100];
         snprintf(full, sizeof full, "/%s", name);
         printf("%s\n  {\"path\": ", sm->n++ ? "," : "");
-        jstr(full);
+        sw_json_str(stdout, full);
         printf(", ");
     } else {
         printf("  /%-30s ", name);
@@ -482,9 +472,9 @@ sw_status sw_h5_print_summary(const char *path, int json) {
     summary sm = {path, json, 0};
     if (json) {
         printf("{\"file\": ");
-        jstr(path);
+        sw_json_str(stdout, path);
         printf(", \"format\": ");
-        jstr(fmt);
+        sw_json_str(stdout, fmt);
         printf(", \"version\": %d,\n \"attributes\": {", ver);
     } else {
         printf("file:         %s\nformat:       swath %s, version %d\n", path, fmt, ver);

@@ -6,6 +6,7 @@
 #include "src/cli/eval_chips.h"
 
 #include "src/metrics/eval.h"
+#include "src/core/json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,21 +56,11 @@ static void print_table(const sw_confusion *c, const char *mask, const char *tru
            (long long)c->ignored, (long long)c->bad_truth, (long long)nopred);
 }
 
-static void jstr(const char *s) {
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const sw_confusion *c, const char *mask, const char *truth) {
     printf("{\"mask\": ");
-    jstr(mask);
+    sw_json_str(stdout, mask);
     printf(", \"truth\": ");
-    jstr(truth);
+    sw_json_str(stdout, truth);
     printf(",\n \"classes\": [");
     for (int k = 0; k < SW_NCLASSES; k++) {
         sw_class_score s;

@@ -4,6 +4,7 @@
 
 #include "io/h5.h"
 #include "io/raster.h"
+#include "src/core/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,29 +26,18 @@ static const char *mask_kind_name(sw_mask_kind k) {
     }
 }
 
-static void json_str(const char *s) {
-    putchar('"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if (*s == '\n') printf("\\n");
-        else if ((unsigned char)*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_raster(const sw_raster_info *in, const int *bands, int nb, int json) {
     if (json) {
         printf("{\"file\": ");
-        json_str(in->path);
+        sw_json_str(stdout, in->path);
         printf(", \"driver\": \"%s\", \"width\": %d, \"height\": %d, \"bands\": %d, \"type\": \"%s\",\n",
                in->driver, in->width, in->height, in->nbands, in->dtype);
         printf(" \"geotransform\": [%.17g, %.17g, %.17g, %.17g, %.17g, %.17g], \"has_geotransform\": %s,\n",
                in->gt[0], in->gt[1], in->gt[2], in->gt[3], in->gt[4], in->gt[5], in->has_gt ? "true" : "false");
         printf(" \"crs_name\": ");
-        json_str(in->crs_name);
+        sw_json_str(stdout, in->crs_name);
         printf(", \"crs_wkt\": ");
-        if (in->wkt) json_str(in->wkt);
+        if (in->wkt) sw_json_str(stdout, in->wkt);
         else printf("null");
         printf(",\n \"mask\": \"%s\", \"nodata\": ", mask_kind_name(in->mask_kind));
         if (in->has_nodata) printf("%.17g", in->nodata);

@@ -5,6 +5,7 @@
 #include "src/cli/cli.h"
 #include "src/core/fsutil.h"
 #include "src/metrics/chips_eval.h"
+#include "src/core/json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -14,16 +15,6 @@
 static void num(FILE *f, double v, int json) {
     if (isnan(v)) fprintf(f, json ? "null" : "     -");
     else fprintf(f, json ? "%.9g" : "%6.4f", v);
-}
-
-static void jstr(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
-    }
-    fputc('"', f);
 }
 
 static void print_table(const sw_chips_eval_result *r, const sw_chips_eval_opts *o) {
@@ -66,17 +57,17 @@ static void print_table(const sw_chips_eval_result *r, const sw_chips_eval_opts 
 
 static void write_json(FILE *f, const sw_chips_eval_result *r, const sw_chips_eval_opts *o) {
     fprintf(f, "{\"chips\": ");
-    jstr(f, o->chips);
+    sw_json_str(f, o->chips);
     fprintf(f, ", \"model\": ");
-    jstr(f, o->model);
+    sw_json_str(f, o->model);
     fprintf(f, ", \"arch\": ");
-    jstr(f, r->arch);
+    sw_json_str(f, r->arch);
     fprintf(f, ", \"split\": \"%s\", \"n_chips\": %lld, \"crop\": [%d, %d], \"task\": \"%s\",\n \"classes\": [",
             o->split == SW_SPLIT_VAL ? "val" : "train", r->chips, r->crop_h, r->crop_w,
             r->classify ? "classify" : "segment");
     for (int k = 0; k < r->K; k++) {
         fprintf(f, "%s\n  {\"id\": %d, \"name\": ", k ? "," : "", k);
-        jstr(f, r->names[k]);
+        sw_json_str(f, r->names[k]);
         if (!r->classify) {
             sw_mscore s;
             sw_mconf_score(&r->conf, k, &s);

@@ -3,33 +3,13 @@
 
 #include "src/core/build_config.h"
 #include "src/core/fsutil.h"
+#include "src/core/json.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-static void jstr(FILE *f, const char *s) {
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
-            else fputc(*p, f);
-        }
-    }
-    fputc('"', f);
-}
 
 static void jnum(FILE *f, double v) {
     if (isfinite(v)) fprintf(f, "%.17g", v);
@@ -57,11 +37,11 @@ static void write_slurm(FILE *f, const sw_jobenv *e) {
         return;
     }
     fputs("{\"job_id\": ", f);
-    jstr(f, e->job_id);
+    sw_json_str(f, e->job_id);
     fputs(", \"array_job_id\": ", f);
-    jstr(f, e->array_job_id[0] ? e->array_job_id : NULL);
+    sw_json_str(f, e->array_job_id[0] ? e->array_job_id : NULL);
     fputs(", \"array_task_id\": ", f);
-    jstr(f, e->array_task_id[0] ? e->array_task_id : NULL);
+    sw_json_str(f, e->array_task_id[0] ? e->array_task_id : NULL);
     fprintf(f, ", \"restarts\": %d, \"nodes\": ", e->restarts);
     jint(f, e->nodes);
     fputs(", \"tasks\": ", f);
@@ -73,17 +53,17 @@ static void write_slurm(FILE *f, const sw_jobenv *e) {
 
 static void write_run(FILE *f, const sw_report *r) {
     fputs("  \"input\": ", f);
-    jstr(f, r->input);
+    sw_json_str(f, r->input);
     fputs(",\n  \"run_id\": ", f);
-    jstr(f, r->run_id);
+    sw_json_str(f, r->run_id);
     fputs(",\n  \"model\": ", f);
-    jstr(f, r->model);
+    sw_json_str(f, r->model);
     fputs(",\n  \"config\": {", f);
     for (int i = 0; i < r->nconfig; i++) {
         fputs(i ? ", " : "", f);
-        jstr(f, r->config[i].key ? r->config[i].key : "");
+        sw_json_str(f, r->config[i].key ? r->config[i].key : "");
         fputs(": ", f);
-        jstr(f, r->config[i].value);
+        sw_json_str(f, r->config[i].value);
     }
     int tiles_known = r->tiles_total || r->tiles_done || r->tiles_failed || r->tiles_skipped;
     fputs("},\n  \"tiles\": {\"total\": ", f);
@@ -97,18 +77,18 @@ static void write_run(FILE *f, const sw_report *r) {
     fputs(", \"notes\": [", f);
     for (int i = 0; i < r->nnotes; i++) {
         fputs(i ? ",\n    {\"tile\": " : "\n    {\"tile\": ", f);
-        jstr(f, r->notes[i].tile);
+        sw_json_str(f, r->notes[i].tile);
         fputs(", \"state\": ", f);
-        jstr(f, r->notes[i].state);
+        sw_json_str(f, r->notes[i].state);
         fputs(", \"reason\": ", f);
-        jstr(f, r->notes[i].reason);
+        sw_json_str(f, r->notes[i].reason);
         fputc('}', f);
     }
     fputs(r->nnotes ? "\n  ]},\n" : "]},\n", f);
     fputs("  \"timings_s\": {", f);
     for (int i = 0; i < r->ntimings; i++) {
         fputs(i ? ", " : "", f);
-        jstr(f, r->timings[i].name ? r->timings[i].name : "");
+        sw_json_str(f, r->timings[i].name ? r->timings[i].name : "");
         fputs(": ", f);
         jnum(f, r->timings[i].seconds);
     }
@@ -126,7 +106,7 @@ static void write_run(FILE *f, const sw_report *r) {
 
 static void write_defects(FILE *f, const sw_report *r) {
     fprintf(f, "  \"raster\": {\"width\": %d, \"height\": %d, \"crs\": ", r->width, r->height);
-    jstr(f, r->crs_name);
+    sw_json_str(f, r->crs_name);
     fprintf(f, ", \"geographic\": %s, \"pixel_area_m2\": ", r->geographic ? "true" : "false");
     jnum(f, r->geographic ? NAN : r->pixel_area_m2);
     fprintf(f, ", \"area\": \"%s\"},\n", r->geographic ? "ellipsoidal" : "planar");
@@ -141,7 +121,7 @@ static void write_defects(FILE *f, const sw_report *r) {
     for (int c = 1; c < SW_NCLASSES; c++) {
         const sw_report_class *k = &r->classes[c];
         fprintf(f, "%s\n    {\"id\": %d, \"name\": ", c > 1 ? "," : "", c);
-        jstr(f, r->class_names && r->class_names[c] ? r->class_names[c] : sw_class_name(c));
+        sw_json_str(f, r->class_names && r->class_names[c] ? r->class_names[c] : sw_class_name(c));
         fprintf(f, ", \"count\": %lld, \"polygons\": %lld, \"pixels\": %lld, \"area_m2\": ", (long long)k->features,
                 (long long)k->polygons, (long long)k->pixels);
         jnum(f, k->area_m2);
@@ -157,10 +137,10 @@ static void write_defects(FILE *f, const sw_report *r) {
     for (int i = 0, k = 0; i < 3; i++)
         if (r->defects[i][0]) {
             fputs(k++ ? ", " : "", f);
-            jstr(f, r->defects[i]);
+            sw_json_str(f, r->defects[i]);
         }
     fputs("], \"quicklook\": ", f);
-    jstr(f, r->quicklook[0] ? r->quicklook : NULL);
+    sw_json_str(f, r->quicklook[0] ? r->quicklook : NULL);
     fputs(", \"quicklook_seconds\": ", f);
     jnum(f, r->quicklook[0] ? r->seconds_quicklook : NAN);
     fputs("}\n", f);
