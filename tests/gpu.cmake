@@ -7,15 +7,17 @@
 # test_gpu_models --emulate runs its bf16-act checks on the CPU emulation of that mode
 # (gpu/bf16_emu.h), GPU or not: the errors the GPU's bf16a rows are judged against (about 2 s
 # and 10 s on 2 cores); test_gpu_ops --emulate checks the op harness's bf16a rows the same way.
+# They take both cores (PROCESSORS 2) and allow for a CI machine 8x slower than that (stop 15).
 swath_c_test(test_bf16_emulation_ops SOURCES gpu/test_gpu_ops.c gpu/bf16_emu.c LABELS unit;nn
-             TIMEOUT 300 ARGS --emulate)
+             TIMEOUT 600 ARGS --emulate)
+set_tests_properties(test_bf16_emulation_ops PROPERTIES PROCESSORS 2)
 swath_c_test(test_bf16_emulation SOURCES gpu/test_gpu_models.c gpu/bf16_emu.c LABELS unit;nn
-             TIMEOUT 300 ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --emulate)
-set_tests_properties(test_bf16_emulation PROPERTIES FIXTURES_REQUIRED nn_models_ref)
+             TIMEOUT 600 ARGS ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --emulate)
+set_tests_properties(test_bf16_emulation PROPERTIES PROCESSORS 2 FIXTURES_REQUIRED nn_models_ref)
 add_test(NAME test_bf16_emulation_trajectory
          COMMAND test_bf16_emulation ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin --trajectory --emulate)
-set_tests_properties(test_bf16_emulation_trajectory PROPERTIES LABELS "unit;nn" TIMEOUT 300
-                     SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
+set_tests_properties(test_bf16_emulation_trajectory PROPERTIES LABELS "unit;nn" TIMEOUT 900
+                     PROCESSORS 2 SKIP_RETURN_CODE 77 FIXTURES_REQUIRED nn_models_ref)
 if(SWATH_HAVE_CUDA)
   swath_c_test(test_gpu_ops SOURCES gpu/test_gpu_ops.c gpu/bf16_emu.c LABELS unit;nn;gpu
                TIMEOUT 300)

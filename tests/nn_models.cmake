@@ -2,16 +2,17 @@
 # /usr/bin/python3 with python3-torch) writes nn_models_ref.bin first, test_nn_models loads the
 # weights into our arenas and compares logits, loss, every gradient, running statistics, 10-step
 # SGD and AdamW trajectories and full-size parameter counts (both skip with 77 without torch).
-# Unloaded: the dump about 40 s (torch f64 and f32), the C test under 10 s; the timeouts allow
-# for a shared 2-core machine.
+# Unloaded: the dump about 40 s (torch f64 and f32), the C test under 10 s. Both take the two
+# cores (PROCESSORS 2: CTest runs nothing beside them), and their timeouts allow for a CI machine
+# where these OpenMP / oneDNN loops ran 8x slower than here (stop 15: 180 s for the C test).
 set(SWATH_NN_MODELS_REF ${CMAKE_CURRENT_BINARY_DIR}/nn_models_ref.bin)
 add_test(NAME nn_models_ref_gen
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/ref/nn_models_ref.py ${SWATH_NN_MODELS_REF})
-set_tests_properties(nn_models_ref_gen PROPERTIES LABELS "unit;nn" TIMEOUT 600 SKIP_RETURN_CODE 77
-                     FIXTURES_SETUP nn_models_ref)
-swath_c_test(test_nn_models SOURCES unit/test_nn_models.c LABELS unit;nn TIMEOUT 180
+set_tests_properties(nn_models_ref_gen PROPERTIES LABELS "unit;nn" TIMEOUT 900 SKIP_RETURN_CODE 77
+                     PROCESSORS 2 FIXTURES_SETUP nn_models_ref)
+swath_c_test(test_nn_models SOURCES unit/test_nn_models.c LABELS unit;nn TIMEOUT 900
              ARGS ${SWATH_NN_MODELS_REF})
-set_tests_properties(test_nn_models PROPERTIES FIXTURES_REQUIRED nn_models_ref)
+set_tests_properties(test_nn_models PROPERTIES PROCESSORS 2 FIXTURES_REQUIRED nn_models_ref)
 # Batch norm folded into the convolution for inference = the plain eval forward.
 swath_c_test(test_nn_fold SOURCES unit/test_nn_fold.c LABELS unit;nn TIMEOUT 120)
 target_link_libraries(test_nn_fold PRIVATE m)
