@@ -221,6 +221,10 @@ static sw_status save_body(hid_t f, const char *path, const nn_model *m,
     st = write_f32(g, path, "mean", meta->mean, 1, &c->in_ch);
     if (st == SW_OK) st = write_f32(g, path, "std", meta->std, 1, &c->in_ch);
     H5Gclose(g);
+    int known = 1;   /* a root attribute, written only when every channel's band is known */
+    int32_t bands[SW_CKPT_MAX_CH];
+    for (int i = 0; i < c->in_ch; i++) known &= (bands[i] = meta->bands[i]) > 0;
+    if (st == SW_OK && known) st = attr_i32(f, path, "bands", bands, c->in_ch);
     if (st != SW_OK) return st;
     g = group_create(f, "weights");
     if (g < 0) return sw_fail(SW_ERR_OUTPUT, "%s: cannot create /weights", path);
@@ -328,6 +332,14 @@ static sw_status read_meta(hid_t f, const char *path, sw_ckpt_meta *meta) {
     st = read_f32(g, path, "/normalization", "mean", meta->mean, 1, &c->in_ch);
     if (st == SW_OK) st = read_f32(g, path, "/normalization", "std", meta->std, 1, &c->in_ch);
     H5Gclose(g);
+    if (st == SW_OK && H5Aexists(f, "bands") > 0) {   /* optional: models before it lack it */
+        int32_t bands[SW_CKPT_MAX_CH];
+        st = attr_read_i32(f, path, "bands", bands, c->in_ch);
+        for (int i = 0; st == SW_OK && i < c->in_ch; i++) {
+            if (bands[i] < 1) st = sw_fail(SW_ERR_INPUT, "%s: root attribute 'bands' holds band %d", path, bands[i]);
+            meta->bands[i] = bands[i];
+        }
+    }
     if (st != SW_OK) return st;
     meta->class_names = calloc((size_t)c->classes, SW_CKPT_CLASS_NAME);
     if (!meta->class_names) return sw_fail(SW_ERR_RUNTIME, "out of memory");

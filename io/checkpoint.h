@@ -1,7 +1,8 @@
 /* model.h5 (format "model", version 1; docs/formats.md): a model's architecture and
  * hyperparameters, class names, input normalization and size, every parameter and running
- * statistic (one dataset per tensor, named as the arenas), optimizer state for resume, and the
- * training history. Written atomically (a temporary file renamed); loading checks format,
+ * statistic (one dataset per tensor, named as the arenas), optimizer state for resume, the
+ * training history, and the source band behind each input channel when the chips recorded it
+ * (root attribute 'bands': what `swath run --job segment` reads by default). Written atomically (a temporary file renamed); loading checks format,
  * version, architecture, hyperparameters, channels, every dataset's presence and shape, and
  * names the file and both values on a mismatch. */
 #ifndef SWATH_IO_CHECKPOINT_H
@@ -42,6 +43,7 @@ typedef struct {
     nn_model_config cfg;               /* arch, in_ch, classes, depth, width */
     int tile_h, tile_w;                /* the input size trained on */
     float mean[SW_CKPT_MAX_CH], std[SW_CKPT_MAX_CH]; /* per input channel: (x - mean) / std */
+    int bands[SW_CKPT_MAX_CH];         /* source band per input channel (1-based); 0: unknown */
     char (*class_names)[SW_CKPT_CLASS_NAME]; /* (cfg.classes) or NULL: "class_<i>" */
     char optimizer[16];                /* "sgd", "adam", "adamw", or "" (no state saved) */
     int step;                          /* optimizer steps taken (Adam's t) */

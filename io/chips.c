@@ -90,6 +90,14 @@ static sw_status read_header(sw_chips *c) {
     if (!st) st = attr_read(c->file, p, "mean", H5T_FLOAT, H5T_NATIVE_FLOAT, in->mean, C);
     if (!st) st = attr_read(c->file, p, "std", H5T_FLOAT, H5T_NATIVE_FLOAT, in->std, C);
     if (!st) st = attr_read(c->file, p, "class_hist", H5T_INTEGER, H5T_NATIVE_LLONG, in->class_hist, K);
+    if (!st && H5Aexists(c->file, "bands") > 0) {   /* optional: files before it lack it */
+        int32_t b[SW_CHIPS_MAX_CH];
+        if (!(st = attr_read(c->file, p, "bands", H5T_INTEGER, H5T_NATIVE_INT32, b, C)))
+            for (int ch = 0; ch < C; ch++) {
+                if (b[ch] < 0) return bad("'%s': root attribute 'bands' holds band %d", p, b[ch]);
+                in->bands[ch] = b[ch];
+            }
+    }
     return st;
 }
 

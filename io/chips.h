@@ -3,7 +3,9 @@
  *
  * Layout: root attributes channels C, classes K, tile H W, stride, class_names (K strings),
  * mean and std (C floats, over the train split's valid pixels, 0..255 scale), class_hist (K
- * int64, train pixels per class), sources. Groups /train and /val, each with
+ * int64, train pixels per class), sources, and bands (C int32, optional: the source band behind
+ * each channel, 1-based, 0 where the sources differ; files before it lack it). Groups /train and
+ * /val, each with
  *   images (N,H,W,C) uint8   one chunk per chip, deflate
  *   masks  (N,H,W)   uint8   class per pixel, 255 = ignore
  *   labels (N,K)     uint8   1 when the chip holds class k (multi-label, seed 003)
@@ -29,6 +31,7 @@ typedef struct {
     long long count[2];                     /* chips per split (train, val) */
     long long npoints[2];                   /* points per split */
     float mean[SW_CHIPS_MAX_CH], std[SW_CHIPS_MAX_CH];
+    int bands[SW_CHIPS_MAX_CH];             /* source band per channel (1-based); 0: not recorded */
     char (*class_names)[SW_CHIPS_CLASS_NAME]; /* (classes), owned by the reader */
     long long *class_hist;                  /* (classes), owned by the reader */
 } sw_chips_info;

@@ -74,6 +74,11 @@ static sw_status write_header(sw_chips_writer *w) {
     if (!st) st = attr_write(w->file, w, "tile", H5T_STD_I32LE, H5T_NATIVE_INT32, tile, 2);
     if (!st) st = attr_write(w->file, w, "stride", H5T_STD_I32LE, H5T_NATIVE_INT32, &stride, 1);
     if (!st) st = sw_h5_attr_write_str(w->file, w->tmp, "sources", h->sources ? h->sources : "");
+    if (!st && h->bands) {
+        int32_t b[SW_CHIPS_MAX_CH];
+        for (int c = 0; c < ch; c++) b[c] = h->bands[c];
+        st = attr_write(w->file, w, "bands", H5T_STD_I32LE, H5T_NATIVE_INT32, b, (hsize_t)ch);
+    }
     if (st) return st;
     char(*names)[SW_CHIPS_CLASS_NAME] = calloc((size_t)K, SW_CHIPS_CLASS_NAME);
     if (!names) return sw_fail(SW_ERR_RUNTIME, "out of memory for class names");

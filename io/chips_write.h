@@ -11,6 +11,8 @@ typedef struct {
     int channels, classes, tile_h, tile_w, stride;
     const char (*class_names)[SW_CHIPS_CLASS_NAME]; /* (classes) or NULL: "class_<k>" */
     const char *sources;                            /* the source rasters, ';'-separated */
+    const int *bands;   /* (channels) or NULL: the source band behind each channel (1-based), 0 where
+                           the sources differ; written as root attribute 'bands' */
 } sw_chips_header;
 
 typedef struct sw_chips_writer sw_chips_writer;

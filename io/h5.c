@@ -339,7 +339,8 @@ static void shape_json(hid_t space) {
 }
 
 /* A root attribute: one line (strings quoted and cut at 60 characters, single numbers as numbers,
- * anything else as its type and shape), or a JSON member (strings whole). */
+ * up to 8 integers as a list, anything else as its type and shape), or a JSON member (strings
+ * whole). */
 static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
     (void)info;
     summary *sm = data;
@@ -364,11 +365,16 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
     hid_t t = attr >= 0 ? H5Aget_type(attr) : -1, s = attr >= 0 ? H5Aget_space(attr) : -1;
     hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
     H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
-    long long iv;
+    long long iv, list[8];
     double dv;
     const char *end = sm->json ? "" : "\n";
     if (attr < 0 || t < 0 || s < 0) printf(sm->json ? "null" : "(unreadable)\n");
     else if (n == 1 && cls == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, &iv) >= 0) printf("%lld%s", iv, end);
+    else if (n > 1 && n <= 8 && cls == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, list) >= 0) {
+        printf("%s", sm->json ? "[" : "");
+        for (hssize_t i = 0; i < n; i++) printf("%s%lld", i ? ", " : "", list[i]);
+        printf("%s%s", sm->json ? "]" : "", end);
+    }
     else if (n == 1 && cls == H5T_FLOAT && H5Aread(attr, H5T_NATIVE_DOUBLE, &dv) >= 0) {
         if (sm->json && !isfinite(dv)) printf("null");
         else printf("%.17g%s", dv, end);

@@ -73,6 +73,9 @@ static sw_status seg_configure(sw_job_kind *k, const sw_job_params *p) {
     if (!st) {
         k->nclasses = meta.cfg.classes;
         k->nbands = meta.cfg.in_ch;
+        int known = meta.cfg.in_ch <= (int)(sizeof k->bands / sizeof k->bands[0]);
+        for (int c = 0; known && c < meta.cfg.in_ch; c++) known = meta.bands[c] > 0;
+        for (int c = 0; known && c < meta.cfg.in_ch; c++) k->bands[c] = meta.bands[c];
         for (int c = 0; c < meta.cfg.classes; c++) {
             k->classes[c] = (uint8_t)c;
             if (meta.class_names) snprintf(k->class_names[c], SW_JOB_CLASS_NAME, "%s", meta.class_names[c]);

@@ -3,7 +3,8 @@
 # and one sample per rank through a ResNet (train_ranks), stop / resume = uninterrupted (train_resume), the device path of a GPU rank run on
 # the CPU backend = the host step, bit for bit (train_device), val mIoU of a small UNet
 # (train_miou), --help and errors (train_errors: bad numbers, --out checks, --resume with other
-# chips, config comments, documented options; its own chips); the benchmark is tests/bench/bench_train.sh.
+# chips, config comments, documented options; its own chips), the source bands from chips to model
+# to run (train_bands); the benchmark is tests/bench/bench_train.sh.
 add_executable(train_make_chips train/make_chips.c)
 target_link_libraries(train_make_chips PRIVATE swathlib m)
 set(SWATH_TRAIN_CHIPS ${CMAKE_CURRENT_BINARY_DIR}/train_chips.h5)
@@ -22,6 +23,8 @@ swath_sh_test(train_miou cli/train_miou.sh LABELS train;mpi TIMEOUT 300)
 set_property(TEST train_miou APPEND PROPERTY ENVIRONMENT "CHIPS=${SWATH_TRAIN_CHIPS_BIG}")
 set_tests_properties(train_miou PROPERTIES FIXTURES_REQUIRED train_chips_big)
 swath_sh_test(train_errors cli/train_errors.sh LABELS "train;cli" TIMEOUT 120)
+# the source bands from dataset build --bands through model.h5 to what run --job segment reads
+swath_sh_test(train_bands cli/train_bands.sh LABELS "train;cli;e2e" TIMEOUT 300)
 # synchronized batch norm, shuffle and shards, augmentation (no MPI)
 swath_c_test(test_train_units SOURCES train/test_train_units.c LABELS unit;train TIMEOUT 60)
 target_link_libraries(test_train_units PRIVATE m)

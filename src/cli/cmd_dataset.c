@@ -24,7 +24,7 @@ static const sw_opt build_opts[] = {
     {"class-names", "N0,N1,...", NULL, "class names, in id order (default: background, the field values or class_<k>)"},
     {"num-classes", "K", NULL,
      "classes 0..K-1 (default: the largest value found + 1; vectors: at least the classes of the field)"},
-    {"bands", "B1,B2,...", NULL, "image bands, 1-based, up to 4 (default: the reader's RGB choice)"},
+    {"bands", "B1,B2,...", NULL, "image bands, 1-based, up to 4 (default: the reader's RGB choice); recorded in chips.h5 and the models trained on it"},
     {"tile", "N", "364", "chip side in pixels (seed 002)"},
     {"stride", "N", "120", "chip stride in pixels (seed 002)"},
     {"val", "F", "0.2", "fraction of the split blocks kept for validation (0 <= F < 1)"},

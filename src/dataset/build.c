@@ -29,6 +29,7 @@ typedef struct {
 typedef struct {
     const sw_dataset_opts *o;
     int nsrc, C, K;
+    int bands[SW_RASTER_MAX_BANDS];   /* source band per channel; 0 where the sources differ */
     source *src;
     sw_rasterizer **vecs;
     int nvecs;
@@ -182,6 +183,7 @@ static sw_status open_all(builder *b) {
         else if (C != b->C)
             return sw_fail(SW_ERR_INPUT, "'%s' gives %d channels but '%s' %d: every raster must give the same bands",
                            o->rasters[i], C, o->rasters[0], b->C);
+        for (int c = 0; c < C; c++) b->bands[c] = i == 0 || b->bands[c] == bands[c] ? bands[c] : 0;
     }
     /* GDAL's block cache: enough for the band of tile rows in progress (windows go in raster order
      * and overlap by tile - stride), so each block is decoded about once; capped, so memory stays
@@ -372,7 +374,7 @@ sw_status sw_dataset_build(const sw_dataset_opts *o, sw_dataset_stats *stats) {
             sources[0] = 0;
             for (int i = 0; i < o->nrasters; i++) strcat(strcat(sources, i ? ";" : ""), o->rasters[i]);
             sw_chips_header h = {b.C, b.K, o->tile, o->tile, o->stride, (const char(*)[SW_CHIPS_CLASS_NAME])b.names,
-                                 sources};
+                                 sources, b.bands};
             st = sw_chips_writer_create(worker ? part : o->out, &h, &w);
             free(sources);
         }

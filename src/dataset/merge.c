@@ -63,7 +63,8 @@ sw_status sw_dataset_merge(const sw_dataset_opts *o, int C, int K, sw_dataset_st
         char srcs[8192] = "";
         for (int i = 0; i < o->nrasters; i++)
             snprintf(srcs + strlen(srcs), sizeof srcs - strlen(srcs), "%s%s", i ? ";" : "", o->rasters[i]);
-        sw_chips_header h = {C, K, T, T, o->stride, (const char(*)[SW_CHIPS_CLASS_NAME])in->class_names, srcs};
+        sw_chips_header h = {C, K, T, T, o->stride, (const char(*)[SW_CHIPS_CLASS_NAME])in->class_names, srcs,
+                             in->bands};
         st = sw_chips_writer_create(o->out, &h, &w);
     }
     for (int s = 0; s < 2 && !st; s++) {

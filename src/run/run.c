@@ -335,9 +335,31 @@ static void assign_roles(sw_run_ctx *c) {
     }
 }
 
-sw_status sw_run(const sw_run_config *cfg, int *print) {
+/* The bands a model was trained on (chips.h5 -> model.h5) are what the segment job reads unless
+ * --bands says otherwise; a --bands that differs from them gets a warning. */
+static void model_bands(sw_run_config *cfg, const sw_job_kind *job, int rank) {
+    if (!job->bands[0]) return;
+    char want[64], got[64];
+    bands_text(want, sizeof want, job->bands, job->nbands);
+    if (!cfg->nbands) {
+        cfg->nbands = job->nbands;
+        for (int i = 0; i < job->nbands; i++) cfg->bands[i] = job->bands[i];
+        if (rank == 0)
+            sw_log(1, "run: reading bands %s of '%s', the bands model '%s' was trained on (--bands chooses others)", want,
+                   cfg->input, cfg->model);
+        return;
+    }
+    bands_text(got, sizeof got, cfg->bands, cfg->nbands);
+    if (rank == 0 && strcmp(want, got))
+        sw_log(1, "run: warning: --bands %s, but model '%s' was trained on bands %s of its chips' sources", got, cfg->model,
+               want);
+}
+
+sw_status sw_run(const sw_run_config *cfg_in, int *print) {
     sw_run_ctx c;
     memset(&c, 0, sizeof c);
+    sw_run_config cfg_run = *cfg_in;   /* this run's settings: --bands may come from the model */
+    const sw_run_config *cfg = &cfg_run;
     c.cfg = cfg;
     c.t_start = sw_now();
     *print = 1;
@@ -364,6 +386,7 @@ sw_status sw_run(const sw_run_config *cfg, int *print) {
     sw_status st = sw_mpi_start(&c.rank, &c.size);
     if (st) return st;
     *print = c.rank == 0;
+    model_bands(&cfg_run, &job, c.rank);
     configure_gdal(&c.cores, &c.node_cores);
     /* Tiles processed at once on this rank: --threads, by default the rank's cores, and 1 for a job
      * that uses the cores itself (a model's kernels). The threads share one cache of decoded source

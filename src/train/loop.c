@@ -72,7 +72,7 @@ static sw_status checkpoint(trainer *T) {
         mt->cfg = T->m.cfg;
         mt->tile_h = mt->tile_w = T->cfg->crop;
         for (int c = 0; c < T->info->channels; c++)
-            mt->mean[c] = T->info->mean[c], mt->std[c] = T->info->std[c];
+            mt->mean[c] = T->info->mean[c], mt->std[c] = T->info->std[c], mt->bands[c] = T->info->bands[c];
         mt->class_names = T->info->class_names;
         snprintf(mt->optimizer, sizeof mt->optimizer, "%s",
                  T->m.net.params.n_state ? T->cfg->optim : "");

@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
             }
             if (x < 6 || y < 6 || x >= W - 6 || y >= H - 6) lab[i] = 255, img[i * 3] = img[i * 3 + 1] = img[i * 3 + 2] = 0;
         }
-    sw_chips_header h = {C, K, T, T, S, NULL, "synthetic"};
+    sw_chips_header h = {C, K, T, T, S, NULL, "synthetic", NULL};   /* no source bands: none recorded */
     const char names[3][SW_CHIPS_CLASS_NAME] = {"land", "cloud", "shadow"};
     h.class_names = names;
     sw_chips_writer *w;

@@ -43,7 +43,10 @@ static void fill(int s, long long i, int H, int W, int C, int K, uint8_t *img, u
 
 static sw_status make(const char *path, long long n[2], int H, int W, int C, int K) {
     char names[8][SW_CHIPS_CLASS_NAME] = {"background", "crack", "stain", "c3", "c4", "c5", "c6", "c7"};
-    sw_chips_header h = {C, K, H, W, H / 2, K <= 8 ? (const char(*)[SW_CHIPS_CLASS_NAME])names : NULL, "a.tif;b.tif"};
+    int bands[SW_CHIPS_MAX_CH];   /* source bands C+1, C, ..., 2, and 0 (sources differ) for the last */
+    for (int c = 0; c < C; c++) bands[c] = c == C - 1 && C > 1 ? 0 : C + 1 - c;
+    sw_chips_header h = {C, K, H, W, H / 2, K <= 8 ? (const char(*)[SW_CHIPS_CLASS_NAME])names : NULL, "a.tif;b.tif",
+                         bands};
     sw_chips_writer *w;
     sw_status st = sw_chips_writer_create(path, &h, &w);
     if (st) return st;
@@ -107,6 +110,8 @@ static void round_trip(const char *path) {
     CHECK(in->count[0] == 5 && in->count[1] == 2, "counts %lld %lld", in->count[0], in->count[1]);
     CHECK(strcmp(in->class_names[1], "crack") == 0, "class name '%s'", in->class_names[1]);
     CHECK(in->mean[2] == 102.0f && in->std[1] == 21.0f && in->class_hist[2] == 1002, "statistics");
+    CHECK(in->bands[0] == C + 1 && (C < 2 || (in->bands[C - 2] == 3 && in->bands[C - 1] == 0)), "bands %d %d", in->bands[0],
+          in->bands[C > 1 ? C - 1 : 0]);
     uint8_t img[8 * 6 * 3], mask[48], lab[3], eimg[8 * 6 * 3], emask[48], elab[3];
     int32_t org[3], eorg[3], epts[12];
     long long np, tot[2] = {0, 0};
@@ -195,7 +200,7 @@ static void errors(const char *dir, const char *good) {
     CHECK(st == SW_ERR_INPUT && HAS("'model' file, expected 'chips'"), "format: '%s'", sw_errmsg());
     unlink(bad);
     /* a bad header is refused by the writer */
-    sw_chips_header h = {0, 2, 8, 8, 4, NULL, ""};
+    sw_chips_header h = {0, 2, 8, 8, 4, NULL, "", NULL};
     sw_chips_writer *w;
     CHECK(sw_chips_writer_create(bad, &h, &w) == SW_ERR_USAGE, "writer accepted 0 channels");
     CHECK(access(bad, F_OK) != 0, "writer left a file");

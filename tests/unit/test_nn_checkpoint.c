@@ -33,7 +33,8 @@ static void fill_meta(sw_ckpt_meta *meta, const nn_model *m, sw_ckpt_epoch *hist
     meta->cfg = m->cfg;
     meta->tile_h = 256, meta->tile_w = 192;
     for (int c = 0; c < m->cfg.in_ch; c++) meta->mean[c] = 0.1f * c + 0.3f,
-                                           meta->std[c] = 0.05f * c + 0.2f;
+                                           meta->std[c] = 0.05f * c + 0.2f,
+                                           meta->bands[c] = m->cfg.in_ch - c;
     meta->class_names = names;
     snprintf(meta->optimizer, sizeof meta->optimizer, "adamw");
     meta->step = 17;
@@ -86,6 +87,8 @@ int main(void) {
               got.tile_w);
         CHECK(memcmp(got.mean, meta.mean, 3 * sizeof(float)) == 0 &&
                   memcmp(got.std, meta.std, 3 * sizeof(float)) == 0, "normalization differs");
+        CHECK(got.bands[0] == 3 && got.bands[1] == 2 && got.bands[2] == 1, "bands %d,%d,%d", got.bands[0],
+              got.bands[1], got.bands[2]);
         CHECK(strcmp(got.class_names[3], "stripe noise") == 0, "class 3 '%s'",
               got.class_names[3]);
         CHECK(strcmp(got.optimizer, "adamw") == 0 && got.step == 17, "optimizer %s step %d",
