@@ -38,6 +38,7 @@ static const sw_opt train_opts[] = {
     {"sync-bn", NULL, NULL, "synchronized batch norm: statistics over the global batch"},
     {"init", "FILE", NULL, "start from a trained model.h5 (weights only: refinement; its arch, depth, width unless given)"},
     {"resume", NULL, NULL, "continue exactly where --out stopped (its settings, weights, optimizer, position)"},
+    {"overwrite", NULL, NULL, "let a new run replace the model at --out (without it, an existing model is refused)"},
     {"seed", "N", "1", "seed of the initialization, shuffles and augmentation"},
     {"patience", "E", "0", "stop after E epochs without a better val loss (0: never)"},
     {"max-steps", "N", "0", "stop after N optimizer steps in all, with a checkpoint (0: none)"},
@@ -171,12 +172,14 @@ int sw_cmd_train(int argc, char **argv) {
         if (!strcmp(k, "config") || !a.values[i]) continue;
         const char *v = a.values[i];
         if (!strcmp(k, "sync-bn") || !strcmp(k, "resume") || !strcmp(k, "deterministic")) v = "1";
-        if (!strcmp(k, "resume")) {
-            c.resume = 1;
+        if (!strcmp(k, "resume") || !strcmp(k, "overwrite")) {
+            *(!strcmp(k, "resume") ? &c.resume : &c.overwrite) = 1;
             continue;
         }
         if ((st = sw_train_config_set(&c, k, v))) return sw_cli_report(st);
     }
+    if (c.resume && c.overwrite)
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath train: --resume continues --out, --overwrite replaces it: give one"));
     int print = 1;
     st = sw_train_run(&c, &print);
     return print ? sw_cli_report(st) : st;

@@ -22,6 +22,7 @@ typedef struct {
     int augment;             /* seed 002's crop / rotation, flips */
     int sync_bn;
     int resume;
+    int overwrite;           /* --overwrite: a new run may replace the model at --out (not stored) */
     unsigned long long seed;
     int patience;            /* epochs without a better val loss (0: never stop early) */
     long long max_steps;     /* total optimizer steps, then checkpoint and stop (0: none) */

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* An existing --out: a folder cannot be written over; a file that is not a swath model is kept. */
+/* An existing --out: a folder cannot be written over; a file that is not a swath model is kept; a
+ * model is continued (--resume) or replaced (--overwrite), never replaced by default. */
 static sw_status check_existing(const sw_train_config *c) {
     struct stat sb;
     if (stat(c->out, &sb) != 0) return SW_OK;
@@ -25,7 +26,10 @@ static sw_status check_existing(const sw_train_config *c) {
         return sw_fail(SW_ERR_USAGE, "--out '%s' exists and is not a swath model%s%s%s: refusing to replace it; "
                        "remove it or choose another --out", c->out, fmt[0] ? " (a swath '" : "", fmt,
                        fmt[0] ? "' file)" : "");
-    sw_log(1, "train: --out '%s' holds a model: this new run replaces it (--resume would continue it)", c->out);
+    if (!c->overwrite)
+        return sw_fail(SW_ERR_OUTPUT, "--out '%s' already holds a model: continue it with --resume, replace it with "
+                       "--overwrite, or choose another --out", c->out);
+    sw_log(1, "train: --out '%s' holds a model: --overwrite, this new run replaces it", c->out);
     return SW_OK;
 }
 

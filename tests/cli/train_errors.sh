@@ -56,10 +56,16 @@ cmp -s "$WORK/x.tif" "$WORK/m/mosaic.tif" || fail "train --out x.tif replaced th
 expect_fail 2 "(a swath 'chips' file)" "$SWATH" train --chips "$C" --out "$WORK/c.copy.h5" $TINY
 expect_fail 2 "--out '$WORK/e.h5' is the same file as the input --init '$WORK/e.h5'" \
   "$SWATH" train --chips "$C" --out "$WORK/e.h5" --init "$WORK/e.h5" --crop 32 --batch 4
-"$SWATH" train --chips "$C" --out "$WORK/e.h5" $TINY --max-steps 1 > /dev/null 2> "$WORK/e.log" ||
-  fail "a new run into an existing model: $(cat "$WORK/e.log")"
-grep -q "holds a model: this new run replaces it" "$WORK/e.log" || fail "no note on replacing a model: $(cat "$WORK/e.log")"
-ok "B: train --out that is --chips / --init, or an existing non-model file, is refused; a model is replaced with a note"
+cp "$WORK/e.h5" "$WORK/e.before.h5"
+expect_fail 4 "--out '$WORK/e.h5' already holds a model: continue it with --resume, replace it with --overwrite" \
+  "$SWATH" train --chips "$C" --out "$WORK/e.h5" $TINY --max-steps 1
+cmp -s "$WORK/e.h5" "$WORK/e.before.h5" || fail "a refused run changed the model at --out"
+expect_fail 2 "give one" "$SWATH" train --chips "$C" --out "$WORK/e.h5" --resume --overwrite
+"$SWATH" train --chips "$C" --out "$WORK/e.h5" $TINY --max-steps 1 --overwrite > /dev/null 2> "$WORK/e.log" ||
+  fail "--overwrite into an existing model: $(cat "$WORK/e.log")"
+grep -q "holds a model: --overwrite, this new run replaces it" "$WORK/e.log" || fail "no note on replacing a model: $(cat "$WORK/e.log")"
+cmp -s "$WORK/e.h5" "$WORK/e.before.h5" && fail "--overwrite left the old model"
+ok "B: train --out that is --chips / --init, an existing non-model file or model (without --overwrite) is refused"
 
 # E: an --out that cannot be written fails at once (exit 4, naming --out), not after an epoch
 touch "$WORK/afile"
