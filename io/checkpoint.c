@@ -391,6 +391,69 @@ sw_status sw_checkpoint_read_meta(const char *path, sw_ckpt_meta *meta) {
     return st;
 }
 
+/* H5Literate's callback changed in 1.12; `info` is not used. */
+#if H5_VERSION_GE(1, 12, 0)
+typedef H5L_info2_t sw_linfo;
+#define LITERATE(g, idx, cb, data) H5Literate2(g, H5_INDEX_NAME, H5_ITER_INC, idx, cb, data)
+#else
+typedef H5L_info_t sw_linfo;
+#define LITERATE(g, idx, cb, data) H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, idx, cb, data)
+#endif
+
+typedef struct {
+    const char *path;
+    uint64_t h;
+    float *buf;
+    size_t cap;
+    sw_status st;
+} fp_walk;
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
+    return h;
+}
+
+static herr_t fp_dataset(hid_t g, const char *name, const sw_linfo *info, void *data) {
+    (void)info;
+    fp_walk *w = data;
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
+    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    if (n >= 0 && (size_t)n > w->cap) {
+        float *b = realloc(w->buf, (size_t)n * sizeof *b);
+        if (b) w->buf = b, w->cap = (size_t)n;
+    }
+    herr_t e = n < 0 || (size_t)n > w->cap ? -1 : n == 0 ? 0 : H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w->buf);
+    if (sp >= 0) H5Sclose(sp);
+    if (d >= 0) H5Dclose(d);
+    if (e < 0) {
+        w->st = h5err(w->path, "cannot read weights dataset", name);
+        return -1;
+    }
+    w->h = fnv1a(w->h, name, strlen(name) + 1);
+    w->h = fnv1a(w->h, w->buf, (size_t)n * sizeof *w->buf);
+    return 0;
+}
+
+sw_status sw_checkpoint_fingerprint(const char *path, uint64_t *fp) {
+    sw_h5_id f;
+    sw_status st = sw_h5_open(&f, path, "model", SW_MODEL_VERSION, 0, NULL);
+    if (st != SW_OK) return st;
+    fp_walk w = {path, 14695981039346656037ULL, NULL, 0, SW_OK};
+    hid_t g = H5Gopen2((hid_t)f, "weights", H5P_DEFAULT);
+    if (g < 0) st = h5err(path, "has no group", "/weights");
+    else {
+        hsize_t idx = 0;
+        if (LITERATE(g, &idx, fp_dataset, &w) < 0)
+            st = w.st ? w.st : h5err(path, "cannot list", "/weights");
+        H5Gclose(g);
+    }
+    free(w.buf);
+    sw_h5_close(f, path);
+    *fp = w.h;
+    return st;
+}
+
 static sw_status mismatch(const char *path, const char *what, int file, int model) {
     return sw_fail(SW_ERR_INPUT, "%s: %s %d in the file, %d expected by the model", path, what,
                    file, model);

@@ -59,6 +59,10 @@ sw_status sw_checkpoint_save(const char *path, const nn_model *m, const sw_ckpt_
  * allocated (free with sw_ckpt_meta_free). */
 sw_status sw_checkpoint_read_meta(const char *path, sw_ckpt_meta *meta);
 void sw_ckpt_meta_free(sw_ckpt_meta *meta);
+/* The model's identity for a resumed run: FNV-1a 64 over the name and float32 values of every
+ * dataset under /weights, in name order (what inference uses; a model written again with the same
+ * weights keeps it, unlike a hash of the file's bytes). */
+sw_status sw_checkpoint_fingerprint(const char *path, uint64_t *fp);
 /* Loads the weights and running statistics into m (created with the file's config: any
  * difference in architecture, hyperparameter or channels is an error naming both values) and,
  * with `with_optimizer` and a file that has it, the optimizer state into m's state arena (its

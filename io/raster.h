@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#define SW_RASTER_MAX_BANDS 4   /* bands a window read delivers (R, G, B and one more) */
+#define SW_RASTER_MAX_BANDS 16  /* bands a window read delivers (R, G, B, or a multispectral model's inputs) */
 
 typedef enum { SW_MASK_NONE = 0, SW_MASK_NODATA, SW_MASK_ALPHA, SW_MASK_BAND } sw_mask_kind;
 

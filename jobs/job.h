@@ -3,6 +3,7 @@
 #ifndef SWATH_JOBS_JOB_H
 #define SWATH_JOBS_JOB_H
 
+#include "io/raster.h"
 #include "src/core/error.h"
 
 #include <stdint.h>
@@ -23,7 +24,7 @@ typedef struct sw_job_kind {
     int nclasses;                     /* score planes a tile result carries */
     uint8_t classes[SW_JOB_MAX_CLASSES];  /* their class ids (jobs/defect_classes.h) */
     int nbands;                       /* bands a tile read delivers (3 = R, G, B) */
-    int bands[4];                     /* the bands to read without --bands (1-based: the bands a
+    int bands[SW_RASTER_MAX_BANDS];   /* the bands to read without --bands (1-based: the bands a
                                          model was trained on), or 0: the input's default */
     /* Class resolution in the reducer: 0 = seed 003's rule (a class is present where its blended
      * score >= 0.5, the conflict rule picks among present ones, none: background); 1 = argmax

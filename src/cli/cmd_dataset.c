@@ -24,7 +24,7 @@ static const sw_opt build_opts[] = {
     {"class-names", "N0,N1,...", NULL, "class names, in id order (default: background, the field values or class_<k>)"},
     {"num-classes", "K", NULL,
      "classes 0..K-1 (default: the largest value found + 1; vectors: at least the classes of the field)"},
-    {"bands", "B1,B2,...", NULL, "image bands, 1-based, up to 4 (default: the reader's RGB choice); recorded in chips.h5 and the models trained on it"},
+    {"bands", "B1,B2,...", NULL, "image bands, 1-based, up to 16 (default: the reader's RGB choice); recorded in chips.h5 and the models trained on it"},
     {"tile", "N", "364", "chip side in pixels (seed 002)"},
     {"stride", "N", "120", "chip stride in pixels (seed 002)"},
     {"val", "F", "0.2", "fraction of the split blocks kept for validation (0 <= F < 1)"},
@@ -94,11 +94,11 @@ static int build(int argc, char **argv) {
     if (!st && !o.class_field && (o.class_map || o.layer))
         st = sw_fail(SW_ERR_USAGE, "--%s applies to vector labels only (with --class-field); the labels here are "
                      "class mask rasters", o.class_map ? "classes" : "layer");
-    int64_t v, list[4];
+    int64_t v, list[SW_RASTER_MAX_BANDS];
     int n = 0;
     if (!st && sw_args_str(&a, "num-classes") && !(st = sw_args_int(&a, "num-classes", 2, SW_CHIPS_MAX_CLASSES, &v)))
         o.num_classes = (int)v;
-    if (!st && sw_args_str(&a, "bands") && !(st = sw_args_int_list(&a, "bands", 1, 1 << 16, list, 4, &n))) {
+    if (!st && sw_args_str(&a, "bands") && !(st = sw_args_int_list(&a, "bands", 1, 1 << 16, list, SW_RASTER_MAX_BANDS, &n))) {
         o.nbands = n;
         for (int i = 0; i < n; i++) o.bands[i] = (int)list[i];
     }

@@ -24,7 +24,7 @@ static const sw_opt run_opts[] = {
     {"batch", "N", "2", "tile ids per scheduler reply"},
     {"threads", "N", NULL, "tiles a worker rank processes at once, on threads sharing one cache of decoded source tiles (default: the rank's share of the node's cores, from SLURM_CPUS_PER_TASK when set; 1 for jobs that run a model, whose kernels use the rank's cores)"},
     {"block", "N", "1024", "output block side (multiple of 512)"},
-    {"bands", "B1,B2,...", NULL, "the bands a tile read delivers, 1-based, at most 4 (default: the bands the segment job's model was trained on when it records them, else the input's R, G, B; the segment job needs as many as the model's input channels)"},
+    {"bands", "B1,B2,...", NULL, "the bands a tile read delivers, 1-based, at most 16 (default: the bands the segment job's model was trained on when it records them, else the input's R, G, B; the segment job needs as many as the model's input channels)"},
     {"resume", NULL, NULL, "continue the run in DIR: journaled tiles (done or failed: failed ones are not retried) and written blocks are kept"},
     {"cog", NULL, NULL, "also write DIR/mask.cog.tif (Cloud Optimized GeoTIFF)"},
     {"keep-tiles", NULL, NULL, "keep the tile results (DIR/tiles) after their blocks are written"},

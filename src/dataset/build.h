@@ -5,6 +5,7 @@
 #define SWATH_DATASET_BUILD_H
 
 #include "io/chips.h"
+#include "io/raster.h"
 
 typedef enum { SW_NEG_KEEP = 0, SW_NEG_DROP, SW_NEG_CAP } sw_negatives;
 
@@ -19,7 +20,7 @@ typedef struct {
     const char *class_names;     /* "name0,name1,..." or NULL */
     int num_classes;             /* K (0: mask rasters: the largest value found + 1; vectors: from the
                                   * field); vectors: at least this many */
-    int bands[4], nbands;        /* image bands (nbands 0: the reader's default) */
+    int bands[SW_RASTER_MAX_BANDS], nbands;       /* image bands (nbands 0: the reader's default) */
     int tile, stride, block;     /* block: split block side (0: 4 tiles) */
     double val;
     unsigned long long seed;

@@ -6,7 +6,7 @@
 
 #define SW_RUN_MAX_SCALES 4
 #define SW_RUN_MAX_THREADS 64   /* tile threads per worker rank */
-#define SW_RUN_MAX_BANDS 4      /* bands a tile read delivers, at most (io/raster.h SW_RASTER_MAX_BANDS) */
+#define SW_RUN_MAX_BANDS 16     /* bands a tile read delivers, at most (io/raster.h SW_RASTER_MAX_BANDS) */
 
 typedef enum { SW_BLEND_CROP = 0, SW_BLEND_MEAN, SW_BLEND_LINEAR, SW_BLEND_COSINE } sw_blend;
 

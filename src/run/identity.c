@@ -1,6 +1,7 @@
 /* Run identity and the --resume check (see identity.h). */
 #include "src/run/identity.h"
 
+#include "io/checkpoint.h"
 #include "io/h5.h"
 
 #include <stdio.h>
@@ -92,6 +93,12 @@ sw_status sw_run_identity(sw_run_meta *m, const sw_run_config *cfg, sw_raster *r
     int bands[SW_RASTER_MAX_BANDS];
     m->nbands = sw_raster_selected_bands(r, bands);
     for (int i = 0; i < m->nbands && i < SW_STORE_MAX_BANDS; i++) m->bands[i] = bands[i];
+    if (cfg->model[0]) {
+        snprintf(m->model, sizeof m->model, "%s", cfg->model);
+        sw_status st = sw_checkpoint_fingerprint(cfg->model, &m->model_fingerprint);
+        if (st) return sw_fail_ctx(st, "--model");
+        if (!m->model_fingerprint) m->model_fingerprint = 1;   /* 0 means "none" in run.h5 */
+    }
     return sw_run_fingerprint(r, 0, &m->fingerprint);
 }
 
@@ -145,6 +152,12 @@ sw_status sw_run_identity_check(const sw_run_meta *a, const sw_run_meta *b, cons
             DIFF(SW_ERR_INPUT, "geotransform", "%s", sa, sb);
         }
     if (strcmp(a->crs_wkt, b->crs_wkt)) DIFF(SW_ERR_INPUT, "crs_wkt", "%.60s...", a->crs_wkt, b->crs_wkt);
+    if (a->model_fingerprint && b->model_fingerprint && a->model_fingerprint != b->model_fingerprint) {
+        snprintf(wa, sizeof wa, "model '%.60s' (weights hash %016llx)", a->model, (unsigned long long)a->model_fingerprint);
+        snprintf(wb, sizeof wb, "'%.60s' (weights hash %016llx): another model", b->model,
+                 (unsigned long long)b->model_fingerprint);
+        return differ(SW_ERR_USAGE, dir, wa, wb, "model_fingerprint");
+    }
     uint64_t legacy = 0;   /* a run planned before the windows moved inside blocks (2026-11-23) */
     if (a->fingerprint != b->fingerprint && r) {
         sw_status st = sw_run_fingerprint(r, 1, &legacy);

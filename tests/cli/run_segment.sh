@@ -25,6 +25,15 @@ grep -q '"name": "class_1"' "$WORK/r1/report.json" && ok "report names the model
 "$PYTHON" -c 'import json, sys; m = json.load(open(sys.argv[1]))["model"]; sys.exit(m is not None)' "$WORK/pd/report.json" ||
   fail "report.json of a run without a model: model is not null"
 ok "report.json names the model (null for a job without one)"
+# --resume holds the run to its model's weights: other weights are refused, a copy is accepted
+"$B/make_model" "$WORK/other.h5" unet 3 3 8 3 8 || fail "make_model other"
+expect_fail 2 "was planned with model '$WORK/unet.h5' (weights hash" \
+    "$SWATH" run --job segment --model "$WORK/other.h5" "$WORK/a/mosaic.tif" --out "$WORK/r1" --scales 256 --overlap 0 --blend crop --resume
+grep -q "another model" "$WORK/stderr.txt" || fail "the refusal does not say it is another model: $(cat "$WORK/stderr.txt")"
+cp "$WORK/unet.h5" "$WORK/copy.h5"
+"$SWATH" --quiet run --job segment --model "$WORK/copy.h5" "$WORK/a/mosaic.tif" --out "$WORK/r1" --scales 256 --overlap 0 \
+    --blend crop --resume 2> "$WORK/r1c.log" && ok "--resume: another model refused, a copy of the same one accepted" \
+    || fail "--resume with a copy of the model: $(cat "$WORK/r1c.log")"
 [ "$(gdalinfo "$WORK/r1/mask.tif" | sed -n '/Categories:/,/Color Table/p' | grep -c ': class_')" = 3 ] \
   && ok "mask.tif carries the model's 3 class names" || fail "mask.tif class names: $(gdalinfo "$WORK/r1/mask.tif" | grep -A5 Categories)"
 
@@ -74,9 +83,23 @@ expect_fail 2 "--bands 1,2 gives 2 bands of '$WORK/six.tif'; the segment job nee
     "$SWATH" run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b5" --scales 256 --bands 1,2
 expect_fail 3 "band 9 does not exist" \
     "$SWATH" run --job segment --model "$WORK/unet4.h5" "$WORK/six.tif" --out "$WORK/b6" --scales 256 --bands 1,2,3,9
-expect_fail 3 "needs 5 bands (the input channels of model '$WORK/unet5.h5'), but swath run reads at most 4" \
+expect_fail 3 "the segment job needs 5 bands (the input channels of model '$WORK/unet5.h5') but reads 3 of '$WORK/six.tif' (bands 3,2,1: the default R, G, B of a 6-band file): choose 5 of its 6 bands with --bands, e.g. --bands 1,2,3,4,5" \
     "$SWATH" run --job segment --model "$WORK/unet5.h5" "$WORK/six.tif" --out "$WORK/b7" --scales 256
-ok "--bands: the bands read and the model's channels named; 1,2,3,4 runs a 4-channel model; resume keeps the bands"
+# more than 4 bands: a 5-channel model reads 5 of the 6 bands (GDAL's path: the libtiff one takes
+# 1 to 4), and its mask is the job's own argmax on those bands, tile by tile
+"$SWATH" --quiet run --job segment --model "$WORK/unet5.h5" "$WORK/six.tif" --out "$WORK/b8" --scales 256 --overlap 0 \
+    --blend crop --bands 6,1,5,2,4 2> "$WORK/b8.log" || fail "--bands 6,1,5,2,4 with a 5-channel model: $(cat "$WORK/b8.log")"
+BANDS=6,1,5,2,4 "$B/test_segment_job" "$WORK/six.tif" "$WORK/unet5.h5" "$WORK/b8/mask.tif" 256 2 \
+    || fail "the 5-band mask differs from the job's argmax"
+# the read itself: bands 6,1,5,2,4 of six.tif are bands 3,1,2,2,1 of the mosaic (mean, min, max)
+stats() { "$SWATH" info "$1" --bands "$2" --window 0,0,256,256 --json | "$PYTHON" -c '
+import json, sys; print([(b["mean"], b["min"], b["max"]) for b in json.load(sys.stdin)["window"]["bands"]])'; }
+[ "$(stats "$WORK/six.tif" 6,1,5,2,4)" = "$(stats "$WORK/a/mosaic.tif" 3,1,2,2,1)" ] && ok "a 5-band read delivers the bands asked for" \
+    || fail "bands 6,1,5,2,4 of six.tif: $(stats "$WORK/six.tif" 6,1,5,2,4), not $(stats "$WORK/a/mosaic.tif" 3,1,2,2,1)"
+"$B/make_model" "$WORK/unet17.h5" unet 17 3 8 3 7 || fail "make_model 17 channels"
+expect_fail 3 "needs 17 bands (the input channels of model '$WORK/unet17.h5'), but swath run reads at most 16" \
+    "$SWATH" run --job segment --model "$WORK/unet17.h5" "$WORK/six.tif" --out "$WORK/b9" --scales 256
+ok "--bands: the bands read and the model's channels named; 4 and 5 channel models run; resume keeps the bands"
 expect_fail 2 "not one of auto, cpu, cuda" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --device tpu
 expect_fail 2 "--precision 'fp8' is not one of f32, tf32, bf16" "$SWATH" run --job segment --model "$WORK/unet.h5" "$WORK/a/mosaic.tif" --out "$WORK/g2" --precision fp8
 expect_fail 2 "needs --model" "$SWATH" run --job segment "$WORK/a/mosaic.tif" --out "$WORK/e1"

@@ -42,6 +42,15 @@ grep -q "warning: --bands 1,2,3, but model '$WORK/model.h5' was trained on bands
 # --resume of the first run holds it to the model's bands
 "$SWATH" --quiet run --job segment --model "$WORK/model.h5" "$WORK/six.tif" --out "$WORK/r1" --scales 256 --resume \
     2> "$WORK/r1b.log" || fail "resume without --bands: $(tail -3 "$WORK/r1b.log")"
+# five bands (more than R, G, B and one more): chips, model and run carry them all
+"$SWATH" --quiet dataset build "$WORK/six.tif" --labels "$WORK/a/truth.tif" --bands 2,3,4,5,6 --tile 64 --stride 64 \
+    --out "$WORK/chips5.h5" 2> "$WORK/ds5.log" || fail "dataset build --bands 2,3,4,5,6: $(tail -3 "$WORK/ds5.log")"
+"$SWATH" --quiet train --chips "$WORK/chips5.h5" --out "$WORK/model5.h5" --arch unet --depth 2 --width 8 --crop 64 \
+    --batch 4 --epochs 1 --seed 1 > /dev/null 2> "$WORK/train5.log" || fail "train on 5 bands: $(tail -3 "$WORK/train5.log")"
+"$SWATH" --quiet run --job segment --model "$WORK/model5.h5" "$WORK/six.tif" --out "$WORK/r5" --scales 256 \
+    2> "$WORK/r5.log" || fail "run of a 5-band model: $(tail -3 "$WORK/r5.log")"
+[ "$(h5attr "$WORK/model5.h5" /bands)" = "2, 3, 4, 5, 6" ] && [ "$(h5attr "$WORK/r5/run.h5" /bands)" = "2, 3, 4, 5, 6" ] \
+    && ok "five bands from dataset build to run" || fail "5 bands: model '$(h5attr "$WORK/model5.h5" /bands)', run '$(h5attr "$WORK/r5/run.h5" /bands)'"
 # a model without recorded bands: the default R, G, B (3,2,1 of a 6-band file), no line
 "$B/make_model" "$WORK/plain.h5" unet 3 3 8 2 7 || fail "make_model"
 h5dump -a /bands "$WORK/plain.h5" > /dev/null 2>&1 && fail "make_model's model records bands"

@@ -3,7 +3,8 @@
  * the job's own scores on the tile that covers it, 255 where the mosaic is invalid.
  * With MIN_CLASSES, at least that many classes must occur (a model that predicts one class
  * everywhere would make the comparison weak).
- * usage: test_segment_job MOSAIC MODEL.h5 MASK.tif SIDE [MIN_CLASSES] */
+ * usage: test_segment_job MOSAIC MODEL.h5 MASK.tif SIDE [MIN_CLASSES]
+ * BANDS=B1,B2,... in the environment selects the mosaic's bands (as swath run --bands). */
 #include "io/raster.h"
 #include "jobs/job.h"
 
@@ -24,6 +25,14 @@ int main(int argc, char **argv) {
     if (k.configure(&k, &p) || k.init(&ctx, &p) || sw_raster_open(&img, argv[1]) || sw_raster_open(&mask, argv[3])) {
         fprintf(stderr, "test_segment_job: %s\n", sw_errmsg());
         return 1;
+    }
+    if (getenv("BANDS")) {
+        int sel[SW_RASTER_MAX_BANDS], n = 0;
+        for (char *s = getenv("BANDS"); *s && n < SW_RASTER_MAX_BANDS; s += *s == ',') sel[n++] = (int)strtol(s, &s, 10);
+        if (sw_raster_select_bands(img, sel, n)) {
+            fprintf(stderr, "test_segment_job: BANDS: %s\n", sw_errmsg());
+            return 1;
+        }
     }
     const sw_raster_info *in = sw_raster_get_info(img);
     int W = (int)in->width, H = (int)in->height, K = k.nclasses;
