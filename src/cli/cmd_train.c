@@ -22,6 +22,8 @@ static const sw_opt train_opts[] = {
     {"width", "W", NULL, "unet first width or resnet stem width (0 or unset: the architecture's default)"},
     {"loss", "NAME", "ce", "ce (cross-entropy), focal or dice; 255 in the masks is ignored"},
     {"focal-gamma", "G", "2", "focal loss exponent"},
+    {"class-weights", "auto|W0,W1,...", NULL, "per-class weights of the training loss: auto (median-frequency "
+     "balancing from the chips' train class histogram) or one value per class (default: none)"},
     {"optim", "NAME", "adamw", "sgd (momentum, L2), adam or adamw"},
     {"lr", "X", "0.001", "learning rate"},
     {"momentum", "X", "0.9", "SGD momentum"},

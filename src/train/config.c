@@ -79,6 +79,7 @@ sw_status sw_train_config_set(sw_train_config *c, const char *k, const char *v) 
 #define STR(name, field)                                                                           \
     if (!strcmp(k, name)) return str(k, v, c->field, sizeof c->field);
     STR("chips", chips) STR("out", out) STR("init", init) STR("arch", arch) STR("loss", loss)
+    STR("class-weights", class_weights)
     STR("optim", optim) STR("schedule", schedule) STR("allreduce", allreduce) STR("progress", progress)
     STR("device", device) STR("precision", precision) INT("deterministic", 0, 1, deterministic)
     INT("depth", 0, 50, depth) INT("width", 0, 4096, width)
@@ -130,7 +131,7 @@ sw_status sw_train_config_check(const sw_train_config *c) {
 }
 
 void sw_train_config_text(const sw_train_config *c, char *buf, size_t cap) {
-    snprintf(buf, cap,
+    int n = snprintf(buf, cap,
              "chips=%s\narch=%s\ndepth=%d\nwidth=%d\nloss=%s\nfocal-gamma=%.9g\noptim=%s\n"
              "lr=%.9g\nmomentum=%.9g\nweight-decay=%.9g\nschedule=%s\nstep-size=%d\nwarmup=%d\n"
              "gamma=%.9g\nlr-min=%.9g\nepochs=%d\nbatch=%d\ncrop=%d\naugment=%d\nsync-bn=%d\n"
@@ -139,4 +140,6 @@ void sw_train_config_text(const sw_train_config *c, char *buf, size_t cap) {
              c->momentum, c->weight_decay, c->schedule, c->step_size, c->warmup, c->gamma,
              c->lr_min, c->epochs, c->batch, c->crop, c->augment, c->sync_bn, c->seed,
              c->patience);
+    if (c->class_weights[0] && n >= 0 && (size_t)n < cap)   /* runs before the setting have no line */
+        snprintf(buf + n, cap - (size_t)n, "class-weights=%s\n", c->class_weights);
 }

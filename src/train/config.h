@@ -12,6 +12,7 @@ typedef struct {
     char arch[32];
     int depth, width;        /* 0: the architecture's default */
     char loss[16];           /* ce, focal, dice */
+    char class_weights[1024]; /* "" (none), auto, or W0,W1,... (src/train/class_weights.h) */
     float focal_gamma;
     char optim[16];          /* sgd, adam, adamw */
     float lr, momentum, weight_decay;

@@ -13,6 +13,7 @@
 #include "src/nn/optim.h"
 #include "src/nn/syncbn.h"
 #include "src/train/augment.h"
+#include "src/train/class_weights.h"
 #include "src/train/files.h"
 #include "src/train/shuffle.h"
 #include "src/train/step.h"
@@ -44,6 +45,7 @@ typedef struct {
     uint8_t *y, *img, *mask;
     long long *perm;
     sw_ckpt_meta meta;            /* history and training state */
+    float class_weight[SW_CHIPS_MAX_CLASSES];   /* --class-weights, when given */
 } trainer;
 
 static float lr_at(const sw_train_config *c, int epoch, long long t, long long total) {
@@ -251,6 +253,17 @@ static sw_status setup(trainer *T) {
     if (c->batch < T->size)
         return sw_fail(SW_ERR_USAGE, "swath train: --batch %d (global) is smaller than the %d "
                        "ranks", c->batch, T->size);
+    int weighted;
+    if ((st = sw_class_weights(c->class_weights, in, T->class_weight, &weighted))) return st;
+    T->sc.class_weight = weighted ? T->class_weight : NULL;
+    if (weighted && T->rank == 0) {
+        char text[2048];
+        size_t k = 0;
+        for (int i = 0; i < in->classes && k < sizeof text; i++)
+            k += (size_t)snprintf(text + k, sizeof text - k, "%s%s %.4g", i ? ", " : "", in->class_names[i],
+                                  T->class_weight[i]);
+        sw_log(1, "train: class weights (%s): %s", c->class_weights, text);
+    }
     T->steps_per_epoch = T->ntrain / c->batch;
     if (T->steps_per_epoch < 1)
         return sw_fail(SW_ERR_INPUT, "%s: %lld train chips, fewer than one batch of %d",
@@ -329,7 +342,7 @@ static sw_status train_epochs(trainer *T) {
             const double t0 = sw_now();
             st = read_batch(T, S->pos, S->epoch);
             if ((st = sw_mpi_agree_all(st))) return st;
-            double agree[2] = {(double)sw_count_valid(T->y, (size_t)T->nloc * c->crop * c->crop),
+            double agree[2] = {sw_loss_weight(&T->sc, T->y, (size_t)T->nloc * c->crop * c->crop),
                                sw_stop_requested() ? 1.0 : 0.0};
             if ((st = sw_train_sum_f64(agree, 2))) return st;
             if (agree[1] > 0) {

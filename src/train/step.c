@@ -15,23 +15,33 @@ long long sw_count_valid(const uint8_t *y, size_t n) {
     return v;
 }
 
-float sw_loss_forward(const sw_step_ctx *s, const float *lg, const uint8_t *y, size_t P, int K) {
+double sw_loss_weight(const sw_step_ctx *s, const uint8_t *y, size_t n) {
+    const float *w = s->class_weight;
+    if (!w || s->loss == SW_LOSS_DICE) return (double)sw_count_valid(y, n);
+    const int K = s->m->cfg.classes;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (y[i] != NN_IGNORE_INDEX && y[i] < K) sum += w[y[i]];
+    return sum;
+}
+
+float sw_loss_forward(const sw_step_ctx *s, const float *w, const float *lg, const uint8_t *y, size_t P, int K) {
     switch (s->loss) {
     case SW_LOSS_FOCAL:
-        return nn_focal_forward(lg, y, NULL, P, K, NN_IGNORE_INDEX, s->cfg->focal_gamma);
-    case SW_LOSS_DICE: return nn_dice_forward(lg, y, NULL, P, K, NN_IGNORE_INDEX, 1.0f);
-    default: return nn_cross_entropy_forward(lg, y, NULL, P, K, NN_IGNORE_INDEX);
+        return nn_focal_forward(lg, y, w, P, K, NN_IGNORE_INDEX, s->cfg->focal_gamma);
+    case SW_LOSS_DICE: return nn_dice_forward(lg, y, w, P, K, NN_IGNORE_INDEX, 1.0f);
+    default: return nn_cross_entropy_forward(lg, y, w, P, K, NN_IGNORE_INDEX);
     }
 }
 
-void sw_loss_backward(const sw_step_ctx *s, float *dlg, float dscale, const float *lg,
-                     const uint8_t *y, size_t P, int K) {
+void sw_loss_backward(const sw_step_ctx *s, const float *w, float *dlg, float dscale, const float *lg,
+                      const uint8_t *y, size_t P, int K) {
     switch (s->loss) {
     case SW_LOSS_FOCAL:
-        nn_focal_backward(dlg, dscale, lg, y, NULL, P, K, NN_IGNORE_INDEX, s->cfg->focal_gamma);
+        nn_focal_backward(dlg, dscale, lg, y, w, P, K, NN_IGNORE_INDEX, s->cfg->focal_gamma);
         break;
-    case SW_LOSS_DICE: nn_dice_backward(dlg, dscale, lg, y, NULL, P, K, NN_IGNORE_INDEX, 1.0f); break;
-    default: nn_cross_entropy_backward(dlg, dscale, lg, y, NULL, P, K, NN_IGNORE_INDEX);
+    case SW_LOSS_DICE: nn_dice_backward(dlg, dscale, lg, y, w, P, K, NN_IGNORE_INDEX, 1.0f); break;
+    default: nn_cross_entropy_backward(dlg, dscale, lg, y, w, P, K, NN_IGNORE_INDEX);
     }
 }
 
@@ -55,7 +65,7 @@ sw_status sw_eval_forward(sw_step_ctx *s, const float *x, const float **logits) 
 double sw_eval_loss_sum(sw_step_ctx *s, const float *logits, const uint8_t *y, size_t P) {
     const long long v = sw_count_valid(y, P);
     if (!v) return 0.0;
-    return (double)sw_loss_forward(s, logits, y, P, s->m->cfg.classes) * (double)v;
+    return (double)sw_loss_forward(s, NULL, logits, y, P, s->m->cfg.classes) * (double)v;   /* unweighted */
 }
 
 sw_status sw_train_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n_local,
@@ -68,14 +78,14 @@ sw_status sw_train_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n_
     /* forward and loss: this rank's share of the global mean */
     nn_model_train(m, 1);
     const float *lg = nn_model_forward(m, x);
-    const long long v = sw_count_valid(y, P);
-    double share = valid_global > 0 ? (double)v / valid_global : 0.0;
-    if (s->loss == SW_LOSS_DICE) share = v ? 1.0 / s->size : 0.0; /* mean of the ranks' dice */
+    const double v = sw_loss_weight(s, y, P);
+    double share = valid_global > 0 ? v / valid_global : 0.0;
+    if (s->loss == SW_LOSS_DICE) share = v > 0 ? 1.0 / s->size : 0.0; /* mean of the ranks' dice */
     double part = 0.0;
     float *dlg = nn_model_dlogits(m);
     if (share > 0) {
-        part = (double)sw_loss_forward(s, lg, y, P, K) * share;
-        sw_loss_backward(s, dlg, (float)share, lg, y, P, K);
+        part = (double)sw_loss_forward(s, s->class_weight, lg, y, P, K) * share;
+        sw_loss_backward(s, s->class_weight, dlg, (float)share, lg, y, P, K);
     } else {
         memset(dlg, 0, nn_model_logits_count(m) * sizeof *dlg);
     }

@@ -25,6 +25,7 @@ typedef struct {
     sw_opt_kind opt;
     int rank, size;
     int avg_buffers;  /* average BN running statistics over ranks after each step */
+    const float *class_weight; /* (classes) weights of the training loss (--class-weights), or NULL */
     /* timings of the last step (seconds) */
     double t_compute, t_exposed_comm, t_total;
 } sw_step_ctx;
@@ -34,7 +35,8 @@ typedef struct {
  * from s->m's parameters, statistics and optimizer state. Several ranks sum their gradients with
  * NCCL, bucket by bucket during the backward (SWATH_NCCL=0: through the host with MPI; NCCL that
  * does not start falls back to that, and says so; SWATH_NCCL=1 uses NCCL on one rank too).
- * Cross-entropy runs on the GPU; focal and dice on the host (logits down, gradient up). auto
+ * Cross-entropy runs on the GPU; focal, dice and weighted cross-entropy on the host (logits
+ * down, gradient up). auto
  * without a GPU on some rank, or with --sync-bn on several ranks, says so once and stays on the
  * CPU; cuda there is an error. Collective: every rank calls it. SWATH_TEST_DEVICE_MODEL=cpu
  * (MPI buckets through the hooks NCCL uses) or cpu-staged (through the host copies) runs this
@@ -48,17 +50,20 @@ void sw_step_device_free(sw_step_ctx *s);
 /* The step on the device model (step_device.c); sw_train_step's arguments. */
 sw_status sw_device_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n_local,
                          double valid_global, float lr, int t, double *loss);
-/* The configured loss over P pixels of K classes on the host: the local mean, and its gradient
- * times dscale written to dlg. */
-float sw_loss_forward(const sw_step_ctx *s, const float *lg, const uint8_t *y, size_t P, int K);
-void sw_loss_backward(const sw_step_ctx *s, float *dlg, float dscale, const float *lg,
+/* The configured loss over P pixels of K classes on the host, with class weights w (K) or NULL:
+ * the local (weighted) mean, and its gradient times dscale written to dlg. */
+float sw_loss_forward(const sw_step_ctx *s, const float *w, const float *lg, const uint8_t *y, size_t P, int K);
+void sw_loss_backward(const sw_step_ctx *s, const float *w, float *dlg, float dscale, const float *lg,
                       const uint8_t *y, size_t P, int K);
 
 /* Valid (non-ignored) pixels of y (n pixels). */
 long long sw_count_valid(const uint8_t *y, size_t n);
+/* The denominator of the training loss over y (n pixels): the sum of the class weights of its
+ * valid pixels, or their count without class weights. */
+double sw_loss_weight(const sw_step_ctx *s, const uint8_t *y, size_t n);
 
 /* One step on this rank's n_local samples x (n_local,H,W,C) and y (n_local,H,W) as prepared;
- * valid_global is the valid pixel count of the whole global batch (the loss is this rank's sum
+ * valid_global is sw_loss_weight of the whole global batch (the loss is this rank's sum
  * divided by it, so the summed gradients are those of the global mean). `t` is the 1-based
  * optimizer step. Writes the global batch's loss to *loss. */
 sw_status sw_train_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n_local,

@@ -216,7 +216,7 @@ static sw_status loss_step(sw_step_ctx *s, const uint8_t *y, size_t P, double sh
     *part = 0;
     if (share <= 0)
         return nn_mem_zero(dm->net.mem_be, nn_model_dlogits(dm), nn_model_logits_count(dm) * sizeof(float));
-    if (s->loss == SW_LOSS_CE) {
+    if (s->loss == SW_LOSS_CE && !s->class_weight) {   /* weighted: on the host, below */
         float l = 0;
         sw_status st = nn_model_loss_scaled(dm, y, (float)share, &l);
         *part = (double)l * share;
@@ -225,8 +225,8 @@ static sw_status loss_step(sw_step_ctx *s, const uint8_t *y, size_t P, double sh
     float *lg = nn_model_logits(m), *dlg = nn_model_dlogits(m); /* the host model's arenas */
     sw_status st = nn_model_logits_to_host(dm, lg);
     if (st) return st;
-    *part = (double)sw_loss_forward(s, lg, y, P, K) * share;
-    sw_loss_backward(s, dlg, (float)share, lg, y, P, K);
+    *part = (double)sw_loss_forward(s, s->class_weight, lg, y, P, K) * share;
+    sw_loss_backward(s, s->class_weight, dlg, (float)share, lg, y, P, K);
     return nn_model_dlogits_from_host(dm, dlg);
 }
 
@@ -241,9 +241,9 @@ sw_status sw_device_step(sw_step_ctx *s, const float *x, const uint8_t *y, int n
         nn_model_forward(dm, nn_model_input(dm));
         st = nn_model_status(dm);
     }
-    const long long v = sw_count_valid(y, P);
-    double share = valid_global > 0 ? (double)v / valid_global : 0.0;
-    if (s->loss == SW_LOSS_DICE) share = v ? 1.0 / s->size : 0.0; /* mean of the ranks' dice */
+    const double v = sw_loss_weight(s, y, P);
+    double share = valid_global > 0 ? v / valid_global : 0.0;
+    if (s->loss == SW_LOSS_DICE) share = v > 0 ? 1.0 / s->size : 0.0; /* mean of the ranks' dice */
     double sums[2] = {0.0, 0.0}; /* the loss's share, failed ranks */
     if (!st) st = loss_step(s, y, P, share, &sums[0]);
     if (!st) st = nn_model_zero_grad(dm);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The device path of swath train (src/train/step_device.c: what a GPU rank runs) on the CPU
 # backend, SWATH_TEST_DEVICE_MODEL=cpu: a copy of the model in the backend's memory, the batch
-# uploaded, cross-entropy on the backend or focal / dice on the host (logits down, gradient up),
+# uploaded, cross-entropy on the backend or focal / dice / weighted cross-entropy on the host
+# (logits down, gradient up),
 # the gradients summed bucket by bucket through the hooks NCCL takes on a GPU (here each bucket
 # an MPI sum), or through the host arena (cpu-staged: a GPU without NCCL), the running statistics
 # averaged through the host, the optimizer on the backend, the state copied back for checkpoints.
@@ -25,7 +26,11 @@ for loss in ce focal dice; do
   grep -q "device path.*buckets (MPI)" "$WORK/dev_$loss.log" || fail "device path $loss: no start line: $(head -3 "$WORK/dev_$loss.log")"
   same dev_$loss cpu_$loss
 done
-ok "-n 2 device path (buckets through the hooks) = host step, bit for bit: ce, focal, dice"
+train cpu_cw 2 $COMMON --class-weights auto || fail "CPU --class-weights: $(tail -3 "$WORK/cpu_cw.log")"
+SWATH_TEST_DEVICE_MODEL=cpu train dev_cw 2 $COMMON --class-weights auto || fail "device --class-weights: $(tail -3 "$WORK/dev_cw.log")"
+same dev_cw cpu_cw
+compare "$WORK/cpu_cw.jsonl" "$WORK/cpu_ce.jsonl" 1e-3 0 > /dev/null && fail "--class-weights auto did not change the ce trajectory"
+ok "-n 2 device path (buckets through the hooks) = host step, bit for bit: ce, focal, dice, weighted ce"
 
 SWATH_TEST_DEVICE_MODEL=cpu-staged train staged 2 $COMMON --loss focal || fail "staged: $(tail -3 "$WORK/staged.log")"
 grep -q "through the host" "$WORK/staged.log" || fail "staged: no start line: $(head -3 "$WORK/staged.log")"

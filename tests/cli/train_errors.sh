@@ -31,6 +31,15 @@ expect_fail 2 "$WORK/nan.cfg:2: swath train: --momentum: 'nan' is not a finite n
 expect_fail 2 "--density: 'nan' is not a finite number" "$SWATH" synth defects --density nan --out "$WORK/s"
 expect_fail 2 "--val: 'inf' is not a finite number" "$SWATH" dataset build "$WORK/m/mosaic.tif" \
   --labels "$WORK/m/truth.tif" --val inf --out "$WORK/x.h5"
+K=$("$SWATH" info --json "$C" | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["attributes"]["classes"])')
+expect_fail 2 "--class-weights '1,2' gives 2 values; the chips have $K classes" \
+  "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --class-weights 1,2
+for w in nan -1 "1,,2" "1;2" inverse; do
+  expect_fail 2 "--class-weights '$w': value" "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --class-weights "$w"
+done
+zeros=$(printf '0%.0s,' $(seq "$K")); zeros=${zeros%,}
+expect_fail 2 "every weight is 0" "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --class-weights "$zeros"
+[ -e "$WORK/a.h5" ] && fail "a rejected --class-weights still wrote a model"
 ok "A: non-finite and fractional numbers are usage errors naming the flag (and the config file:line)"
 
 # F: the JSON lines stay JSON without val chips (val_loss, val_miou null, not nan)
