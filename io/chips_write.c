@@ -148,6 +148,7 @@ sw_status sw_chips_writer_create(const char *path, const sw_chips_header *h, sw_
     w->h = *h;
     w->h.class_names = NULL;   /* used only while writing the header */
     w->h.sources = NULL;
+    w->h.bands = NULL;
     w->file = -1;
     for (int s = 0; s < 2; s++)
         for (int k = 0; k < DS_COUNT; k++) w->ds[s][k] = -1;
@@ -163,6 +164,7 @@ sw_status sw_chips_writer_create(const char *path, const sw_chips_header *h, sw_
     st = write_header(w);
     w->h.class_names = NULL;
     w->h.sources = NULL;
+    w->h.bands = NULL;
     if (st) {
         sw_chips_writer_abort(w);
         return st;

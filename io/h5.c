@@ -366,9 +366,12 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
     hssize_t n = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
     H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
     long long iv, list[8];
+    unsigned long long uv;
     double dv;
     const char *end = sm->json ? "" : "\n";
     if (attr < 0 || t < 0 || s < 0) printf(sm->json ? "null" : "(unreadable)\n");
+    else if (n == 1 && cls == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_NONE && H5Aread(attr, H5T_NATIVE_ULLONG, &uv) >= 0)
+        printf("%llu%s", uv, end);   /* hashes: uint64 above INT64_MAX */
     else if (n == 1 && cls == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, &iv) >= 0) printf("%lld%s", iv, end);
     else if (n > 1 && n <= 8 && cls == H5T_INTEGER && H5Aread(attr, H5T_NATIVE_LLONG, list) >= 0) {
         printf("%s", sm->json ? "[" : "");

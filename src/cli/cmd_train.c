@@ -22,8 +22,8 @@ static const sw_opt train_opts[] = {
     {"width", "W", NULL, "unet first width or resnet stem width (0 or unset: the architecture's default)"},
     {"loss", "NAME", "ce", "ce (cross-entropy), focal or dice; 255 in the masks is ignored"},
     {"focal-gamma", "G", "2", "focal loss exponent"},
-    {"class-weights", "auto|W0,W1,...", NULL, "per-class weights of the training loss: auto (median-frequency "
-     "balancing from the chips' train class histogram) or one value per class (default: none)"},
+    {"class-weights", "none|auto|W0,W1,...", "none", "per-class weights of the training loss: auto (median-frequency "
+     "balancing from the chips' train class histogram, not capped) or one value per class"},
     {"optim", "NAME", "adamw", "sgd (momentum, L2), adam or adamw"},
     {"lr", "X", "0.001", "learning rate"},
     {"momentum", "X", "0.9", "SGD momentum"},
@@ -136,6 +136,8 @@ int sw_cmd_train(int argc, char **argv) {
     sw_train_config c;
     sw_train_config_defaults(&c);
     const char *out = sw_args_str(&a, "out");
+    if (sw_args_flag(&a, "resume") && sw_args_flag(&a, "overwrite"))
+        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath train: --resume continues --out, --overwrite replaces it: give one"));
     if (sw_args_flag(&a, "resume")) {
         if (!out) return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath train: --resume needs --out FILE"));
         sw_ckpt_meta meta;
@@ -180,8 +182,6 @@ int sw_cmd_train(int argc, char **argv) {
         }
         if ((st = sw_train_config_set(&c, k, v))) return sw_cli_report(st);
     }
-    if (c.resume && c.overwrite)
-        return sw_cli_report(sw_fail(SW_ERR_USAGE, "swath train: --resume continues --out, --overwrite replaces it: give one"));
     int print = 1;
     st = sw_train_run(&c, &print);
     return print ? sw_cli_report(st) : st;

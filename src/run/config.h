@@ -28,6 +28,7 @@ typedef struct {
     int block;               /* output block side (multiple of 512) */
     int bands[SW_RUN_MAX_BANDS];   /* --bands: the bands a tile read delivers (1-based) */
     int nbands;              /* 0: the input's default R, G, B (io/raster.h) */
+    int bands_from_model;    /* 1: bands[] are the ones the model was trained on, not --bands */
     int resume;
     int cog;                 /* also write DIR/mask.cog.tif */
     int keep_tiles;          /* keep DIR/tiles/T.bin after the blocks they touch are written */

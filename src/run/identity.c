@@ -72,7 +72,7 @@ sw_status sw_run_open_input(sw_raster **r, const sw_run_config *cfg) {
     if ((st = sw_raster_select_bands(*r, cfg->bands, cfg->nbands))) {
         sw_raster_close(*r);
         *r = NULL;
-        return sw_fail_ctx(st, "--bands");
+        return sw_fail_ctx(st, cfg->bands_from_model ? "the bands the model was trained on" : "--bands");
     }
     return SW_OK;
 }

@@ -154,7 +154,7 @@ static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const sw_run_
     if (nb == need) return SW_OK;
     const sw_raster_info *in = sw_raster_get_info(r);
     const char *path = cfg->input;
-    char what[4200], got[64], eg[64];
+    char what[4200], got[8 * SW_RASTER_MAX_BANDS], eg[8 * SW_RASTER_MAX_BANDS];
     if (cfg->model[0]) snprintf(what, sizeof what, "the input channels of model '%s'", cfg->model);
     else snprintf(what, sizeof what, "R, G, B");
     if (need > SW_RASTER_MAX_BANDS)
@@ -167,7 +167,7 @@ static sw_status check_bands(sw_raster *r, const sw_job_kind *job, const sw_run_
     int first[SW_RASTER_MAX_BANDS];
     for (int i = 0; i < need; i++) first[i] = i + 1;
     bands_text(eg, sizeof eg, first, need);
-    if (cfg->nbands)
+    if (cfg->nbands && !cfg->bands_from_model)
         return sw_fail(SW_ERR_USAGE, "--bands %s gives %d band%s of '%s'; the %s job needs %d (%s): give %d of its %d bands",
                        got, nb, nb == 1 ? "" : "s", path, job->name, need, what, need, in->nbands);
     return sw_fail(SW_ERR_INPUT, "the %s job needs %d bands (%s) but reads %d of '%s' (bands %s: the default R, G, B of a "
@@ -185,7 +185,12 @@ static void choose_quicklook(sw_run_ctx *c, const sw_raster *r) {
     sw_quicklook_size(c->plan.width, c->plan.height, s.quicklook_max, &ow, &oh);
     const char *env = getenv("SWATH_QUICKLOOK");
     if (env && !strcmp(env, "mosaic")) return;
-    if (c->cfg->nbands) return;   /* --bands: the quicklook shows the default R, G, B, which the tiles do not read */
+    /* the quicklook shows the default R, G, B: from the tiles' reads only when they read those */
+    const sw_raster_info *in = sw_raster_get_info(r);
+    int sel[SW_RASTER_MAX_BANDS], n = sw_raster_selected_bands(r, sel);
+    int ndef = in->rgb[0] == in->rgb[1] && in->rgb[1] == in->rgb[2] ? 1 : 3, same = n == ndef;
+    for (int i = 0; same && i < n; i++) same = sel[i] == in->rgb[i];
+    if (!same) return;
     if (sw_raster_reduced_rgb_tiled(r, ow, oh)) c->ql.ow = ow, c->ql.oh = oh;
 }
 
@@ -339,10 +344,10 @@ static void assign_roles(sw_run_ctx *c) {
  * --bands says otherwise; a --bands that differs from them gets a warning. */
 static void model_bands(sw_run_config *cfg, const sw_job_kind *job, int rank) {
     if (!job->bands[0]) return;
-    char want[64], got[64];
+    char want[8 * SW_RASTER_MAX_BANDS], got[8 * SW_RASTER_MAX_BANDS];   /* up to 16 bands of 7 digits */
     bands_text(want, sizeof want, job->bands, job->nbands);
     if (!cfg->nbands) {
-        cfg->nbands = job->nbands;
+        cfg->nbands = job->nbands, cfg->bands_from_model = 1;
         for (int i = 0; i < job->nbands; i++) cfg->bands[i] = job->bands[i];
         if (rank == 0)
             sw_log(1, "run: reading bands %s of '%s', the bands model '%s' was trained on (--bands chooses others)", want,

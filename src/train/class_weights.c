@@ -43,6 +43,8 @@ sw_status sw_class_weights(const char *spec, const sw_chips_info *in, float *w, 
                            "W0,W1,...)", spec, n + 1);
         if (n < K) w[n] = (float)v;
         sum += v;
+        if (*end == ',' && !end[1])
+            return sw_fail(SW_ERR_USAGE, "--class-weights '%s': value %d is missing after the last comma", spec, n + 2);
         s = *end ? end + 1 : end;
     }
     if (n != K)

@@ -51,6 +51,9 @@ grep -q "warning: --bands 1,2,3, but model '$WORK/model.h5' was trained on bands
     2> "$WORK/r5.log" || fail "run of a 5-band model: $(tail -3 "$WORK/r5.log")"
 [ "$(h5attr "$WORK/model5.h5" /bands)" = "2, 3, 4, 5, 6" ] && [ "$(h5attr "$WORK/r5/run.h5" /bands)" = "2, 3, 4, 5, 6" ] \
     && ok "five bands from dataset build to run" || fail "5 bands: model '$(h5attr "$WORK/model5.h5" /bands)', run '$(h5attr "$WORK/r5/run.h5" /bands)'"
+# a mosaic without the model's bands: the error names where the bands came from, not --bands
+expect_fail 3 "the bands the model was trained on: band 4 does not exist" \
+    "$SWATH" run --job segment --model "$WORK/model5.h5" "$WORK/a/mosaic.tif" --out "$WORK/r6" --scales 256
 # a model without recorded bands: the default R, G, B (3,2,1 of a 6-band file), no line
 "$B/make_model" "$WORK/plain.h5" unet 3 3 8 2 7 || fail "make_model"
 h5dump -a /bands "$WORK/plain.h5" > /dev/null 2>&1 && fail "make_model's model records bands"

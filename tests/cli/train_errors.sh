@@ -37,6 +37,9 @@ expect_fail 2 "--class-weights '1,2' gives 2 values; the chips have $K classes" 
 for w in nan -1 "1,,2" "1;2" inverse; do
   expect_fail 2 "--class-weights '$w': value" "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --class-weights "$w"
 done
+expect_fail 2 "--class-weights '1,2,': value 3 is missing after the last comma" \
+  "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --class-weights 1,2,
+expect_fail 2 "give one" "$SWATH" train --out "$WORK/missing.h5" --resume --overwrite
 zeros=$(printf '0%.0s,' $(seq "$K")); zeros=${zeros%,}
 expect_fail 2 "every weight is 0" "$SWATH" train --chips "$C" --out "$WORK/a.h5" $TINY --class-weights "$zeros"
 [ -e "$WORK/a.h5" ] && fail "a rejected --class-weights still wrote a model"

@@ -18,7 +18,7 @@ cp -an $R/usr/share/openmpi $R/usr/share/gdal /usr/share/; cp -an $R/usr/share/p
 SP=$(python3 -c "import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))")/nvidia
 export LD_LIBRARY_PATH=$R/sw/lib:$SP/cudnn/lib:$SP/cublas/lib:$SP/nccl/lib:/usr/local/cuda/lib64
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=16
-S=$R/sw/bin/swath; W=/tmp/w; mkdir -p $W
+S=$R/sw/bin/swath; W=/tmp/w; rm -rf $W; mkdir -p $W   # a warm machine keeps the last run's models
 $S --version | tee "$OUT/version.txt"
 $S --quiet synth defects --size 2048 --seed 5 --out $W/m >/dev/null 2>&1
 $S --quiet dataset build $W/m/mosaic.tif --labels $W/m/truth.tif --tile 128 --stride 128 --out $W/chips.h5
