@@ -48,4 +48,14 @@ grep -q 'restart 1: .*--resume' "$WORK/t.out" || fail "the requeued job did not 
 [ "$(field "$WORK/t.out" param_hash)" = "$hash" ] || fail "final parameters differ: $(field "$WORK/t.out" param_hash) vs $hash"
 [ "$(field "$WORK/t.out" val_loss)" = "$(field "$WORK/full.jsonl" val_loss)" ] || fail "validation loss differs"
 ok "resumed to the end: the same parameters (hash $hash) and validation loss as uninterrupted ($res)"
+
+# --overwrite: the first start replaces the finished model (no --resume added), here with 1 epoch
+ONE="--chips $CHIPS --arch unet --depth 3 --width 8 --crop 32 --batch 4 --epochs 1 --lr 0.003 --seed 9 --progress json"
+jid=$(sj_submit --ntasks-per-node=2 --cpus-per-task=1 -o "$WORK/o.out" "$SLURM_SCRIPTS/train.sbatch" $ONE --out "$WORK/model.h5" --overwrite)
+res=$(sj_wait "$jid" 120)
+[ "$res" = "COMPLETED 0:0" ] || fail "train.sbatch --overwrite job $jid ended '$res': $(tail -5 "$WORK/o.out")"
+grep -q -- '--resume' "$WORK/o.out" && fail "--overwrite on a first start added --resume: $(grep -- --resume "$WORK/o.out")"
+grep -q "holds a model: --overwrite, this new run replaces it" "$WORK/o.out" || fail "no replacement note: $(tail -5 "$WORK/o.out")"
+[ "$(field "$WORK/o.out" param_hash)" != "$hash" ] || fail "--overwrite left the 30-epoch model"
+ok "train.sbatch --overwrite replaces an existing model on its first start"
 finish
