@@ -38,6 +38,9 @@ typedef struct sw_raster sw_raster;
 sw_status sw_raster_open(sw_raster **out, const char *path);
 void sw_raster_close(sw_raster *r);
 const sw_raster_info *sw_raster_get_info(const sw_raster *r);
+/* Band 1's category name of `value` (GDAL category names: a class mask's class names) into buf;
+ * 0 when it has none (no category table, too short, or an empty name). */
+int sw_raster_category_name(const sw_raster *r, int value, char *buf, size_t cap);
 /* 1 when sw_raster_read_u8 decodes this file's tiles with libtiff directly (io/raster_tiff.c: about
  * 1.5x the speed of GDAL in tests/bench/bench_read.c, same pixels and validity), 0 when GDAL reads
  * it. Chosen once at open, only for tiled pixel-interleaved GeoTIFFs of 3 or 4 Byte bands without

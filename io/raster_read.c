@@ -259,6 +259,17 @@ void sw_raster_close(sw_raster *r) {
 
 const sw_raster_info *sw_raster_get_info(const sw_raster *r) { return &r->info; }
 
+int sw_raster_category_name(const sw_raster *r, int value, char *buf, size_t cap) {
+    char **names = GDALGetRasterCategoryNames(GDALGetRasterBand(r->ds, 1));
+    for (int i = 0; names && names[i]; i++)
+        if (i == value) {
+            if (!names[i][0]) return 0;
+            snprintf(buf, cap, "%s", names[i]);
+            return 1;
+        }
+    return 0;
+}
+
 int sw_raster_reduced_rgb_tiled(const sw_raster *r, int ow, int oh) {
     int w = r->info.width, h = r->info.height;
     /* the conditions of io/image_png.c read_rgb_impl's libtiff path */

@@ -147,7 +147,10 @@ static sw_status open_labels(builder *b) {
     if (b->K < 2) b->K = 2;
     b->names = calloc((size_t)b->K, SW_CHIPS_CLASS_NAME);
     if (!b->names) return sw_fail(SW_ERR_RUNTIME, "out of memory");
-    for (int k = 0; k < b->K; k++) snprintf(b->names[k], SW_CHIPS_CLASS_NAME, k ? "class_%d" : "background", k);
+    /* the first mask's category names (synth's truth.tif, a run's mask.tif), else class_<k> */
+    for (int k = 0; k < b->K; k++)
+        if (!sw_raster_category_name(b->masks[0], k, b->names[k], SW_CHIPS_CLASS_NAME))
+            snprintf(b->names[k], SW_CHIPS_CLASS_NAME, k ? "class_%d" : "background", k);
     return SW_OK;
 }
 

@@ -384,8 +384,11 @@ sw_status sw_synth_defects(const sw_synth_defects_params *p, sw_synth_defects_su
     memcpy(ms.gt, gt, sizeof gt);
     sw_raster_spec ts = ms;
     ts.nbands = 1, ts.mask = 0, ts.rgb = 0, ts.has_nodata = 1, ts.nodata = SW_CLS_IGNORE;
+    const char *class_names[SW_NCLASSES];   /* seed 003's class names, as mask.tif carries them */
+    for (int k = 0; k < SW_NCLASSES; k++) class_names[k] = sw_class_name(k);
+    ts.class_names = class_names, ts.nclass_names = SW_NCLASSES;
     sw_raster_spec is = ts;
-    is.dtype = "UInt32", is.nodata = 0;
+    is.dtype = "UInt32", is.nodata = 0, is.class_names = NULL, is.nclass_names = 0;
     if ((st = sw_raster_create(&o.mosaic, o.mosaic_path, &ms)) || (st = sw_raster_create(&o.truth, o.truth_path, &ts)) ||
         (st = sw_raster_create(&o.inst, o.inst_path, &is)))
         goto done;

@@ -19,7 +19,9 @@ M=$WORK/m
   2> "$WORK/build.log" || fail "dataset build (mask raster): $(cat "$WORK/build.log")"
 grep -q "train [1-9]" "$WORK/build.log" || fail "no summary line: $(cat "$WORK/build.log")"
 $PY "$TESTS/cli/chips_check.py" "$WORK/mask.h5" "$M/mosaic.tif" "$M/truth.tif" --expect-k 11 || fail "chips from truth.tif"
-ok "chips from the class mask raster"
+h5dump -a /class_names "$WORK/mask.h5" | tr -d '\n ' | grep -q '"background","cloud","shadow","stretching_blur_pattern"' \
+  || fail "chips class names are not truth.tif's category names: $(h5dump -a /class_names "$WORK/mask.h5")"
+ok "chips from the class mask raster, named by its categories (seed 003's classes)"
 "$SWATH" --quiet dataset build "$M/mosaic.tif" --labels "$M/truth.gpkg" --class-field class --tile 128 --stride 64 \
   --out "$WORK/vec.h5" || fail "dataset build (vector)"
 # the polygons hold exactly the pixels of truth.tif: their rasterized windows must equal its windows
